@@ -1,0 +1,1 @@
+"""careerbot: a Telegram career adviser for NHS primary care managers."""

@@ -1,0 +1,46 @@
+"""All configuration, read once from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "careerbot"
+
+
+class Settings(BaseSettings):
+    """Settings for every part of the bot; see `.env.example` for each one's meaning."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: SecretStr | None = None
+    database_url: str | None = None
+    sqlite_path: Path = Field(default=DEFAULT_DATA_DIR / "careerbot.sqlite3")
+    knowledge_dir: Path = Field(default=Path(__file__).resolve().parent.parent / "knowledge")
+    log_level: str = "INFO"
+
+    @property
+    def effective_database_url(self) -> str:
+        """`DATABASE_URL` when set, otherwise the SQLite file at `SQLITE_PATH`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.sqlite_path}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()
