@@ -1,0 +1,154 @@
+"""Changes a conversation step asks the storage layer to make.
+
+The conversation flows are pure functions: they return the next state plus a
+list of these values, and `Repository.apply_step` applies them together with
+the new conversation state in one transaction (or not at all, when the step is
+stale).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from bot.storage.models import CAREER_STAGES, LEVELS
+
+
+class _Unset(enum.Enum):
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: "Leave this field as it is" (as opposed to None, which clears it).
+UNSET: Final = _Unset.UNSET
+
+
+def check_level(level: str) -> str:
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
+    return level
+
+
+def check_stage(stage: str | None) -> str | None:
+    if stage is not None and stage not in CAREER_STAGES:
+        raise ValueError(f"unknown career stage {stage!r}; expected one of {CAREER_STAGES}")
+    return stage
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptPrivacy:
+    """Record that the user accepted the privacy notice (first acceptance is kept)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetProfile:
+    """Change the given profile fields; fields left as UNSET keep their value."""
+
+    role: str | None | _Unset = UNSET
+    career_stage: str | None | _Unset = UNSET
+    directions: tuple[str, ...] | _Unset = UNSET
+    years_in_management: int | None | _Unset = UNSET
+
+    def __post_init__(self) -> None:
+        if self.career_stage is not UNSET:
+            check_stage(self.career_stage)  # type: ignore[arg-type]
+        if self.directions is not UNSET:
+            object.__setattr__(self, "directions", tuple(self.directions))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class SetTarget:
+    domain_id: str
+    level: str
+
+    def __post_init__(self) -> None:
+        check_level(self.level)
+
+
+@dataclass(frozen=True, slots=True)
+class StartAssessment:
+    """Open a new assessment (earlier ones stay in the history)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRating:
+    """Rate a domain (range_id None) or one range, in the user's latest open assessment."""
+
+    domain_id: str
+    level: str
+    range_id: str | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        check_level(self.level)
+
+
+@dataclass(frozen=True, slots=True)
+class ClearRating:
+    """Remove a rating from the latest open assessment (Skip after Back)."""
+
+    domain_id: str
+    range_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompleteAssessment:
+    """Close the latest open assessment."""
+
+
+@dataclass(frozen=True, slots=True)
+class AddCpdEntry:
+    text: str
+    hours: float | None = None
+    domain_id: str | None = None
+    range_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleReminder:
+    due_at: datetime
+    kind: str
+
+    def __post_init__(self) -> None:
+        if self.due_at.tzinfo is None or self.due_at.utcoffset() is None:
+            raise ValueError("ScheduleReminder.due_at must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class CancelReminders:
+    """Cancel every pending (unsent) reminder of the user."""
+
+
+Change = (
+    AcceptPrivacy
+    | SetProfile
+    | SetTarget
+    | StartAssessment
+    | RecordRating
+    | ClearRating
+    | CompleteAssessment
+    | AddCpdEntry
+    | ScheduleReminder
+    | CancelReminders
+)
+
+__all__ = [
+    "UNSET",
+    "AcceptPrivacy",
+    "AddCpdEntry",
+    "CancelReminders",
+    "Change",
+    "ClearRating",
+    "CompleteAssessment",
+    "RecordRating",
+    "ScheduleReminder",
+    "SetProfile",
+    "SetTarget",
+    "StartAssessment",
+    "check_level",
+    "check_stage",
+]

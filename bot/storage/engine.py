@@ -1,0 +1,113 @@
+"""Engine and session factory for SQLite (default) and PostgreSQL (`DATABASE_URL`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+if TYPE_CHECKING:
+    from bot.storage.repository import Repository
+
+#: How long (ms) an SQLite connection waits for another writer before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Pick the async driver for bare `sqlite://` / `postgresql://` / `postgres://` URLs."""
+    if isinstance(url, str) and url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    u = make_url(url)
+    if u.drivername == "sqlite":
+        u = u.set(drivername="sqlite+aiosqlite")
+    elif u.drivername in ("postgresql", "postgresql+psycopg2", "postgresql+psycopg"):
+        u = u.set(drivername="postgresql+asyncpg")
+    return u
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return normalize_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_file(u: URL) -> Path | None:
+    db = u.database
+    if not db or db == ":memory:" or db.startswith("file:") or u.query.get("mode") == "memory":
+        return None
+    return Path(db)
+
+
+def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An async engine for `url`.
+
+    SQLite: creates the file's parent directory, and every connection gets WAL
+    journaling, `foreign_keys=ON` and a busy timeout; transactions start with
+    `BEGIN IMMEDIATE` so concurrent writers queue up instead of failing.
+
+    PostgreSQL: a `search_path` query parameter in the URL (not understood by
+    asyncpg itself) is passed on as a server setting.
+    """
+    u = normalize_url(url)
+    connect_args: dict[str, Any] = dict(kwargs.pop("connect_args", {}))
+
+    if u.get_backend_name() == "sqlite":
+        path = _sqlite_file(u)
+        if path is not None:
+            path.expanduser().parent.mkdir(parents=True, exist_ok=True)
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        engine = create_async_engine(u, connect_args=connect_args, **kwargs)
+        _install_sqlite_listeners(engine, wal=path is not None)
+        return engine
+
+    if u.get_backend_name() == "postgresql" and "search_path" in u.query:
+        search_path = u.query["search_path"]
+        if not isinstance(search_path, str):
+            search_path = ",".join(search_path)
+        u = u.difference_update_query(["search_path"])
+        server_settings = dict(connect_args.get("server_settings", {}))
+        server_settings.setdefault("search_path", search_path)
+        connect_args["server_settings"] = server_settings
+    return create_async_engine(u, connect_args=connect_args, **kwargs)
+
+
+def _install_sqlite_listeners(engine: AsyncEngine, *, wal: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module so that our own
+        # BEGIN (below) is the only one, and SAVEPOINTs/DDL behave.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+def create_repository(url: str | URL, **engine_kwargs: Any) -> tuple[Repository, AsyncEngine]:
+    """A `Repository` on a new engine for `url`; the caller disposes of the engine."""
+    from bot.storage.repository import Repository
+
+    engine = create_engine(url, **engine_kwargs)
+    return Repository(create_sessionmaker(engine)), engine
+
+
+__all__ = [
+    "create_engine",
+    "create_repository",
+    "create_sessionmaker",
+    "is_sqlite",
+    "normalize_url",
+]
