@@ -1,0 +1,448 @@
+"""Every Repository operation, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import insert, text
+from sqlalchemy.exc import IntegrityError
+
+from bot.storage import (
+    UNSET,
+    AcceptPrivacy,
+    AddCpdEntry,
+    AssessmentClosedError,
+    CancelReminders,
+    ClearRating,
+    CompleteAssessment,
+    NoOpenAssessmentError,
+    RecordRating,
+    Repository,
+    ScheduleReminder,
+    SetProfile,
+    SetTarget,
+    StartAssessment,
+)
+from bot.storage.models import Rating
+from tests.conftest import FakeClock, Storage
+
+A, B, C = 1001, 1002, 1003
+NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def rc(storage: Storage, clock: FakeClock) -> Repository:
+    """The repository with a controllable clock."""
+    return storage.repository(clock)
+
+
+async def _count(storage: Storage, table: str) -> int:
+    async with storage.engine.connect() as conn:
+        return (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+
+
+# ------------------------------------------------------------------ users
+
+
+async def test_touch_user_upserts(rc: Repository, clock: FakeClock) -> None:
+    assert await rc.get_user(A) is None
+    first = clock.now
+    await rc.touch_user(A, "Ann")
+    clock.advance(hours=2)
+    await rc.touch_user(A, "Ann B")
+    user = await rc.get_user(A)
+    assert user is not None
+    assert (user.name, user.first_seen, user.last_seen) == ("Ann B", first, clock.now)
+    assert user.active and user.privacy_accepted_at is None
+    assert user.first_seen.tzinfo is not None
+
+
+async def test_mark_inactive_and_back(rc: Repository) -> None:
+    await rc.touch_user(A, "Ann")
+    await rc.mark_inactive(A)
+    assert (await rc.get_user(A)).active is False
+    await rc.touch_user(A, "Ann")  # wrote again: unblocked
+    assert (await rc.get_user(A)).active is True
+
+
+async def test_accept_privacy_keeps_first_time(rc: Repository, clock: FakeClock) -> None:
+    await rc.touch_user(A, "Ann")
+    await rc.accept_privacy(A)
+    accepted = clock.now
+    clock.advance(days=1)
+    await rc.accept_privacy(A)
+    assert (await rc.get_user(A)).privacy_accepted_at == accepted
+
+
+async def test_long_name_is_truncated(repo: Repository) -> None:
+    await repo.touch_user(A, "x" * 400)
+    assert len((await repo.get_user(A)).name) == 255
+
+
+async def test_datetimes_are_utc_and_naive_rejected(rc: Repository) -> None:
+    await rc.touch_user(A, "Ann")
+    local = datetime(2025, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=5)))
+    rid = await rc.schedule_reminder(A, local, "checkin")
+    [rem] = await rc.pending_reminders(A)
+    assert rem.id == rid and rem.due_at == local and rem.due_at.tzinfo == UTC
+    assert rem.due_at.hour == 7
+    with pytest.raises(Exception, match="naive datetime"):
+        await rc.schedule_reminder(A, datetime(2025, 3, 1, 12, 0), "checkin")
+
+
+# ------------------------------------------------------------------ profile / targets
+
+
+async def test_set_profile_changes_only_given_fields(rc: Repository, clock: FakeClock) -> None:
+    await rc.touch_user(A, "Ann")
+    assert await rc.latest_profile(A) is None
+    await rc.set_profile(A, role="Practice manager", career_stage="early")
+    await rc.set_profile(A, directions=["pcn", "finance"])
+    clock.advance(minutes=5)
+    await rc.set_profile(A, years_in_management=3)
+    p = await rc.latest_profile(A)
+    assert p is not None
+    assert p.role == "Practice manager" and p.career_stage == "early"
+    assert p.directions == ("pcn", "finance") and p.years_in_management == 3
+    assert p.updated_at == clock.now and p.targets == {}
+    await rc.set_profile(A, role=None, career_stage=UNSET)
+    p = await rc.latest_profile(A)
+    assert p.role is None and p.career_stage == "early"
+    with pytest.raises(ValueError, match="career stage"):
+        await rc.set_profile(A, career_stage="senior")
+
+
+async def test_targets(repo: Repository) -> None:
+    await repo.touch_user(A, "Ann")
+    await repo.set_target(A, "finance", "managerial")
+    assert (await repo.latest_profile(A)).targets == {"finance": "managerial"}
+    assert (await repo.latest_profile(A)).role is None  # targets alone make a profile
+    await repo.set_target(A, "finance", "strategic")
+    await repo.set_target(A, "people", "administrative")
+    assert (await repo.latest_profile(A)).targets == {
+        "finance": "strategic",
+        "people": "administrative",
+    }
+    with pytest.raises(ValueError, match="unknown level"):
+        await repo.set_target(A, "finance", "expert")
+
+
+# ------------------------------------------------------------------ assessments
+
+
+async def test_assessment_lifecycle_and_history(rc: Repository, clock: FakeClock) -> None:
+    await rc.touch_user(A, "Ann")
+    first = await rc.start_assessment(A)
+    await rc.record_rating(first, "finance", "not_yet")
+    t_fin = clock.advance(minutes=1)
+    await rc.record_rating(first, "finance", "administrative", note="budgets")  # Back + change
+    await rc.record_rating(first, "finance", "managerial", range_id="fin-2")
+    await rc.record_rating(first, "people", "strategic")
+    snap = await rc.load_snapshot(A)
+    assert snap.open_assessment is not None and snap.open_assessment.id == first
+    assert snap.open_assessment.levels == {"finance": "administrative", "people": "strategic"}
+    assert snap.open_assessment.range_levels == {("finance", "fin-2"): "managerial"}
+    assert await rc.assessment_history(A) == []  # not completed yet
+
+    clock.advance(minutes=10)
+    assert await rc.complete_assessment(first) is True
+    assert await rc.complete_assessment(first) is False
+    with pytest.raises(AssessmentClosedError):
+        await rc.record_rating(first, "finance", "strategic")
+    with pytest.raises(LookupError):
+        await rc.record_rating(999_999, "finance", "strategic")
+    assert (await rc.load_snapshot(A)).open_assessment is None
+
+    clock.advance(days=90)
+    second = await rc.start_assessment(A)
+    await rc.record_rating(second, "finance", "strategic")
+    clock.advance(minutes=3)
+    await rc.complete_assessment(second)
+
+    history = await rc.assessment_history(A)
+    assert [h.id for h in history] == [first, second]
+    old, new = history
+    assert old.levels == {"finance": "administrative", "people": "strategic"}
+    assert old.domain_ratings["finance"].rated_at == t_fin
+    assert old.domain_ratings["finance"].range_id is None
+    assert old.range_ratings[("finance", "fin-2")].level == "managerial"
+    assert old.notes == {("finance", None): "budgets"}
+    assert new.levels == {"finance": "strategic"} and new.completed_at == clock.now
+    assert old.completed_at < new.started_at
+
+
+async def test_per_domain_rating_is_unique(storage: Storage) -> None:
+    repo = storage.repo
+    await repo.touch_user(A, "Ann")
+    aid = await repo.start_assessment(A)
+    for level in ("not_yet", "managerial", "strategic"):
+        await repo.record_rating(aid, "finance", level)
+        await repo.record_rating(aid, "finance", level, range_id="r1")
+    assert await _count(storage, "ratings") == 2
+    # the database itself refuses a second per-domain row, not only the repository
+    row = {"assessment_id": aid, "domain_id": "finance", "level": "not_yet", "rated_at": NOW}
+    with pytest.raises(IntegrityError):
+        async with storage.engine.begin() as conn:
+            await conn.execute(insert(Rating).values(**row))  # range_id defaults to ""
+    async with storage.engine.begin() as conn:
+        await conn.execute(insert(Rating).values({**row, "domain_id": "people"}))
+    assert await _count(storage, "ratings") == 3
+
+
+# ------------------------------------------------------------------ snapshot / apply_step
+
+
+async def test_snapshot_of_unknown_user(repo: Repository) -> None:
+    snap = await repo.load_snapshot(A)
+    assert (snap.user, snap.profile, snap.conversation, snap.open_assessment) == (
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+async def test_apply_step_versions(rc: Repository, clock: FakeClock) -> None:
+    await rc.touch_user(A, "Ann")
+    assert (await rc.load_snapshot(A)).conversation is None
+    v1 = await rc.apply_step(A, 0, "onboarding", "privacy", {"page": 1}, message_id=77)
+    assert v1 == 1
+    conv = (await rc.load_snapshot(A)).conversation
+    assert (conv.flow, conv.step, conv.payload, conv.version, conv.message_id) == (
+        "onboarding",
+        "privacy",
+        {"page": 1},
+        1,
+        77,
+    )
+    # a second "first" step is stale now
+    assert await rc.apply_step(A, 0, "x", "y", {}, [AcceptPrivacy()]) is None
+    assert (await rc.get_user(A)).privacy_accepted_at is None
+
+    clock.advance(seconds=5)
+    v2 = await rc.apply_step(A, 1, "onboarding", "role", {"nested": {"a": [1, 2]}})
+    assert v2 == 2
+    conv = (await rc.load_snapshot(A)).conversation
+    assert conv.message_id == 77 and conv.payload == {"nested": {"a": [1, 2]}}
+    assert conv.updated_at == clock.now
+    assert await rc.apply_step(A, 1, "onboarding", "stale", {}) is None  # stale: unchanged
+    assert (await rc.load_snapshot(A)).conversation.step == "role"
+
+    await rc.set_message_id(A, 99)
+    conv = (await rc.load_snapshot(A)).conversation
+    assert (conv.message_id, conv.version) == (99, 2)
+    assert await rc.apply_step(A, 2, "menu", "main", {}, message_id=None) == 3
+    assert (await rc.load_snapshot(A)).conversation.message_id is None
+
+
+async def test_apply_step_applies_every_change(rc: Repository, clock: FakeClock) -> None:
+    await rc.touch_user(A, "Ann")
+    due = clock.now + timedelta(days=30)
+    v = await rc.apply_step(
+        A,
+        0,
+        "onboarding",
+        "done",
+        {},
+        [
+            AcceptPrivacy(),
+            SetProfile(role="PM", career_stage="established", directions=("pcn",)),
+            SetProfile(years_in_management=7),
+            SetTarget("finance", "strategic"),
+            StartAssessment(),
+            RecordRating("finance", "not_yet"),
+            RecordRating("finance", "managerial", note="fixed"),
+            RecordRating("finance", "administrative", range_id="fin-1"),
+            RecordRating("people", "strategic"),
+            ClearRating("people"),
+            AddCpdEntry("Budget course", hours=2.5, domain_id="finance", range_id="fin-1"),
+            ScheduleReminder(due, "reassess"),
+        ],
+    )
+    assert v == 1
+    snap = await rc.load_snapshot(A)
+    assert snap.user.privacy_accepted_at == clock.now
+    p = snap.profile
+    assert (p.role, p.career_stage, p.directions, p.years_in_management) == (
+        "PM",
+        "established",
+        ("pcn",),
+        7,
+    )
+    assert p.targets == {"finance": "strategic"}
+    oa = snap.open_assessment
+    assert oa.levels == {"finance": "managerial"}
+    assert oa.range_levels == {("finance", "fin-1"): "administrative"}
+    assert oa.notes == {("finance", None): "fixed"}
+    [cpd] = await rc.cpd_entries(A)
+    assert (cpd.text, cpd.hours, cpd.domain_id, cpd.range_id) == (
+        "Budget course",
+        2.5,
+        "finance",
+        "fin-1",
+    )
+    [rem] = await rc.pending_reminders(A)
+    assert (rem.due_at, rem.kind) == (due, "reassess")
+
+    v = await rc.apply_step(A, v, "assess", "done", {}, [CompleteAssessment(), CancelReminders()])
+    assert v == 2
+    assert (await rc.load_snapshot(A)).open_assessment is None
+    [done] = await rc.assessment_history(A)
+    assert done.id == oa.id and done.levels == {"finance": "managerial"}
+    assert await rc.pending_reminders(A) == []
+
+
+async def test_apply_step_is_all_or_nothing(repo: Repository) -> None:
+    await repo.touch_user(A, "Ann")
+    with pytest.raises(NoOpenAssessmentError):
+        await repo.apply_step(
+            A,
+            0,
+            "assess",
+            "q1",
+            {},
+            [SetTarget("finance", "strategic"), RecordRating("finance", "not_yet")],
+        )
+    snap = await repo.load_snapshot(A)
+    assert snap.conversation is None and snap.profile is None  # rolled back
+    for change in (ClearRating("finance"), CompleteAssessment()):
+        with pytest.raises(NoOpenAssessmentError):
+            await repo.apply_step(A, 0, "assess", "q1", {}, [change])
+    with pytest.raises(TypeError):
+        await repo.apply_step(A, 0, "assess", "q1", {}, ["not a change"])  # type: ignore[list-item]
+    with pytest.raises(ValueError):
+        RecordRating("finance", "guru")
+
+
+async def test_rating_applies_to_latest_open_assessment(repo: Repository) -> None:
+    await repo.touch_user(A, "Ann")
+    v = await repo.apply_step(A, 0, "assess", "q", {}, [StartAssessment()])
+    first = (await repo.load_snapshot(A)).open_assessment.id
+    v = await repo.apply_step(
+        A, v, "assess", "q", {}, [StartAssessment(), RecordRating("d", "strategic")]
+    )
+    snap = await repo.load_snapshot(A)
+    assert snap.open_assessment.id > first
+    assert snap.open_assessment.levels == {"d": "strategic"}
+
+
+# ------------------------------------------------------------------ CPD
+
+
+async def test_cpd_entries_newest_first(rc: Repository, clock: FakeClock) -> None:
+    await rc.touch_user(A, "Ann")
+    await rc.touch_user(B, "Bob")
+    ids = []
+    for i in range(5):
+        clock.advance(days=1)
+        ids.append(await rc.add_cpd_entry(A, f"entry {i}", hours=i or None))
+    await rc.add_cpd_entry(B, "other user")
+    entries = await rc.cpd_entries(A)
+    assert [e.id for e in entries] == ids[::-1]
+    assert entries[0].logged_at == clock.now and entries[-1].hours is None
+    assert [e.text for e in await rc.cpd_entries(A, limit=2)] == ["entry 4", "entry 3"]
+
+
+# ------------------------------------------------------------------ reminders
+
+
+async def test_reminders(rc: Repository, clock: FakeClock) -> None:
+    await rc.touch_user(A, "Ann")
+    await rc.touch_user(B, "Bob")
+    now = clock.now
+    r_past = await rc.schedule_reminder(A, now - timedelta(hours=1), "checkin")
+    r_now = await rc.schedule_reminder(A, now, "reassess")
+    r_future = await rc.schedule_reminder(A, now + timedelta(days=1), "checkin")
+    r_b = await rc.schedule_reminder(B, now - timedelta(minutes=1), "checkin")
+
+    assert [r.id for r in await rc.due_reminders(now)] == [r_past, r_b, r_now]
+    await rc.mark_inactive(B)  # blocked the bot: nothing to send
+    assert [r.id for r in await rc.due_reminders(now)] == [r_past, r_now]
+    assert [r.id for r in await rc.due_reminders(now, limit=1)] == [r_past]
+
+    assert await rc.claim_reminder(r_past, "worker-1") is True
+    assert await rc.claim_reminder(r_past, "worker-2") is False
+    assert [r.id for r in await rc.due_reminders(now)] == [r_now]
+    await rc.mark_reminder_sent(r_past)
+    assert [r.id for r in await rc.pending_reminders(A)] == [r_now, r_future]
+
+    assert await rc.cancel_reminders(A) == 2
+    assert await rc.cancel_reminders(A) == 0
+    assert await rc.pending_reminders(A) == []
+    assert await rc.claim_reminder(r_now, "worker-1") is False  # cancelled
+    assert [r.id for r in await rc.pending_reminders(B)] == [r_b]
+
+
+# ------------------------------------------------------------------ groups
+
+
+async def test_groups(storage: Storage, rc: Repository, clock: FakeClock) -> None:
+    chat = -100123
+    for uid, name in ((A, "Ann"), (B, "bob"), (C, "Cat")):
+        await rc.touch_user(uid, name)
+    await rc.group_seen(chat, "PM network")
+    await rc.group_seen(chat, "PM network (renamed)")
+    for uid in (A, B, C):
+        await rc.join_group(chat, uid)
+    await rc.join_group(chat, A)  # idempotent
+
+    # nobody shares yet
+    assert await rc.group_shared_profiles(chat) == []
+
+    # A: two completed assessments, the later one counts; B: none completed; C: not sharing
+    a1 = await rc.start_assessment(A)
+    await rc.record_rating(a1, "finance", "not_yet")
+    await rc.complete_assessment(a1)
+    clock.advance(days=30)
+    a2 = await rc.start_assessment(A)
+    await rc.record_rating(a2, "finance", "managerial")
+    await rc.record_rating(a2, "finance", "strategic", range_id="fin-1")
+    await rc.complete_assessment(a2)
+    await rc.start_assessment(B)
+    c1 = await rc.start_assessment(C)
+    await rc.record_rating(c1, "people", "strategic")
+    await rc.complete_assessment(c1)
+
+    await rc.set_group_sharing(chat, A, True)
+    await rc.set_group_sharing(chat, B, True)
+    [shared] = await rc.group_shared_profiles(chat)
+    assert (shared.user_id, shared.name, shared.assessment_id) == (A, "Ann", a2)
+    assert shared.levels == {"finance": "managerial"} and shared.completed_at == clock.now
+    await rc.set_group_sharing(chat, C, True)
+    assert [p.user_id for p in await rc.group_shared_profiles(chat)] == [A, C]
+    await rc.set_group_sharing(chat, C, False)
+    assert [p.user_id for p in await rc.group_shared_profiles(chat)] == [A]
+    assert await rc.group_shared_profiles(-1) == []
+
+    await rc.set_mentor_domains(chat, A, ["finance", "people", "finance"])
+    await rc.set_mentor_domains(chat, B, ["finance"])
+    await rc.set_mentor_domains(chat, C, ["people"])
+    assert await rc.group_mentors(chat, "finance") == [(A, "Ann"), (B, "bob")]
+    assert await rc.group_mentors(chat, "people") == [(A, "Ann"), (C, "Cat")]
+    assert await rc.group_mentors(chat, "estates") == []
+    await rc.mark_inactive(B)
+    assert await rc.group_mentors(chat, "finance") == [(A, "Ann")]
+
+    # leaving drops the opt-ins for that group only
+    other = -100999
+    await rc.set_mentor_domains(other, A, ["finance"])  # creates chat + membership
+    assert await rc.leave_group(chat, A) is True
+    assert await rc.leave_group(chat, A) is False
+    assert await rc.group_mentors(chat, "finance") == []
+    assert await rc.group_shared_profiles(chat) == []
+    await rc.join_group(chat, A)  # rejoining starts without opt-ins
+    assert await rc.group_mentors(chat, "people") == [(C, "Cat")]
+    assert await rc.group_mentors(other, "finance") == [(A, "Ann")]
+
+    async def chat_row() -> tuple[str, bool]:
+        async with storage.engine.connect() as conn:
+            q = text("SELECT title, bot_member FROM group_chats WHERE id = :c")
+            title, member = (await conn.execute(q, {"c": chat})).one()
+            return title, bool(member)
+
+    assert await chat_row() == ("PM network (renamed)", True)
+    await rc.group_bot_removed(chat)
+    assert await chat_row() == ("PM network (renamed)", False)
+    await rc.group_seen(chat, "back")
+    assert await chat_row() == ("back", True)
