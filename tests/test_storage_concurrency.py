@@ -1,0 +1,90 @@
+"""Double taps: concurrent steps with the same expected version apply exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from bot.storage import RecordRating, StartAssessment
+from bot.storage.engine import create_repository
+from tests.conftest import Storage
+
+A = 2001
+ROUNDS = 10
+
+
+async def _count(storage: Storage, sql: str, **params: object) -> int:
+    async with storage.engine.connect() as conn:
+        return (await conn.execute(text(sql), params)).scalar_one()
+
+
+async def test_double_tap_records_exactly_one_rating(storage: Storage) -> None:
+    repo = storage.repo
+    # a second engine too, so the two taps really are separate connections/pools
+    other, other_engine = create_repository(storage.url)
+    try:
+        await repo.touch_user(A, "Ann")
+        version = await repo.apply_step(A, 0, "assess", "q0", {}, [StartAssessment()])
+        assert version == 1
+        for i in range(ROUNDS):
+            domain = f"domain-{i}"
+            results = await asyncio.gather(
+                repo.apply_step(
+                    A, version, "assess", f"q{i + 1}", {"tap": 1}, [RecordRating(domain, "not_yet")]
+                ),
+                other.apply_step(
+                    A,
+                    version,
+                    "assess",
+                    f"q{i + 1}",
+                    {"tap": 2},
+                    [RecordRating(domain, "strategic")],
+                ),
+            )
+            winners = [r for r in results if r is not None]
+            assert winners == [version + 1], results
+            assert results.count(None) == 1
+            n = await _count(storage, "SELECT count(*) FROM ratings WHERE domain_id = :d", d=domain)
+            assert n == 1
+            snap = await repo.load_snapshot(A)
+            won = results.index(version + 1)
+            assert snap.conversation.payload == {"tap": won + 1}
+            assert snap.open_assessment.levels[domain] == ("not_yet", "strategic")[won]
+            version += 1
+        assert await _count(storage, "SELECT count(*) FROM ratings") == ROUNDS
+        assert (await repo.load_snapshot(A)).conversation.version == ROUNDS + 1
+    finally:
+        await other_engine.dispose()
+
+
+async def test_racing_first_steps_insert_one_conversation(storage: Storage) -> None:
+    repo = storage.repo
+    other, other_engine = create_repository(storage.url)
+    try:
+        for i in range(ROUNDS):
+            uid = A + 100 + i
+            await repo.touch_user(uid, f"user {i}")
+            results = await asyncio.gather(
+                repo.apply_step(uid, 0, "onboarding", "a", {}, [StartAssessment()]),
+                other.apply_step(uid, 0, "onboarding", "b", {}, [StartAssessment()]),
+            )
+            assert sorted(results, key=lambda r: r is None) == [1, None]
+            where = {"u": uid}
+            sql = "SELECT count(*) FROM {} WHERE user_id = :u"
+            assert await _count(storage, sql.format("conversations"), **where) == 1
+            assert await _count(storage, sql.format("assessments"), **where) == 1
+    finally:
+        await other_engine.dispose()
+
+
+async def test_reminder_claimed_by_exactly_one_worker(storage: Storage) -> None:
+    repo = storage.repo
+    await repo.touch_user(A, "Ann")
+    due = datetime(2025, 1, 1, tzinfo=UTC)
+    for _ in range(ROUNDS):
+        rid = await repo.schedule_reminder(A, due, "checkin")
+        claims = await asyncio.gather(*(repo.claim_reminder(rid, f"w{k}") for k in range(4)))
+        assert claims.count(True) == 1
+    assert await repo.due_reminders(due) == []
