@@ -26,3 +26,42 @@ def db_upgrade() -> None:
     url = get_settings().effective_database_url
     upgrade_to_head(url)
     typer.echo("Database schema is up to date.")
+
+
+@knowledge_app.command("check")
+def knowledge_check() -> None:
+    """Validate the knowledge YAML and print how many items of each kind it holds."""
+    from bot.knowledge import KnowledgeError, load_knowledge
+    from bot.settings import get_settings
+
+    directory = get_settings().knowledge_dir
+    try:
+        kb = load_knowledge(directory)
+    except KnowledgeError as exc:
+        typer.echo(f"Knowledge base is invalid: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Knowledge base in {directory} is valid:")
+    for kind, count in kb.counts().items():
+        typer.echo(f"  {count:4d} {kind}")
+
+
+@app.command("ask")
+def ask(
+    query: str | None = typer.Argument(None, help="The question; omit it to read one per line."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (JSON Lines from stdin)."),
+) -> None:
+    """Answer a question from the frameworks, as the bot would."""
+    from bot.lookup.cli import run_ask
+
+    raise typer.Exit(run_ask(query, as_json))
+
+
+@app.command("console")
+def console() -> None:
+    """Chat with the bot in this terminal (one local user, no Telegram needed)."""
+    import asyncio
+
+    from bot.console import run_console
+    from bot.settings import get_settings
+
+    asyncio.run(run_console(get_settings()))

@@ -1,0 +1,279 @@
+"""Quick self-assessment (`/assess`): nine domain ratings, an optional deeper pass, then targets."""
+
+from __future__ import annotations
+
+from bot.flows.callbacks import go_data
+from bot.flows.core import IDLE, Context, FlowState, Outcome, Step, register
+from bot.flows.levels import LABELS, RATING_LEVELS, label
+from bot.flows.targets import suggest_target
+from bot.flows.views import Button, View, rows
+from bot.knowledge import Level
+from bot.knowledge.competency import Domain
+from bot.storage.changes import (
+    ClearRating,
+    CompleteAssessment,
+    RecordRating,
+    SetTarget,
+    StartAssessment,
+)
+
+FLOW = "assess"
+INVALID = Outcome(None, notice="That button is not valid here.")
+SHORT_RANGES = 3
+
+
+def start(state: FlowState) -> Outcome:
+    """Open a new assessment at the first domain."""
+    return Outcome(state.moved("rate", i=0, r={}), changes=(StartAssessment(),))
+
+
+def first_sentence(text: str, limit: int = 110) -> str:
+    sentence = text.split(". ")[0].rstrip(".")
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+
+
+def level_buttons(state: FlowState, chosen: str | None) -> list[tuple[Button, ...]]:
+    buttons = [
+        state.button(("✓ " if level == chosen else "") + LABELS[level], str(n))
+        for n, level in enumerate(RATING_LEVELS)
+    ]
+    return list(rows(*buttons, per_row=2))
+
+
+def domain_in_short(domain: Domain) -> str:
+    """Each level of a domain in a few of its ranges, quoted from the framework."""
+    parts = []
+    for level in Level:
+        lines = [
+            f"• {r.name}: {first_sentence(r.descriptor(level))}"
+            for r in domain.ranges[:SHORT_RANGES]
+        ]
+        parts.append(f"{level.label}:\n" + "\n".join(lines))
+    more = len(domain.ranges) - SHORT_RANGES
+    tail = f'\n(+{more} more ranges: ask me, e.g. "{domain.ranges[-1].name} managerial")'
+    return "\n\n".join(parts) + (tail if more > 0 else "") + f"\nSource: {domain.source}"
+
+
+def render_rate(state: FlowState, ctx: Context) -> View:
+    domains = ctx.kb.competency.domains
+    i = state.payload["i"]
+    domain = domains[i]
+    chosen = state.payload["r"].get(domain.id)
+    body = f"{domain.name}\nWhere are you today?"
+    if state.payload.get("show"):
+        body += "\n\n" + domain_in_short(domain)
+    layout = level_buttons(state, chosen)
+    toggle = "Hide the meanings" if state.payload.get("show") else "What do these mean here?"
+    layout.append((state.button(toggle, "m"),))
+    layout.append((state.button("◀ Back", "b"), state.button("Skip ▶", "s")))
+    title = f"Self-assessment · {i + 1}/{len(domains)}"
+    return View(body, title=title, buttons=tuple(layout))
+
+
+def _next_domain(state: FlowState, ratings: dict[str, str], ctx: Context) -> FlowState:
+    i = state.payload["i"] + 1
+    if i >= len(ctx.kb.competency.domains):
+        return state.moved("deeper", r=ratings, done=[])
+    return state.moved("rate", i=i, r=ratings)
+
+
+def tap_rate(state: FlowState, value: str, ctx: Context) -> Outcome:
+    domain = ctx.kb.competency.domains[state.payload["i"]]
+    ratings = dict(state.payload["r"])
+    if value == "m":
+        return Outcome(state.updated(show=not state.payload.get("show")))
+    if value == "b":
+        return Outcome(state.updated(i=max(state.payload["i"] - 1, 0), show=False))
+    if value == "s":
+        changes = (ClearRating(domain.id),) if ratings.pop(domain.id, None) else ()
+        return Outcome(_next_domain(state, ratings, ctx), changes=changes)
+    if value.isdigit() and int(value) < len(RATING_LEVELS):
+        level = RATING_LEVELS[int(value)]
+        ratings[domain.id] = level
+        return Outcome(_next_domain(state, ratings, ctx), changes=(RecordRating(domain.id, level),))
+    return INVALID
+
+
+def render_deeper(state: FlowState, ctx: Context) -> View:
+    done = set(state.payload.get("done", []))
+    buttons = [
+        state.button(("✓ " if d.id in done else "") + d.name, f"d{n}")
+        for n, d in enumerate(ctx.kb.competency.domains)
+    ]
+    layout = [*rows(*buttons, per_row=2), (state.button("No thanks: set my targets", "n"),)]
+    return View(
+        "Want to go deeper? You can rate the ranges inside one domain (optional).",
+        title="Self-assessment · ranges",
+        buttons=tuple(layout),
+    )
+
+
+def tap_deeper(state: FlowState, value: str, ctx: Context) -> Outcome:
+    domains = ctx.kb.competency.domains
+    if value == "n":
+        return Outcome(_targets_state(state, ctx))
+    if value.startswith("d") and value[1:].isdigit() and int(value[1:]) < len(domains):
+        return Outcome(state.at("rrate", dom=int(value[1:]), j=0, rr={}))
+    return INVALID
+
+
+def render_rrate(state: FlowState, ctx: Context) -> View:
+    domain = ctx.kb.competency.domains[state.payload["dom"]]
+    j = state.payload["j"]
+    rng = domain.ranges[j]
+    chosen = state.payload["rr"].get(rng.id)
+    levels = "\n\n".join(f"{lv.label}: {rng.descriptor(lv)}" for lv in Level)
+    body = f"{rng.name}\nWhere are you today?\n\n{levels}\nSource: {rng.source}"
+    layout = level_buttons(state, chosen)
+    layout.append((state.button("◀ Back", "b"), state.button("Skip ▶", "s")))
+    title = f"{domain.name} · {j + 1}/{len(domain.ranges)}"
+    return View(body, title=title, buttons=tuple(layout))
+
+
+def _next_range(state: FlowState, range_ratings: dict[str, str], ctx: Context) -> FlowState:
+    domain = ctx.kb.competency.domains[state.payload["dom"]]
+    j = state.payload["j"] + 1
+    if j >= len(domain.ranges):
+        done = [*state.payload.get("done", []), domain.id]
+        return state.moved("deeper", r=state.payload["r"], done=done)
+    return state.updated(j=j, rr=range_ratings)
+
+
+def tap_rrate(state: FlowState, value: str, ctx: Context) -> Outcome:
+    domain = ctx.kb.competency.domains[state.payload["dom"]]
+    rng = domain.ranges[state.payload["j"]]
+    rr = dict(state.payload["rr"])
+    if value == "b":
+        return Outcome(state.updated(j=max(state.payload["j"] - 1, 0)))
+    if value == "s":
+        changes = (ClearRating(domain.id, rng.id),) if rr.pop(rng.id, None) else ()
+        return Outcome(_next_range(state, rr, ctx), changes=changes)
+    if value.isdigit() and int(value) < len(RATING_LEVELS):
+        level = RATING_LEVELS[int(value)]
+        rr[rng.id] = level
+        change = RecordRating(domain.id, level, range_id=rng.id)
+        return Outcome(_next_range(state, rr, ctx), changes=(change,))
+    return INVALID
+
+
+def suggested_targets(ratings: dict[str, str], ctx: Context) -> dict[str, tuple[str, str]]:
+    profile = ctx.profile
+    titles = {d.id: d.title for d in ctx.kb.career.directions}
+    stage = profile.career_stage if profile else None
+    directions = profile.directions if profile else ()
+    return {
+        d.id: suggest_target(ratings.get(d.id), stage, directions, titles)
+        for d in ctx.kb.competency.domains
+    }
+
+
+def _targets_state(state: FlowState, ctx: Context, mode: str = "assess") -> FlowState:
+    ratings = dict(state.payload.get("r", {}))
+    suggestions = suggested_targets(ratings, ctx)
+    targets = {d: level for d, (level, _) in suggestions.items()}
+    return state.moved("targets", r=ratings, t=targets, mode=mode)
+
+
+def settings_targets(state: FlowState, ctx: Context) -> FlowState:
+    """Targets as stored, for changing them from /settings (no assessment open)."""
+    current = ctx.history[-1].levels if ctx.history else {}
+    stored = dict(ctx.profile.targets) if ctx.profile else {}
+    suggestions = suggested_targets(current, ctx)
+    targets = {d: stored.get(d, level) for d, (level, _) in suggestions.items()}
+    return state.moved("targets", r=current, t=targets, mode="settings")
+
+
+def render_targets(state: FlowState, ctx: Context) -> View:
+    ratings, targets = state.payload["r"], state.payload["t"]
+    suggestions = suggested_targets(ratings, ctx)
+    lines = ["Your targets for the next 1-2 years (suggestions are careerbot's own):"]
+    for d in ctx.kb.competency.domains:
+        target = targets.get(d.id)
+        sug_level, reason = suggestions[d.id]
+        note = f"suggested: {reason}" if target == sug_level else "your choice"
+        lines.append(f"• {d.name}: {label(ratings.get(d.id))} → {label(target)} ({note})")
+    layout = (
+        (state.button("✓ Accept these targets", "ok"),),
+        (state.button("Change a target", "c"),),
+    )
+    return View("\n".join(lines), title="Targets", buttons=layout)
+
+
+def tap_targets(state: FlowState, value: str, ctx: Context) -> Outcome:
+    if value == "c":
+        return Outcome(state.at("tpick"))
+    if value != "ok":
+        return INVALID
+    targets = state.payload["t"]
+    changes = [SetTarget(d, level) for d, level in targets.items()]
+    if state.payload.get("mode") == "settings":
+        view = View(
+            "Your targets are saved.",
+            title="Targets",
+            buttons=rows(Button("See my plan", go_data("plan"))),
+        )
+        return Outcome(state.moved(IDLE), changes=tuple(changes), views=(view,), show_state=False)
+    changes.append(CompleteAssessment())
+    rated = sum(1 for level in state.payload["r"].values() if level)
+    view = View(
+        f"Assessment saved: {rated} of {len(ctx.kb.competency.domains)} domains rated, "
+        "targets set. Your plan is ready.",
+        title="Done",
+        buttons=rows(
+            Button("See my plan", go_data("plan")), Button("My progress", go_data("progress"))
+        ),
+    )
+    return Outcome(state.moved(IDLE), changes=tuple(changes), views=(view,), show_state=False)
+
+
+def render_tpick(state: FlowState, ctx: Context) -> View:
+    buttons = [state.button(d.name, f"d{n}") for n, d in enumerate(ctx.kb.competency.domains)]
+    layout = [*rows(*buttons, per_row=2), (state.button("◀ Back", "b"),)]
+    return View("Which domain's target?", title="Change a target", buttons=tuple(layout))
+
+
+def tap_tpick(state: FlowState, value: str, ctx: Context) -> Outcome:
+    domains = ctx.kb.competency.domains
+    if value == "b":
+        return Outcome(state.at("targets"))
+    if value.startswith("d") and value[1:].isdigit() and int(value[1:]) < len(domains):
+        return Outcome(state.at("tlevel", td=int(value[1:])))
+    return INVALID
+
+
+def render_tlevel(state: FlowState, ctx: Context) -> View:
+    domain = ctx.kb.competency.domains[state.payload["td"]]
+    chosen = state.payload["t"].get(domain.id)
+    buttons = [
+        state.button(("✓ " if level == chosen else "") + LABELS[level], str(n))
+        for n, level in enumerate(RATING_LEVELS)
+        if n > 0
+    ]
+    layout = [*rows(*buttons), (state.button("◀ Back", "b"),)]
+    return View(
+        f"{domain.name}\nToday: {label(state.payload['r'].get(domain.id))}. "
+        "Where do you want to be in 1-2 years?",
+        title="Change a target",
+        buttons=tuple(layout),
+    )
+
+
+def tap_tlevel(state: FlowState, value: str, ctx: Context) -> Outcome:
+    payload = dict(state.payload)
+    domain = ctx.kb.competency.domains[payload.pop("td")]
+    if value == "b":
+        return Outcome(FlowState("tpick", payload, state.version))
+    if value.isdigit() and 0 < int(value) < len(RATING_LEVELS):
+        payload["t"] = {**payload["t"], domain.id: RATING_LEVELS[int(value)]}
+        return Outcome(FlowState("targets", payload, state.version))
+    return INVALID
+
+
+register(
+    Step("rate", FLOW, render_rate, tap_rate),
+    Step("deeper", FLOW, render_deeper, tap_deeper),
+    Step("rrate", FLOW, render_rrate, tap_rrate),
+    Step("targets", FLOW, render_targets, tap_targets),
+    Step("tpick", FLOW, render_tpick, tap_tpick),
+    Step("tlevel", FLOW, render_tlevel, tap_tlevel),
+)

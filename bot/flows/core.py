@@ -1,0 +1,106 @@
+"""The pieces every flow step is made of: state, context, outcome and the step registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.flows.callbacks import step_data
+from bot.flows.views import Button, View
+from bot.knowledge import KnowledgeBase
+from bot.storage.changes import Change
+from bot.storage.repository import AssessmentRecord, ProfileRecord
+
+IDLE = "menu"
+
+
+class Lookup(Protocol):
+    """What the flows need of the lookup engine."""
+
+    def ask(self, query: str) -> Any: ...
+
+    def resolve(self, key: str) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FlowState:
+    """Where a user is: a step (which names its flow), its payload and the stored version."""
+
+    step: str = IDLE
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+    def button(self, text: str, value: str) -> Button:
+        """A button answering this step at this version."""
+        return Button(text, step_data(self.step, self.version, value))
+
+    def moved(self, step: str, **payload: Any) -> FlowState:
+        """The state at another step, with a fresh payload."""
+        return FlowState(step, payload, self.version)
+
+    def at(self, step: str, **changes: Any) -> FlowState:
+        """Another step of the same flow, keeping the payload (with some values changed)."""
+        return FlowState(step, {**self.payload, **changes}, self.version)
+
+    def updated(self, **changes: Any) -> FlowState:
+        """The same step with some payload values changed."""
+        return FlowState(self.step, {**self.payload, **changes}, self.version)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a step may read besides its own state. `history` is loaded only when asked for."""
+
+    kb: KnowledgeBase
+    lookup: Lookup
+    user_name: str
+    known: bool
+    privacy_accepted: bool
+    profile: ProfileRecord | None
+    history: tuple[AssessmentRecord, ...] | None
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A step's result: the next state (None: nothing to store), changes, views to show first.
+
+    `show_state` renders the next state's view after `views`; `action` names work the service
+    does itself (deleting or exporting a user's data).
+    """
+
+    state: FlowState | None
+    changes: tuple[Change, ...] = ()
+    views: tuple[View, ...] = ()
+    show_state: bool = True
+    action: str | None = None
+    notice: str = ""
+
+
+Render = Callable[[FlowState, Context], View]
+OnTap = Callable[[FlowState, str, Context], Outcome]
+OnText = Callable[[FlowState, str, Context], Outcome]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a flow: how it looks, what a tap does, what text does (if it asks for any)."""
+
+    name: str
+    flow: str
+    render: Render
+    tap: OnTap
+    text: OnText | None = None
+
+
+STEPS: dict[str, Step] = {}
+
+
+def register(*steps: Step) -> None:
+    """Make steps reachable by name (the name is also the step code in button data)."""
+    for item in steps:
+        if item.name in STEPS:
+            raise ValueError(f"step {item.name!r} registered twice")
+        STEPS[item.name] = item

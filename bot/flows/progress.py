@@ -1,0 +1,53 @@
+"""Progress (`/progress`): past assessments, dated, with what changed per domain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.flows.callbacks import go_data
+from bot.flows.levels import label, rank
+from bot.flows.views import Button, View, rows
+from bot.knowledge import KnowledgeBase
+from bot.storage.repository import AssessmentRecord
+
+SHOWN = 6
+
+
+def _date(record: AssessmentRecord) -> str:
+    return (record.completed_at or record.started_at).strftime("%d %b %Y")
+
+
+def render_progress(kb: KnowledgeBase, history: Sequence[AssessmentRecord]) -> View:
+    if not history:
+        return View(
+            "No completed self-assessment yet.",
+            title="Your progress",
+            buttons=rows(Button("Start self-assessment", go_data("assess"))),
+        )
+    blocks = []
+    shown = list(history)[-SHOWN:]
+    start = len(history) - len(shown)
+    for n, record in enumerate(shown):
+        levels = record.levels
+        previous = history[start + n - 1].levels if start + n > 0 else None
+        lines = [f"{start + n + 1}. {_date(record)}: {len(levels)} of 9 domains rated"]
+        for domain in kb.competency.domains:
+            now = levels.get(domain.id)
+            if previous is None:
+                continue
+            before = previous.get(domain.id)
+            if now != before:
+                arrow = "▲" if rank(now) > rank(before) else "▼"
+                lines.append(f"   {arrow} {domain.name}: {label(before)} → {label(now)}")
+        if previous is not None and len(lines) == 1:
+            lines.append("   no change")
+        blocks.append("\n".join(lines))
+    if len(history) > SHOWN:
+        blocks.insert(0, f"(showing the latest {SHOWN} of {len(history)})")
+    return View(
+        "\n\n".join(blocks),
+        title="Your progress",
+        buttons=rows(
+            Button("My plan", go_data("plan")), Button("Re-assess", go_data("assess")), per_row=2
+        ),
+    )

@@ -1,0 +1,139 @@
+"""Which step an event goes to: commands, free text and taps, for any front end."""
+
+from __future__ import annotations
+
+from bot.flows import account, assessment
+from bot.flows.answers import render_answer
+from bot.flows.callbacks import GoTap, LookupTap, StepTap, go_data, parse
+from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
+from bot.flows.events import Command, Event, Tap, Text
+from bot.flows.plan import build_plan, render_plan
+from bot.flows.progress import render_progress
+from bot.flows.views import Button, View, rows
+
+MAX_QUERY = 300
+COMMANDS = (
+    "start",
+    "assess",
+    "plan",
+    "progress",
+    "ask",
+    "settings",
+    "help",
+    "privacy",
+    "export",
+    "forget",
+    "cancel",
+)
+HISTORY_COMMANDS = {"plan", "progress"}
+EXPIRED = "That button has expired: you have moved on since. Here is where you are now:"
+
+
+def as_command(event: Event) -> Command | None:
+    """The command an event amounts to (a typed command or a `go:` button)."""
+    if isinstance(event, Command):
+        return event
+    if isinstance(event, Tap) and isinstance(tap := parse(event.data), GoTap):
+        return Command(tap.command)
+    return None
+
+
+def needs_history(state: FlowState, event: Event) -> bool:
+    """Whether handling `event` reads the user's completed assessments."""
+    command = as_command(event)
+    if command is not None:
+        return command.name in HISTORY_COMMANDS
+    return isinstance(event, Tap) and state.step == "settings"
+
+
+def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
+    command = as_command(event)
+    if command is not None:
+        return on_command(state, command, ctx)
+    if isinstance(event, Text):
+        return on_text(state, event.text, ctx)
+    return on_tap(state, event.data, ctx)
+
+
+def _needs_profile(state: FlowState) -> Outcome:
+    note = View("First, a minute to set up your profile.")
+    return Outcome(state.moved("welcome"), views=(note,))
+
+
+def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
+    name = command.name
+    if name == "start":
+        if not ctx.privacy_accepted:
+            return Outcome(state.moved("welcome"))
+        if state.step not in (IDLE, "resume") and state.step in STEPS:
+            return Outcome(account.resume_offer(state))
+        return Outcome(state.moved(IDLE))
+    if name == "help":
+        return Outcome(None, views=(account.help_view(),), show_state=False)
+    if name == "privacy":
+        return Outcome(None, views=(account.privacy_view(),), show_state=False)
+    if name == "ask":
+        return on_text(state, command.args, ctx, asked=True)
+    if name == "export":
+        return Outcome(None, action="export", show_state=False)
+    if name == "cancel":
+        done = View("Stopped. Your answers so far are saved.", title="Cancelled")
+        return Outcome(state.moved(IDLE), views=(done,), show_state=False)
+    if name == "forget":
+        if not ctx.known:
+            return Outcome(
+                None, views=(View("I have nothing stored about you."),), show_state=False
+            )
+        return Outcome(state.moved("forget"))
+    if not ctx.privacy_accepted:
+        return _needs_profile(state)
+    if name == "assess":
+        return assessment.start(state)
+    if name == "settings":
+        return Outcome(state.moved("settings"))
+    if name == "plan":
+        return Outcome(None, views=tuple(_plan_views(ctx)), show_state=False)
+    if name == "progress":
+        return Outcome(None, views=(render_progress(ctx.kb, ctx.history or ()),), show_state=False)
+    unknown = View(f"I don't know /{name[:30]}. /help lists what I can do.")
+    return Outcome(None, views=(unknown,), show_state=False)
+
+
+def _plan_views(ctx: Context) -> list[View]:
+    plan = build_plan(ctx.kb, ctx.profile, ctx.history or ()) if ctx.profile else None
+    if plan is None:
+        return [
+            View(
+                "Your plan needs a self-assessment first: nine questions, one tap each.",
+                title="Your development plan",
+                buttons=rows(Button("Start self-assessment", go_data("assess"))),
+            )
+        ]
+    return render_plan(plan)
+
+
+def on_text(state: FlowState, text: str, ctx: Context, asked: bool = False) -> Outcome:
+    step = STEPS.get(state.step)
+    if step is not None and step.text is not None and not asked:
+        return step.text(state, text, ctx)
+    query = " ".join(text.split())[:MAX_QUERY]
+    if not query:
+        hint = View('Ask me about the frameworks, e.g. "what does strategic mean for complaints".')
+        return Outcome(None, views=(hint,), show_state=False)
+    answer = render_answer(ctx.lookup.ask(query))
+    resume = state.step != IDLE and state.step in STEPS
+    return Outcome(None, views=(answer,), show_state=resume)
+
+
+def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
+    tap = parse(data)
+    if isinstance(tap, LookupTap):
+        answer = ctx.lookup.resolve(tap.key)
+        if answer is None:
+            return Outcome(None, notice="That item is no longer available.", show_state=False)
+        return Outcome(None, views=(render_answer(answer),), show_state=False)
+    if not isinstance(tap, StepTap) or tap.step not in STEPS:
+        return Outcome(None, notice="Sorry, I don't recognise that button.", show_state=False)
+    if tap.step != state.step or tap.version != state.version:
+        return Outcome(None, views=(View(EXPIRED),), notice="That button has expired.")
+    return STEPS[state.step].tap(state, tap.value, ctx)

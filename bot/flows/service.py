@@ -1,0 +1,138 @@
+"""Runs one event for one user: load what is stored, take the step, store it, draw the views.
+
+Each call is two short transactions (read, then a versioned write); no database session is
+held while a front end talks to the user. Importing this module registers every flow step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from bot.flows import account, assessment, onboarding  # noqa: F401  (registers steps)
+from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup
+from bot.flows.events import Event, Tap
+from bot.flows.router import dispatch, needs_history
+from bot.flows.views import Attachment, View
+from bot.knowledge import KnowledgeBase
+from bot.storage.repository import Repository, Snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to show: views in order, and a short notice for the tapped button (if any)."""
+
+    views: tuple[View, ...]
+    notice: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    id: int
+    name: str
+
+
+class Conversations:
+    """The conversation service every front end calls."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        kb: KnowledgeBase,
+        lookup: Lookup,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._repo = repo
+        self._kb = kb
+        self._lookup = lookup
+        self._clock = clock
+
+    async def handle(self, user: UserRef, event: Event) -> Reply:
+        await self._repo.touch_user(user.id, user.name)
+        snapshot = await self._repo.load_snapshot(user.id)
+        state = _state_of(snapshot)
+        history = None
+        if needs_history(state, event):
+            history = tuple(await self._repo.assessment_history(user.id))
+        ctx = self._context(user, snapshot, history)
+        outcome = dispatch(state, event, ctx)
+
+        if outcome.action == "forget":
+            return await self._forget(user)
+        if outcome.action == "export":
+            return await self._export(user)
+
+        shown = state
+        if outcome.state is not None:
+            version = await self._repo.apply_step(
+                user.id,
+                state.version,
+                STEPS[outcome.state.step].flow,
+                outcome.state.step,
+                dict(outcome.state.payload),
+                outcome.changes,
+            )
+            if version is None:
+                return await self._raced(user)
+            shown = replace(outcome.state, version=version)
+            if outcome.changes:
+                snapshot = await self._repo.load_snapshot(user.id)
+                ctx = self._context(user, snapshot, history)
+        views = list(outcome.views)
+        if outcome.show_state:
+            views.append(STEPS[shown.step].render(shown, ctx))
+        if isinstance(event, Tap) and outcome.state is not None and views:
+            views[0] = views[0].replacing()
+        return Reply(tuple(views), outcome.notice)
+
+    def _context(self, user: UserRef, snapshot: Snapshot, history: tuple | None) -> Context:
+        return Context(
+            kb=self._kb,
+            lookup=self._lookup,
+            user_name=user.name,
+            known=snapshot.user is not None
+            and snapshot.user.privacy_accepted_at is not None
+            or snapshot.profile is not None,
+            privacy_accepted=bool(snapshot.user and snapshot.user.privacy_accepted_at),
+            profile=snapshot.profile,
+            history=history,
+            now=self._clock(),
+        )
+
+    async def _raced(self, user: UserRef) -> Reply:
+        """Another tap got there first: say so and show where the user is now."""
+        snapshot = await self._repo.load_snapshot(user.id)
+        state = _state_of(snapshot)
+        ctx = self._context(user, snapshot, None)
+        view = STEPS[state.step].render(state, ctx)
+        return Reply((view,), notice="Already recorded.")
+
+    async def _forget(self, user: UserRef) -> Reply:
+        deleted = await self._repo.forget_user(user.id)
+        counts = ", ".join(f"{n} {table}" for table, n in deleted.items() if n)
+        return Reply(
+            (
+                View(
+                    f"Deleted: {counts or 'nothing'}. Send /start to begin again.",
+                    title="Forgotten",
+                    replace=True,
+                ),
+            )
+        )
+
+    async def _export(self, user: UserRef) -> Reply:
+        data = await self._repo.export_user(user.id)
+        content = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+        document = Attachment(
+            "careerbot-export.json", content, "Everything careerbot stores about you."
+        )
+        return Reply((View("Here is everything I store about you.", attachments=(document,)),))
+
+
+def _state_of(snapshot: Snapshot) -> FlowState:
+    conv = snapshot.conversation
+    if conv is None or conv.step not in STEPS:
+        return FlowState(IDLE, {}, conv.version if conv else 0)
+    return FlowState(conv.step, conv.payload, conv.version)

@@ -1,0 +1,57 @@
+"""What a flow shows: text with buttons, independent of how a front end draws it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_TEXT = 4096
+MAX_CALLBACK_BYTES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A tappable choice. `data` is what comes back when it is tapped; `url` opens a link."""
+
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a view (e.g. the `/export` JSON document)."""
+
+    filename: str
+    content: bytes
+    caption: str = ""
+    kind: str = "document"
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """One message: an optional bold title, plain body text, rows of buttons.
+
+    `replace` says the view should replace the message the user tapped (edited in place);
+    otherwise it is sent as a new message.
+    """
+
+    body: str
+    title: str = ""
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    replace: bool = False
+    attachments: tuple[Attachment, ...] = field(default=())
+
+    @property
+    def plain_text(self) -> str:
+        return f"{self.title}\n\n{self.body}".strip() if self.title else self.body
+
+    def replacing(self) -> View:
+        return View(self.body, self.title, self.buttons, True, self.attachments)
+
+    def as_new(self) -> View:
+        return View(self.body, self.title, self.buttons, False, self.attachments)
+
+
+def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
+    """Lay buttons out `per_row` to a row."""
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))

@@ -1,0 +1,37 @@
+"""Start-up shared by every front end: schema, knowledge, lookup index, repository, service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from bot.flows.service import Conversations
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.lookup import LookupEngine
+from bot.settings import Settings
+from bot.storage.engine import create_repository
+from bot.storage.migrate import ensure_schema
+from bot.storage.repository import Repository
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    kb: KnowledgeBase
+    lookup: LookupEngine
+    repo: Repository
+    conversations: Conversations
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """Migrate (SQLite) or check (PostgreSQL) the schema, load everything once, then yield."""
+    url = settings.effective_database_url
+    await ensure_schema(url)
+    kb = load_knowledge(settings.knowledge_dir)
+    lookup = LookupEngine(kb)
+    repo, engine = create_repository(url)
+    try:
+        yield Runtime(kb, lookup, repo, Conversations(repo, kb, lookup))
+    finally:
+        await engine.dispose()

@@ -1,0 +1,259 @@
+"""Whole journeys through the conversation flows, without Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.flows.events import Tap, Text
+from bot.flows.service import Conversations, UserRef
+from bot.knowledge import load_knowledge
+from bot.lookup import LookupEngine
+from bot.settings import Settings
+from bot.storage.engine import create_repository
+from bot.storage.models import Rating
+from tests.flowdriver import Driver
+
+LEVELS = [
+    "Administrative",
+    "Managerial",
+    "Not yet",
+    "Administrative",
+    "Managerial",
+    "Strategic",
+    "Administrative",
+    "Not yet",
+    "Administrative",
+]
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge(Settings().knowledge_dir)
+
+
+@pytest.fixture(scope="module")
+def lookup(kb):
+    return LookupEngine(kb)
+
+
+@pytest.fixture
+def service(sqlite_repo, kb, lookup):
+    return Conversations(sqlite_repo, kb, lookup)
+
+
+@pytest.fixture
+def driver(service):
+    return Driver(service)
+
+
+async def count_ratings(storage) -> int:
+    async with storage.engine.connect() as conn:
+        return (await conn.execute(select(func.count()).select_from(Rating))).scalar_one()
+
+
+async def test_new_user_reaches_a_plan_that_quotes_the_framework(driver, kb):
+    await driver.command("/start")
+    assert "Privacy" in driver.text and "/forget" in driver.text
+    await driver.tap("OK, let's start")
+    await driver.tap("Practice manager")
+    assert "first five years" in driver.text  # early career definition, from the framework
+    await driver.tap("Early")
+    await driver.tap("What do these mean")
+    assert kb.career.directions[3].outcome in driver.text
+    await driver.tap("Moving up")
+    assert "✅ Moving up" in driver.labels(driver.replies[-1].views[-1])
+    await driver.tap("Done")
+    assert "saved" in driver.text
+    await driver.tap("Start self-assessment")
+    assert "1/9" in driver.text and "Practice Operation and Development" in driver.text
+    for level in LEVELS:
+        await driver.tap(level)
+    assert "deeper" in driver.text
+    await driver.tap("No thanks")
+    assert (
+        "Population Care: Administrative → Managerial (suggested: Managerial: one level up, "
+        "as you chose Moving up)" in driver.text
+    )
+    assert "Finance: Managerial → Managerial (suggested: Managerial: early career" in driver.text
+    await driver.tap("Accept these targets")
+    await driver.tap("See my plan")
+    plan = driver.text
+    operations = kb.competency.domain("practice-operation-and-development")
+    assert "■□· Population Care: Administrative → Managerial" in plan
+    # the largest gap's next-level descriptor is quoted word for word, with its range
+    assert f'PHCT Meetings · Managerial:\n"{operations.ranges[0].managerial}"' in plan
+    assert "Level 6 Business Administration Apprenticeship" in plan  # early + moving up
+    assert "Table 5" in plan
+    assert "Next steps" in plan
+
+
+async def test_reassessment_shows_progress_per_domain(driver):
+    await driver.onboard(stage="Established", directions=("Building up",))
+    await driver.assess(LEVELS)
+    changed = list(LEVELS)
+    changed[4] = "Strategic"  # Finance up
+    changed[0] = "Not yet"  # Practice Operation down
+    await driver.assess(changed)
+    await driver.command("/progress")
+    text = driver.text
+    assert "1." in text and "2." in text
+    assert "▲ Finance: Managerial → Strategic" in text
+    assert "▼ Practice Operation and Development: Administrative → Not yet" in text
+
+
+async def test_restart_between_two_taps_loses_nothing(sqlite_storage, kb, lookup):
+    first = Driver(Conversations(sqlite_storage.repo, kb, lookup))
+    await first.onboard()
+    await first.command("/assess")
+    await first.tap("Managerial")
+    pending = first.replies[-1]  # the question for domain 2, shown before the "restart"
+    repo, engine = create_repository(sqlite_storage.url)  # a new process on the same file
+    try:
+        second = Driver(Conversations(repo, kb, lookup), user=first.user)
+        await second.tap("Strategic", reply=pending)
+        assert "3/9" in second.text
+        history = await repo.load_snapshot(first.user.id)
+        assert history.open_assessment.levels == {
+            "practice-operation-and-development": "managerial",
+            "risk-management": "strategic",
+        }
+    finally:
+        await engine.dispose()
+
+
+async def test_back_shows_the_earlier_answer_and_skip_stores_nothing(driver, sqlite_repo):
+    await driver.onboard()
+    await driver.command("/assess")
+    await driver.tap("Managerial")
+    await driver.tap("Back")
+    assert "1/9" in driver.text and "✓ Managerial" in driver.labels(driver.replies[-1].views[-1])
+    await driver.tap("Strategic")
+    await driver.tap("Skip")
+    await driver.tap("Back")
+    await driver.tap("Skip")  # skipping after Back leaves the domain unrated
+    snap = await sqlite_repo.load_snapshot(driver.user.id)
+    assert snap.open_assessment.levels == {"practice-operation-and-development": "strategic"}
+    assert "3/9" in driver.text
+
+
+async def test_stale_and_forged_taps_change_nothing(driver, sqlite_storage):
+    await driver.onboard()
+    await driver.command("/assess")
+    first_question = driver.replies[-1]
+    await driver.tap("Managerial")
+    before = await count_ratings(sqlite_storage)
+    stale = await driver.tap("Strategic", reply=first_question)
+    assert stale.notice == "That button has expired."
+    assert "expired" in driver.text and "2/9" in driver.text  # offers to continue
+    for data in ["garbage", "rate:999:2", "rate:1:" + "x" * 80, "k:" + "z" * 50, "", "💥"]:
+        reply = await driver.send(Tap(data))
+        assert reply.notice
+    current = driver.button("Strategic", reply=stale).data
+    step, version, _ = current.split(":")
+    forged = await driver.send(Tap(f"{step}:{version}:9"))
+    assert forged.notice == "That button is not valid here."
+    assert await count_ratings(sqlite_storage) == before
+    snap = await sqlite_storage.repo.load_snapshot(driver.user.id)
+    assert snap.conversation.version == int(version)
+
+
+async def test_two_quick_taps_record_exactly_one_rating(driver, sqlite_storage):
+    await driver.onboard()
+    await driver.command("/assess")
+    tap = Tap(driver.button("Managerial").data)
+    replies = await asyncio.gather(driver.send(tap), driver.send(tap))
+    assert await count_ratings(sqlite_storage) == 1
+    first, second = sorted(r.notice for r in replies)
+    assert first == "" and second in ("Already recorded.", "That button has expired.")
+
+
+async def test_text_mid_flow_answers_and_resumes(driver):
+    await driver.onboard()
+    await driver.command("/assess")
+    await driver.tap("Managerial")
+    reply = await driver.type("what does strategic mean for infection control")
+    assert len(reply.views) == 2
+    assert "Initiates and reviews policy development" in reply.views[0].plain_text
+    assert "2/9" in reply.views[1].plain_text
+
+
+async def test_forget_then_start_is_a_new_user(driver, sqlite_repo):
+    await driver.onboard()
+    await driver.assess(LEVELS)
+    await driver.command("/forget")
+    await driver.tap("Yes, delete everything")
+    assert "Deleted" in driver.text and "ratings" in driver.text
+    tables = (await sqlite_repo.export_user(driver.user.id))["tables"]
+    assert all(rows == [] for rows in tables.values())
+    await driver.command("/start")
+    assert "Welcome to careerbot" in driver.text
+
+
+async def test_start_for_a_known_user_offers_to_continue(driver):
+    await driver.onboard()
+    await driver.command("/assess")
+    await driver.tap("Administrative")
+    await driver.command("/start")
+    assert "Continue" in driver.labels(driver.replies[-1].views[-1])
+    await driver.tap("Continue")
+    assert "2/9" in driver.text
+
+
+async def test_export_returns_everything_as_json(driver):
+    await driver.onboard()
+    await driver.assess(LEVELS)
+    reply = await driver.command("/export")
+    document = reply.views[0].attachments[0]
+    assert document.filename.endswith(".json")
+    assert b'"managerial"' in document.content
+
+
+async def test_plan_before_assessment_and_unknown_command(driver):
+    await driver.onboard()
+    await driver.command("/plan")
+    assert "needs a self-assessment first" in driver.text
+    await driver.command("/frobnicate")
+    assert "/help" in driver.text
+
+
+async def test_assess_before_onboarding_sets_up_profile_first(driver):
+    await driver.command("/assess")
+    assert "Welcome to careerbot" in driver.text
+
+
+async def test_deeper_pass_rates_ranges_of_one_domain(driver, sqlite_repo, kb):
+    await driver.onboard()
+    await driver.command("/assess")
+    for level in LEVELS:
+        await driver.tap(level)
+    await driver.tap("Population Care")
+    assert "Health needs assessment" in driver.text and "1/5" in driver.text
+    for level in ["Managerial", "Administrative", "skip", "Strategic", "Administrative"]:
+        await driver.tap("Skip" if level == "skip" else level)
+    assert "✓ Population Care" in driver.labels(driver.replies[-1].views[-1])
+    snap = await sqlite_repo.load_snapshot(driver.user.id)
+    ranges = snap.open_assessment.range_levels
+    assert len(ranges) == 4
+    assert ranges[("population-care", "health-needs-assessment")] == "managerial"
+
+
+async def test_empty_and_huge_text_get_short_replies(driver):
+    reply = await driver.send(Text("   "))
+    assert "Ask me" in reply.views[0].plain_text
+    reply = await driver.send(Text("x" * 10_000))
+    assert len(reply.views[0].plain_text) < 1000
+
+
+async def test_two_users_do_not_share_state(service):
+    a, b = Driver(service, UserRef(1, "A")), Driver(service, UserRef(2, "B"))
+    await a.onboard()
+    await b.onboard()
+    await a.command("/assess")
+    await b.command("/assess")
+    await a.tap("Strategic")
+    await b.command("/start")
+    await b.tap("Continue")
+    assert "1/9" in b.text
