@@ -72,10 +72,16 @@ def do_run_migrations(connection: Connection) -> None:
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            # Foreign keys are off while migrating (see create_engine); check
+            # that the migrations left none dangling before committing.
+            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"migrations left dangling foreign keys: {problems[:10]}")
 
 
 async def run_async_migrations() -> None:
-    engine = create_engine(database_url(), poolclass=pool.NullPool)
+    engine = create_engine(database_url(), poolclass=pool.NullPool, sqlite_foreign_keys=False)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(do_run_migrations)

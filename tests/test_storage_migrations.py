@@ -110,3 +110,32 @@ def test_cli_db_upgrade(sqlite_url: str, tmp_path, monkeypatch) -> None:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert asyncio.run(schema_status(sqlite_url)) == (head_revision(), head_revision())
+
+
+async def test_sqlite_migration_engine_keeps_child_rows(sqlite_url: str) -> None:
+    """Batch migrations re-create tables; with foreign keys on, that would cascade-delete."""
+    from alembic.operations import Operations
+    from sqlalchemy import Column, Integer, text
+
+    from bot.storage.engine import create_repository
+
+    await upgrade_to_head_async(sqlite_url)
+    repo, engine = create_repository(sqlite_url)
+    await repo.touch_user(1, "Ann")
+    await repo.start_assessment(1)
+    await engine.dispose()
+
+    def recreate_users(conn: Connection) -> None:
+        ctx = MigrationContext.configure(conn, opts={"render_as_batch": True})
+        with Operations(ctx).batch_alter_table("users", recreate="always") as batch:
+            batch.add_column(Column("extra", Integer, nullable=True))
+
+    migrating = create_engine(sqlite_url, poolclass=pool.NullPool, sqlite_foreign_keys=False)
+    try:
+        async with migrating.begin() as conn:
+            await conn.run_sync(recreate_users)
+        async with migrating.connect() as conn:
+            n = (await conn.execute(text("SELECT count(*) FROM assessments"))).scalar_one()
+    finally:
+        await migrating.dispose()
+    assert n == 1

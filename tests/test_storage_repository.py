@@ -446,3 +446,31 @@ async def test_groups(storage: Storage, rc: Repository, clock: FakeClock) -> Non
     assert await chat_row() == ("PM network (renamed)", False)
     await rc.group_seen(chat, "back")
     assert await chat_row() == ("back", True)
+
+
+# ------------------------------------------------------------------ engine behaviour
+
+
+async def test_sqlite_connection_settings(sqlite_storage: Storage) -> None:
+    async with sqlite_storage.engine.connect() as conn:
+
+        async def pragma(name: str) -> object:
+            return (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+
+        assert str(await pragma("journal_mode")).lower() == "wal"
+        assert await pragma("foreign_keys") == 1
+        assert int(await pragma("busy_timeout")) >= 5000
+
+
+async def test_child_rows_cascade_with_the_user(storage: Storage) -> None:
+    repo = storage.repo
+    await repo.touch_user(A, "Ann")
+    aid = await repo.start_assessment(A)
+    await repo.record_rating(aid, "finance", "managerial")
+    await repo.set_mentor_domains(-5, A, ["finance"])
+    async with storage.engine.begin() as conn:
+        await conn.execute(text("DELETE FROM users WHERE id = :u"), {"u": A})
+    for table in ("assessments", "ratings", "group_members"):
+        assert await _count(storage, table) == 0, table
+    with pytest.raises(IntegrityError):  # foreign keys are enforced
+        await repo.start_assessment(B)

@@ -39,12 +39,18 @@ def _sqlite_file(u: URL) -> Path | None:
     return Path(db)
 
 
-def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str | URL, *, sqlite_foreign_keys: bool = True, **kwargs: Any
+) -> AsyncEngine:
     """An async engine for `url`.
 
     SQLite: creates the file's parent directory, and every connection gets WAL
     journaling, `foreign_keys=ON` and a busy timeout; transactions start with
     `BEGIN IMMEDIATE` so concurrent writers queue up instead of failing.
+
+    `sqlite_foreign_keys=False` is for migrations only: SQLite batch migrations
+    re-create tables, and dropping a parent table with foreign keys on would
+    fire its ON DELETE CASCADE actions.
 
     PostgreSQL: a `search_path` query parameter in the URL (not understood by
     asyncpg itself) is passed on as a server setting.
@@ -58,7 +64,7 @@ def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
             path.expanduser().parent.mkdir(parents=True, exist_ok=True)
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         engine = create_async_engine(u, connect_args=connect_args, **kwargs)
-        _install_sqlite_listeners(engine, wal=path is not None)
+        _install_sqlite_listeners(engine, wal=path is not None, foreign_keys=sqlite_foreign_keys)
         return engine
 
     if u.get_backend_name() == "postgresql" and "search_path" in u.query:
@@ -72,7 +78,7 @@ def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(u, connect_args=connect_args, **kwargs)
 
 
-def _install_sqlite_listeners(engine: AsyncEngine, *, wal: bool) -> None:
+def _install_sqlite_listeners(engine: AsyncEngine, *, wal: bool, foreign_keys: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the sqlite3 module so that our own
@@ -82,7 +88,7 @@ def _install_sqlite_listeners(engine: AsyncEngine, *, wal: bool) -> None:
         try:
             if wal:
                 cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         finally:
             cursor.close()

@@ -1,5 +1,7 @@
-"""Initial schema: users, profiles, targets, assessments, ratings, conversations,
-reminders, CPD entries and group chats.
+"""Initial schema
+
+Creates every table: users, profiles, targets, assessments, ratings,
+conversations, reminders, CPD entries, group chats and group members.
 
 Revision ID: 0001
 Revises:
