@@ -838,7 +838,7 @@ class Repository:
             for row in (
                 await s.execute(
                     select(a.c.id, a.c.user_id, a.c.completed_at)
-                    .where(a.c.user_id.in_(names), a.c.completed_at.is_not(None))
+                    .where(a.c.user_id.in_(list(names)), a.c.completed_at.is_not(None))
                     .order_by(a.c.completed_at, a.c.id)
                 )
             ).all():
@@ -849,7 +849,7 @@ class Repository:
             for row in (
                 await s.execute(
                     select(r.c.assessment_id, r.c.domain_id, r.c.level)
-                    .where(r.c.assessment_id.in_(levels), r.c.range_id == DOMAIN_RATING)
+                    .where(r.c.assessment_id.in_(list(levels)), r.c.range_id == DOMAIN_RATING)
                     .order_by(r.c.id)
                 )
             ).all():
