@@ -17,12 +17,18 @@ YAML, on schema violations and when a file is incomplete.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from bot.knowledge.errors import KnowledgeError
 from bot.knowledge.yamlfile import read_yaml
@@ -404,7 +410,7 @@ def _problem(error: dict[str, Any], field: str | None) -> str:
     return f"field '{field}': {message}"
 
 
-def _validate(path: Path, data: Any, model: type[M]) -> M:
+def _validate(path: str, data: Any, model: type[M]) -> M:
     """Validate parsed YAML, turning pydantic's first error into a KnowledgeError."""
     if not isinstance(data, dict):
         raise KnowledgeError(path, "(top level)", "expected a mapping of keys to values")
@@ -426,19 +432,20 @@ def _where(collection: str, index: int, label: str | None = None) -> str:
     return f"{collection}[{index}]" + (f" ({label})" if label else "")
 
 
-def _check_count(path: Path, items: tuple[Any, ...], key: str, expected: int, what: str) -> None:
+def _check_count(path: str, items: tuple[Any, ...], key: str, expected: int, what: str) -> None:
     if len(items) != expected:
         raise KnowledgeError(path, key, f"expected {expected} {what}, found {len(items)}")
 
 
-def _check_unique(path: Path, collection: str, values: list[str], what: str) -> None:
-    counts = Counter(values)
+def _check_unique(path: str, collection: str, values: list[str], what: str) -> None:
+    seen: set[str] = set()
     for index, value in enumerate(values):
-        if counts[value] > 1:
+        if value in seen:
             raise KnowledgeError(path, _where(collection, index, value), f"duplicate {what}")
+        seen.add(value)
 
 
-def _check_career(path: Path, fw: CareerFramework) -> None:
+def _check_career(path: str, fw: CareerFramework) -> None:
     _check_count(path, fw.roles, "roles", EXPECTED_ROLES, "roles (Table 1)")
     _check_count(path, fw.drivers, "drivers", EXPECTED_DRIVERS, "career drivers")
     _check_count(path, fw.directions, "directions", EXPECTED_DIRECTIONS, "directions (Table 2)")
@@ -451,7 +458,9 @@ def _check_career(path: Path, fw: CareerFramework) -> None:
 
     found = tuple(s.id for s in fw.stages)
     if found != STAGE_IDS:
-        raise KnowledgeError(path, "stages", f"expected stages {list(STAGE_IDS)}, found {list(found)}")
+        raise KnowledgeError(
+            path, "stages", f"expected stages {list(STAGE_IDS)}, found {list(found)}"
+        )
 
     directions = {d.id: d for d in fw.directions}
     served: set[str] = set()
@@ -468,7 +477,9 @@ def _check_career(path: Path, fw: CareerFramework) -> None:
             for direction_id in row.directions:
                 direction = directions.get(direction_id)
                 if direction is None:
-                    raise KnowledgeError(path, row_where, f"names unknown direction '{direction_id}'")
+                    raise KnowledgeError(
+                        path, row_where, f"names unknown direction '{direction_id}'"
+                    )
                 names = {_norm(direction.title), *(_norm(a) for a in direction.aliases)}
                 if _norm(row.label) not in names:
                     raise KnowledgeError(
@@ -500,25 +511,25 @@ def _check_career(path: Path, fw: CareerFramework) -> None:
 
 def load_career(path: str | Path) -> CareerFramework:
     """Read knowledge/career.yaml; raise KnowledgeError if malformed or incomplete."""
-    path = Path(path)
-    framework = _validate(path, read_yaml(path), CareerFramework)
-    _check_career(path, framework)
+    file = str(path)
+    framework = _validate(file, read_yaml(Path(path)), CareerFramework)
+    _check_career(file, framework)
     return framework
 
 
 def load_glossary(path: str | Path) -> Glossary:
     """Read knowledge/glossary.yaml; raise KnowledgeError if malformed or inconsistent."""
-    path = Path(path)
-    glossary = _validate(path, read_yaml(path), Glossary)
-    _check_unique(path, "entries", [e.id for e in glossary.entries], "id")
-    _check_unique(path, "entries", [e.term.casefold() for e in glossary.entries], "term")
+    file = str(path)
+    glossary = _validate(file, read_yaml(Path(path)), Glossary)
+    _check_unique(file, "entries", [e.id for e in glossary.entries], "id")
+    _check_unique(file, "entries", [e.term.casefold() for e in glossary.entries], "term")
     terms = {e.term.casefold(): e.term for e in glossary.entries}
     for index, entry in enumerate(glossary.entries):
         for alias in entry.aliases:
             other = terms.get(alias.casefold())
             if other is not None and other != entry.term:
                 raise KnowledgeError(
-                    path, _where("entries", index, entry.term), f"alias '{alias}' is term {other}"
+                    file, _where("entries", index, entry.term), f"alias '{alias}' is term {other}"
                 )
     return glossary
 
@@ -529,34 +540,36 @@ def load_mapping(path: str | Path, career: CareerFramework | None = None) -> Cor
     Every one of the 9 domains must be reached by some core area. With `career`, the core
     area ids must be exactly the framework's.
     """
-    path = Path(path)
-    mapping = _validate(path, read_yaml(path), CoreAreaMapping)
+    file = str(path)
+    mapping = _validate(file, read_yaml(Path(path)), CoreAreaMapping)
     found = tuple(d.id for d in mapping.domains)
     if found != DOMAIN_IDS:
-        raise KnowledgeError(path, "domains", f"expected domains {list(DOMAIN_IDS)}, found {list(found)}")
+        raise KnowledgeError(
+            file, "domains", f"expected domains {list(DOMAIN_IDS)}, found {list(found)}"
+        )
     for index, domain in enumerate(mapping.domains, start=1):
         if domain.number != index:
             raise KnowledgeError(
-                path, _where("domains", index - 1, domain.title), f"number should be {index}"
+                file, _where("domains", index - 1, domain.title), f"number should be {index}"
             )
-    _check_count(path, mapping.core_areas, "core_areas", EXPECTED_CORE_AREAS, "core areas")
-    _check_unique(path, "core_areas", [c.core_area for c in mapping.core_areas], "core area")
+    _check_count(file, mapping.core_areas, "core_areas", EXPECTED_CORE_AREAS, "core areas")
+    _check_unique(file, "core_areas", [c.core_area for c in mapping.core_areas], "core area")
     for index, link in enumerate(mapping.core_areas):
         where = _where("core_areas", index, link.core_area)
         unknown = [d for d in link.domains if d not in DOMAIN_IDS]
         if unknown:
-            raise KnowledgeError(path, where, f"names unknown domain ids {unknown}")
+            raise KnowledgeError(file, where, f"names unknown domain ids {unknown}")
         if len(set(link.domains)) != len(link.domains):
-            raise KnowledgeError(path, where, "names a domain twice")
+            raise KnowledgeError(file, where, "names a domain twice")
     unreached = [d for d, areas in mapping.inverse().items() if not areas]
     if unreached:
-        raise KnowledgeError(path, "core_areas", f"no core area maps to domains {unreached}")
+        raise KnowledgeError(file, "core_areas", f"no core area maps to domains {unreached}")
     if career is not None:
         expected = {a.id for a in career.core_areas}
         mapped = {c.core_area for c in mapping.core_areas}
         if mapped != expected:
             raise KnowledgeError(
-                path,
+                file,
                 "core_areas",
                 f"core areas differ from career.yaml: missing {sorted(expected - mapped)}, "
                 f"unknown {sorted(mapped - expected)}",
