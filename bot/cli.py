@@ -65,3 +65,40 @@ def console() -> None:
     from bot.settings import get_settings
 
     asyncio.run(run_console(get_settings()))
+
+
+NO_TOKEN = (
+    "No TELEGRAM_BOT_TOKEN is set. To get one, open @BotFather in Telegram, send /newbot,\n"
+    "and put the token it gives you in .env as TELEGRAM_BOT_TOKEN=... (see .env.example)."
+)
+
+
+@app.command("run")
+def run() -> None:
+    """Run the Telegram bot (with no token: the console chat on this machine)."""
+    import asyncio
+    import sys
+
+    from bot.settings import get_settings
+    from bot.storage.migrate import SchemaBehindError, ensure_schema
+
+    settings = get_settings()
+    if settings.telegram_bot_token is None:
+        typer.echo(NO_TOKEN)
+        if not sys.stdin.isatty():
+            raise typer.Exit(1)
+        typer.echo("Starting the console chat instead.\n")
+        from bot.console import run_console
+
+        asyncio.run(run_console(settings))
+        return
+    try:
+        asyncio.run(ensure_schema(settings.effective_database_url))
+    except SchemaBehindError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    from bot.telegram.app import run as run_bot
+    from bot.telegram.logging_setup import configure_logging
+
+    configure_logging(settings.log_level, settings.telegram_bot_token.get_secret_value())
+    run_bot(settings)

@@ -1,0 +1,115 @@
+"""Building and running the python-telegram-bot Application (polling or webhook)."""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import AsyncExitStack
+from urllib.parse import urlparse
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.runtime import open_runtime
+from bot.settings import Settings
+from bot.telegram import handlers
+
+PRIVATE_COMMANDS = [
+    BotCommand("start", "Set up your profile or carry on"),
+    BotCommand("assess", "Quick self-assessment, one tap per domain"),
+    BotCommand("plan", "Your development plan"),
+    BotCommand("progress", "How your ratings changed"),
+    BotCommand("ask", "Look something up in the frameworks"),
+    BotCommand("settings", "Change role, stage, directions, targets"),
+    BotCommand("help", "What I can do"),
+    BotCommand("privacy", "What I store about you"),
+    BotCommand("export", "Get a copy of everything I store"),
+    BotCommand("forget", "Delete everything I store about you"),
+    BotCommand("cancel", "Stop what you are doing"),
+]
+
+
+def build_application(settings: Settings, request: BaseRequest | None = None) -> Application:
+    """The bot, wired to the flows; `request` replaces the HTTP layer (tests)."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .post_init(_start_runtime(settings))
+        .post_shutdown(_stop_runtime)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: Application) -> None:
+    """Private-chat handlers, most specific first; the error handler last."""
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CallbackQueryHandler(handlers.on_tap))
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.on_edited)
+    )
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, handlers.on_command)
+    )
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, handlers.on_text)
+    )
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, handlers.on_non_text)
+    )
+    application.add_error_handler(handlers.on_error)
+
+
+def _start_runtime(settings: Settings):  # noqa: ANN202 - PTB's post_init callback type
+    async def post_init(application: Application) -> None:
+        stack = AsyncExitStack()
+        runtime = await stack.enter_async_context(open_runtime(settings))
+        application.bot_data["exit_stack"] = stack
+        application.bot_data["conversations"] = runtime.conversations
+        application.bot_data["runtime"] = runtime
+        await application.bot.set_my_commands(
+            PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats()
+        )
+
+    return post_init
+
+
+async def _stop_runtime(application: Application) -> None:
+    stack: AsyncExitStack | None = application.bot_data.pop("exit_stack", None)
+    if stack is not None:
+        await stack.aclose()
+
+
+def run(settings: Settings) -> None:
+    """Run until stopped: webhook mode when WEBHOOK_URL is set, otherwise long polling."""
+    application = build_application(settings)
+    if settings.webhook_url:
+        secret = (
+            settings.webhook_secret.get_secret_value()
+            if settings.webhook_secret
+            else secrets.token_urlsafe(32)
+        )
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0, timeout=10)

@@ -1,0 +1,108 @@
+"""Handlers: each turns one Telegram update into a flow event and delivers the reply."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.flows.events import Command, Event, Tap, Text
+from bot.flows.service import Conversations, UserRef
+from bot.telegram.delivery import deliver
+
+log = logging.getLogger(__name__)
+
+NON_TEXT_HINT = "I can only read text and button taps. Type a question, or /help."
+EDITED_HINT = "I only act on new messages, not edits: send it again if you want a new answer."
+FAILED = "Sorry, something went wrong on my side. Your answers so far are saved; please try again."
+DB_DOWN = (
+    "I'm temporarily unavailable (my database is not answering). Your answers so far are saved; "
+    "please try again in a minute."
+)
+
+
+def conversations(context: ContextTypes.DEFAULT_TYPE) -> Conversations:
+    return context.bot_data["conversations"]
+
+
+def parse_command(text: str, bot_username: str) -> Command | None:
+    """`/name@bot args` as a Command, or None when it is addressed to another bot."""
+    head, _, args = text.partition(" ")
+    name, _, addressee = head[1:].partition("@")
+    if addressee and addressee.lower() != bot_username.lower():
+        return None
+    return Command(name.lower(), args.strip())
+
+
+async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    reply = await conversations(context).handle(UserRef(user.id, user.full_name), event)
+    await deliver(context.bot, chat.id, reply, update.callback_query)
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    command = parse_command(message.text, context.bot.username)
+    if command is not None:
+        await _run(update, context, command)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is not None and message.text is not None:
+        await _run(update, context, Text(message.text))
+
+
+async def on_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is not None:
+        await _run(update, context, Tap(query.data or ""))
+
+
+async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(NON_TEXT_HINT)
+
+
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.edited_message is not None:
+        await update.edited_message.reply_text(EDITED_HINT)
+
+
+def update_kind(update: object) -> str:
+    """What kind of update this is (message, callback_query...), never its content."""
+    if isinstance(update, Update):
+        for kind in (
+            "callback_query",
+            "edited_message",
+            "inline_query",
+            "message",
+            "chat_member",
+            "my_chat_member",
+            "channel_post",
+        ):
+            if getattr(update, kind) is not None:
+                return kind
+        return "other"
+    return type(update).__name__
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure by update kind and tell the user, without losing their place."""
+    error = context.error
+    log.error("error while handling a %s update", update_kind(update), exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    text = DB_DOWN if isinstance(error, (OperationalError, DBAPIError, OSError)) else FAILED
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, text)
+    except Exception:  # noqa: BLE001 - telling the user is best effort; the error is logged
+        log.warning("could not tell the user about the error")

@@ -1,0 +1,71 @@
+"""Views as Telegram messages: HTML-escaped text within 4096 characters, inline keyboards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.flows.views import MAX_TEXT, View
+
+PARSE_MODE = "HTML"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One Bot API message: HTML text and an optional keyboard."""
+
+    html: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def keyboard(view: View) -> InlineKeyboardMarkup | None:
+    if not view.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.text, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.text, callback_data=b.data)
+                for b in row
+            ]
+            for row in view.buttons
+        ]
+    )
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split at paragraph boundaries (then at lines, then anywhere) so each part fits `limit`."""
+    parts: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        while len(paragraph) > limit:
+            cut = paragraph.rfind("\n", 0, limit)
+            cut = cut if cut > 0 else limit
+            parts.append(paragraph[:cut])
+            paragraph = paragraph[cut:].lstrip("\n")
+        current = paragraph
+    parts.append(current)
+    return [p for p in parts if p] or [""]
+
+
+def messages(view: View) -> list[Message]:
+    """The view as one or more messages: the title in bold, the keyboard on the last part.
+
+    Telegram's limit counts the text as the user sees it, so the plain text is split first and
+    each part escaped afterwards.
+    """
+    parts = split_text(view.plain_text)
+    html = [escape(p, quote=False) for p in parts]
+    if view.title:
+        title = escape(view.title, quote=False)
+        html[0] = f"<b>{title}</b>{html[0][len(title) :]}"
+    return [Message(h, keyboard(view) if n == len(html) - 1 else None) for n, h in enumerate(html)]
