@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "careerbot"
@@ -14,7 +14,9 @@ DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "careerbot"
 class Settings(BaseSettings):
     """Settings for every part of the bot; see `.env.example` for each one's meaning."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
@@ -27,6 +29,11 @@ class Settings(BaseSettings):
     sqlite_path: Path = Field(default=DEFAULT_DATA_DIR / "careerbot.sqlite3")
     knowledge_dir: Path = Field(default=Path(__file__).resolve().parent.parent / "knowledge")
     log_level: str = "INFO"
+
+    @field_validator("sqlite_path", "knowledge_dir", mode="after")
+    @classmethod
+    def _expand_home(cls, path: Path) -> Path:
+        return path.expanduser()
 
     @property
     def effective_database_url(self) -> str:
