@@ -474,3 +474,25 @@ async def test_child_rows_cascade_with_the_user(storage: Storage) -> None:
         assert await _count(storage, table) == 0, table
     with pytest.raises(IntegrityError):  # foreign keys are enforced
         await repo.start_assessment(B)
+
+
+async def test_group_opt_ins_apply_with_a_step_and_read_back(repo: Repository) -> None:
+    from bot.storage.changes import SetGroupOptIns
+
+    await repo.touch_user(501, "Ana")
+    await repo.group_seen(-900, "First5 North")
+    assert await repo.group_membership(-900, 501) is None
+    version = await repo.apply_step(
+        501, 0, "menu", "menu", {}, [SetGroupOptIns(-900, True, ("finance", "finance"))]
+    )
+    assert version == 1
+    membership = await repo.group_membership(-900, 501)
+    assert membership is not None
+    assert (membership.title, membership.share_profile, membership.mentor_domains) == (
+        "First5 North",
+        True,
+        ("finance",),
+    )
+    await repo.apply_step(501, 1, "menu", "menu", {}, [SetGroupOptIns(-900, False)])
+    assert await repo.group_mentors(-900, "finance") == []
+    assert (await repo.group_membership(-900, 501)).share_profile is False

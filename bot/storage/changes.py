@@ -123,6 +123,15 @@ class CancelReminders:
     """Cancel every pending (unsent) reminder of the user."""
 
 
+@dataclass(frozen=True, slots=True)
+class SetGroupOptIns:
+    """The user's opt-ins for one peer group: share their levels, domains they mentor in."""
+
+    chat_id: int
+    share: bool
+    mentor_domains: tuple[str, ...] = ()
+
+
 Change = (
     AcceptPrivacy
     | SetProfile
@@ -134,6 +143,7 @@ Change = (
     | AddCpdEntry
     | ScheduleReminder
     | CancelReminders
+    | SetGroupOptIns
 )
 
 __all__ = [
@@ -146,6 +156,7 @@ __all__ = [
     "CompleteAssessment",
     "RecordRating",
     "ScheduleReminder",
+    "SetGroupOptIns",
     "SetProfile",
     "SetTarget",
     "StartAssessment",

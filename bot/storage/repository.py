@@ -26,6 +26,7 @@ from bot.storage.changes import (
     CompleteAssessment,
     RecordRating,
     ScheduleReminder,
+    SetGroupOptIns,
     SetProfile,
     SetTarget,
     StartAssessment,
@@ -183,6 +184,14 @@ class SharedProfile:
     assessment_id: int
     completed_at: datetime
     levels: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    chat_id: int
+    title: str
+    share_profile: bool
+    mentor_domains: tuple[str, ...]
 
 
 class Mentor(NamedTuple):
@@ -557,6 +566,16 @@ class Repository:
                 await self._schedule(s, user_id, change.due_at, change.kind, now)
             case CancelReminders():
                 await self._cancel_reminders(s, user_id, now)
+            case SetGroupOptIns():
+                await self._ensure_member(s, change.chat_id, user_id, now)
+                await s.execute(
+                    update(_members)
+                    .where(_members.c.chat_id == change.chat_id, _members.c.user_id == user_id)
+                    .values(
+                        share_profile=change.share,
+                        mentor_domains=list(dict.fromkeys(change.mentor_domains)),
+                    )
+                )
             case _:
                 raise TypeError(f"not a storage change: {change!r}")
 
@@ -806,6 +825,21 @@ class Repository:
                 .where(_members.c.chat_id == chat_id, _members.c.user_id == user_id)
                 .values(mentor_domains=list(dict.fromkeys(domains)))
             )
+
+    async def group_membership(self, chat_id: int, user_id: int) -> Membership | None:
+        """The user's membership of one group with its title and opt-ins, if known."""
+        m, c = _members, _chats
+        async with self._sessions.begin() as s:
+            row = (
+                await s.execute(
+                    select(c.c.title, m.c.share_profile, m.c.mentor_domains)
+                    .join(m, m.c.chat_id == c.c.id)
+                    .where(m.c.chat_id == chat_id, m.c.user_id == user_id)
+                )
+            ).first()
+        if row is None:
+            return None
+        return Membership(chat_id, row.title, row.share_profile, tuple(row.mentor_domains or ()))
 
     async def leave_group(self, chat_id: int, user_id: int) -> bool:
         """Forget the membership and with it the member's opt-ins for that group."""
