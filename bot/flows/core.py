@@ -11,7 +11,7 @@ from bot.flows.callbacks import step_data
 from bot.flows.views import Button, View
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import Change
-from bot.storage.repository import AssessmentRecord, ProfileRecord
+from bot.storage.repository import AssessmentRecord, Membership, ProfileRecord
 
 IDLE = "menu"
 
@@ -51,7 +51,10 @@ class FlowState:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What a step may read besides its own state. `history` is loaded only when asked for."""
+    """What a step may read besides its own state.
+
+    `history` and `membership` (of the group in focus) are loaded only when the event needs them.
+    """
 
     kb: KnowledgeBase
     lookup: Lookup
@@ -60,6 +63,7 @@ class Context:
     privacy_accepted: bool
     profile: ProfileRecord | None
     history: tuple[AssessmentRecord, ...] | None
+    membership: Membership | None
     now: datetime
 
 

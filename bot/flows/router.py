@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.flows import account, assessment
+from dataclasses import replace
+
+from bot.flows import account, assessment, cpd, groups
 from bot.flows.answers import render_answer
 from bot.flows.callbacks import GoTap, LookupTap, StepTap, go_data, parse
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
@@ -22,10 +24,12 @@ COMMANDS = (
     "help",
     "privacy",
     "export",
+    "log",
     "forget",
     "cancel",
 )
 HISTORY_COMMANDS = {"plan", "progress"}
+DEEP_LINKS = {"assess", "plan", "progress", "settings", "help"}
 EXPIRED = "That button has expired: you have moved on since. Here is where you are now:"
 
 
@@ -38,12 +42,20 @@ def as_command(event: Event) -> Command | None:
     return None
 
 
+def group_in_focus(state: FlowState, event: Event) -> int | None:
+    """The group chat whose opt-ins handling `event` reads, if any."""
+    command = as_command(event)
+    if command is not None:
+        return groups.optin_payload(command.args) if command.name == "start" else None
+    return state.payload.get("c") if state.step == "gopt" else None
+
+
 def needs_history(state: FlowState, event: Event) -> bool:
     """Whether handling `event` reads the user's completed assessments."""
     command = as_command(event)
     if command is not None:
-        return command.name in HISTORY_COMMANDS
-    return isinstance(event, Tap) and state.step == "settings"
+        return command.name in HISTORY_COMMANDS or group_in_focus(state, event) is not None
+    return isinstance(event, Tap) and state.step in ("settings", "gopt")
 
 
 def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
@@ -65,6 +77,11 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
     if name == "start":
         if not ctx.privacy_accepted:
             return Outcome(state.moved("welcome"))
+        chat_id = groups.optin_payload(command.args)
+        if chat_id is not None:
+            return groups.start_optin(state, chat_id, ctx)
+        if command.args in DEEP_LINKS:
+            return on_command(state, Command(command.args), ctx)
         if state.step not in (IDLE, "resume") and state.step in STEPS:
             return Outcome(account.resume_offer(state))
         return Outcome(state.moved(IDLE))
@@ -92,7 +109,9 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
     if name == "settings":
         return Outcome(state.moved("settings"))
     if name == "plan":
-        return Outcome(None, views=tuple(_plan_views(ctx)), show_state=False)
+        return Outcome(None, views=tuple(_plan_views(ctx)), show_state=False, action="chart")
+    if name == "log":
+        return cpd.start(state, command.args, ctx)
     if name == "progress":
         return Outcome(None, views=(render_progress(ctx.kb, ctx.history or ()),), show_state=False)
     unknown = View(f"I don't know /{name[:30]}. /help lists what I can do.")
@@ -109,7 +128,9 @@ def _plan_views(ctx: Context) -> list[View]:
                 buttons=rows(Button("Start self-assessment", go_data("assess"))),
             )
         ]
-    return render_plan(plan)
+    *views, last = render_plan(plan)
+    log = (Button("Log CPD / evidence", go_data("log")),)
+    return [*views, replace(last, buttons=(*last.buttons, log))]
 
 
 def on_text(state: FlowState, text: str, ctx: Context, asked: bool = False) -> Outcome:

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from bot.flows import account, assessment, onboarding  # noqa: F401  (registers steps)
+from bot.flows import account, assessment, groups, onboarding  # noqa: F401  (registers steps)
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup
 from bot.flows.events import Event, Tap
-from bot.flows.router import dispatch, needs_history
+from bot.flows.router import dispatch, group_in_focus, needs_history
 from bot.flows.views import Attachment, View
 from bot.knowledge import KnowledgeBase
-from bot.storage.repository import Repository, Snapshot
+from bot.storage.repository import AssessmentRecord, Membership, Repository, Snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +53,12 @@ class Conversations:
         await self._repo.touch_user(user.id, user.name)
         snapshot = await self._repo.load_snapshot(user.id)
         state = _state_of(snapshot)
-        history = None
+        history = membership = None
         if needs_history(state, event):
             history = tuple(await self._repo.assessment_history(user.id))
-        ctx = self._context(user, snapshot, history)
+        if (chat_id := group_in_focus(state, event)) is not None:
+            membership = await self._repo.group_membership(chat_id, user.id)
+        ctx = self._context(user, snapshot, history, membership)
         outcome = dispatch(state, event, ctx)
 
         if outcome.action == "forget":
@@ -79,7 +81,7 @@ class Conversations:
             shown = replace(outcome.state, version=version)
             if outcome.changes:
                 snapshot = await self._repo.load_snapshot(user.id)
-                ctx = self._context(user, snapshot, history)
+                ctx = self._context(user, snapshot, history, membership)
         views = list(outcome.views)
         if outcome.show_state:
             views.append(STEPS[shown.step].render(shown, ctx))
@@ -87,7 +89,13 @@ class Conversations:
             views[0] = views[0].replacing()
         return Reply(tuple(views), outcome.notice)
 
-    def _context(self, user: UserRef, snapshot: Snapshot, history: tuple | None) -> Context:
+    def _context(
+        self,
+        user: UserRef,
+        snapshot: Snapshot,
+        history: tuple[AssessmentRecord, ...] | None,
+        membership: Membership | None = None,
+    ) -> Context:
         return Context(
             kb=self._kb,
             lookup=self._lookup,
@@ -98,6 +106,7 @@ class Conversations:
             privacy_accepted=bool(snapshot.user and snapshot.user.privacy_accepted_at),
             profile=snapshot.profile,
             history=history,
+            membership=membership,
             now=self._clock(),
         )
 
