@@ -6,11 +6,19 @@ import secrets
 from contextlib import AsyncExitStack
 from urllib.parse import urlparse
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -18,7 +26,8 @@ from telegram.request import BaseRequest
 
 from bot.runtime import open_runtime
 from bot.settings import Settings
-from bot.telegram import handlers
+from bot.telegram import groups, handlers
+from bot.telegram.inline import on_inline_query
 
 PRIVATE_COMMANDS = [
     BotCommand("start", "Set up your profile or carry on"),
@@ -55,8 +64,63 @@ def build_application(settings: Settings, request: BaseRequest | None = None) ->
     return application
 
 
+GROUP_COMMANDS = [
+    BotCommand("ask", "Look something up in the frameworks"),
+    BotCommand("group", "The group's picture, from members who opted in"),
+    BotCommand("mentors", "Members offering to mentor in a domain"),
+    BotCommand("help", "What I can do here"),
+]
+PRIVATE_ONLY_COMMANDS = [
+    "start",
+    "assess",
+    "plan",
+    "progress",
+    "settings",
+    "export",
+    "forget",
+    "privacy",
+    "log",
+]
+
+
 def add_handlers(application: Application) -> None:
-    """Private-chat handlers, most specific first; the error handler last."""
+    """Handlers, most specific first: inline, membership, groups, then private chats."""
+    application.add_handler(InlineQueryHandler(on_inline_query))
+    application.add_handler(
+        ChatMemberHandler(groups.on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(
+        ChatMemberHandler(groups.on_member_change, ChatMemberHandler.CHAT_MEMBER)
+    )
+    add_group_handlers(application)
+    add_private_handlers(application)
+    application.add_error_handler(handlers.on_error)
+
+
+def add_group_handlers(application: Application) -> None:
+    """In groups the bot answers its commands and replies to itself, and stays quiet otherwise.
+
+    CommandHandler ignores commands addressed to another bot (`/ask@otherbot`).
+    """
+    in_group = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+    for name, callback in (
+        ("ask", groups.on_ask),
+        ("help", groups.on_help),
+        ("group", groups.on_group),
+        ("mentors", groups.on_mentors),
+    ):
+        application.add_handler(CommandHandler(name, callback, filters=in_group))
+    application.add_handler(
+        CommandHandler(PRIVATE_ONLY_COMMANDS, groups.on_private_only, filters=in_group)
+    )
+    application.add_handler(
+        MessageHandler(
+            in_group & filters.REPLY & filters.TEXT & ~filters.COMMAND, groups.on_reply_to_bot
+        )
+    )
+
+
+def add_private_handlers(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(handlers.on_tap))
     application.add_handler(
@@ -71,7 +135,6 @@ def add_handlers(application: Application) -> None:
     application.add_handler(
         MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, handlers.on_non_text)
     )
-    application.add_error_handler(handlers.on_error)
 
 
 def _start_runtime(settings: Settings):  # noqa: ANN202 - PTB's post_init callback type
@@ -84,6 +147,7 @@ def _start_runtime(settings: Settings):  # noqa: ANN202 - PTB's post_init callba
         await application.bot.set_my_commands(
             PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats()
         )
+        await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
 
     return post_init
 

@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot.flows.events import Command, Event, Tap, Text
 from bot.flows.service import Conversations, UserRef
 from bot.telegram.delivery import deliver
+from bot.telegram.lookups import on_lookup_tap
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,14 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    if query is not None:
-        await _run(update, context, Tap(query.data or ""))
+    """Taps in the private chat go to the flows; in groups only lookup buttons exist."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None:
+        return
+    if chat is not None and chat.type != chat.PRIVATE:
+        await on_lookup_tap(update, context)
+        return
+    await _run(update, context, Tap(query.data or ""))
 
 
 async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

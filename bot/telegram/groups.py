@@ -1,0 +1,138 @@
+"""Peer-group chats: lookups, the group picture, mentors, and who joins or leaves.
+
+Telegram's privacy mode stays on: the bot sees commands, replies to its own messages and
+inline queries. Anything personal is done in the private chat, through deep-link buttons.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import ChatMember, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+from telegram.helpers import mention_html
+
+from bot.flows.groups import group_picture
+from bot.telegram.lookups import answer_in_chat, private_link, runtime
+
+GROUP_HELP = (
+    "I answer questions about the practice management competency framework and NHS England's "
+    "career development framework.\n"
+    "/ask QUESTION: look something up, e.g. /ask strategic complaints\n"
+    "/group: the group's picture, from members who opted in\n"
+    "/mentors DOMAIN: members offering to mentor, e.g. /mentors finance\n"
+    "Your own ratings and plan stay in our private chat."
+)
+PRIVATE_ONLY = "I do that in our private chat, so your answers stay yours:"
+
+
+async def _member_seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Someone used the bot in a group: remember the group and their membership of it."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return
+    repo = runtime(context).repo
+    await repo.group_seen(chat.id, chat.title or "")
+    await repo.touch_user(user.id, user.full_name)
+    await repo.join_group(chat.id, user.id)
+
+
+async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _member_seen(update, context)
+    await answer_in_chat(update, context, " ".join(context.args or []))
+
+
+async def on_reply_to_bot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    replied = message.reply_to_message if message else None
+    if (
+        message
+        and message.text
+        and replied
+        and replied.from_user
+        and (replied.from_user.id == context.bot.id)
+    ):
+        await _member_seen(update, context)
+        await answer_in_chat(update, context, message.text)
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_chat:
+        await context.bot.send_message(update.effective_chat.id, escape(GROUP_HELP))
+
+
+async def on_private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/assess, /plan and the like in a group: a button to the private chat, nothing else."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or not message.text:
+        return
+    command = message.text.split()[0].lstrip("/").split("@")[0].lower()
+    payload = command if command in ("assess", "plan", "progress", "settings") else "help"
+    button = private_link(context, payload, "Open careerbot privately")
+    await context.bot.send_message(
+        chat.id, PRIVATE_ONLY, reply_markup=InlineKeyboardMarkup([[button]])
+    )
+
+
+async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await _member_seen(update, context)
+    rt = runtime(context)
+    shared = await rt.repo.group_shared_profiles(chat.id)
+    button = private_link(context, f"g{chat.id}", "Opt in or out (private)")
+    await context.bot.send_message(
+        chat.id, escape(group_picture(rt.kb, shared)), reply_markup=InlineKeyboardMarkup([[button]])
+    )
+
+
+async def on_mentors(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await _member_seen(update, context)
+    rt = runtime(context)
+    query = " ".join(context.args or [])
+    answer = rt.lookup.ask(query) if query else None
+    domain = next(
+        (d for d in rt.kb.competency.domains if answer is not None and d.name == answer.domain),
+        None,
+    )
+    button = private_link(context, f"g{chat.id}", "Offer to mentor (private)")
+    keyboard = InlineKeyboardMarkup([[button]])
+    if domain is None:
+        names = ", ".join(d.name for d in rt.kb.competency.domains)
+        text = f"Which domain? e.g. /mentors finance. The domains: {names}."
+        await context.bot.send_message(chat.id, escape(text), reply_markup=keyboard)
+        return
+    mentors = await rt.repo.group_mentors(chat.id, domain.id)
+    if not mentors:
+        text = escape(f"No one here has offered to mentor in {domain.name} yet.")
+    else:
+        names = ", ".join(mention_html(m.user_id, m.name) for m in mentors)
+        text = f"Mentors for {escape(domain.name)}: {names}"
+    await context.bot.send_message(chat.id, text, parse_mode="HTML", reply_markup=keyboard)
+
+
+async def on_my_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot was added to or removed from a group."""
+    change, chat = update.my_chat_member, update.effective_chat
+    if change is None or chat is None or chat.type == chat.PRIVATE:
+        return
+    repo = runtime(context).repo
+    if change.new_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
+        await repo.group_bot_removed(chat.id)
+        return
+    if change.old_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
+        await repo.group_seen(chat.id, chat.title or "")
+        await context.bot.send_message(chat.id, escape(GROUP_HELP))
+
+
+async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A member left or was removed: their opt-ins for this group go at once."""
+    change, chat = update.chat_member, update.effective_chat
+    if change is None or chat is None:
+        return
+    if change.new_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
+        await runtime(context).repo.leave_group(chat.id, change.new_chat_member.user.id)

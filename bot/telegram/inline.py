@@ -1,0 +1,100 @@
+"""Inline mode: `@bot infection control strategic` in any chat, answered from the lookup engine."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from telegram import (
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Update,
+)
+from telegram.ext import ContextTypes
+
+from bot.flows.views import MAX_TEXT
+from bot.knowledge import KnowledgeBase
+from bot.telegram.lookups import MAX_QUERY, private_link, runtime
+
+CACHE_SECONDS = 300
+MAX_RESULTS = 10
+
+
+def _one_line(text: str, limit: int = 100) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _title(answer: Any) -> str:
+    if answer.kind == "competency" and answer.range:
+        level = answer.level.capitalize() if answer.level else "all levels"
+        return f"{answer.range} - {level}"
+    if answer.kind == "competency" and answer.domain:
+        return answer.domain
+    return answer.topic or _one_line(answer.answer, 60)
+
+
+def _article(title: str, description: str, text: str, keyboard: InlineKeyboardMarkup):
+    return InlineQueryResultArticle(
+        id=hashlib.sha1(title.encode()).hexdigest()[:32],
+        title=title,
+        description=description,
+        input_message_content=InputTextMessageContent(text[:MAX_TEXT]),
+        reply_markup=keyboard,
+    )
+
+
+def starting_points(kb: KnowledgeBase) -> list[tuple[str, str, str]]:
+    """(title, description, message) for the 9 domains and the 7 career directions."""
+    items = []
+    for d in kb.competency.domains:
+        names = ", ".join(r.name for r in d.ranges)
+        items.append(
+            (f"{d.number}. {d.name}", _one_line(names), f"{d.name}: {names}\n(Source: {d.source})")
+        )
+    for direction in kb.career.directions:
+        items.append(
+            (
+                direction.title,
+                _one_line(direction.outcome),
+                f"{direction.title}: {direction.outcome}\n(Source: {direction.source})",
+            )
+        )
+    return items
+
+
+def answers_for(engine: Any, query: str) -> list[Any]:
+    """The best answer first; clarify and "not found" become their candidates."""
+    answer = engine.ask(query)
+    if answer.kind in ("clarify", "none"):
+        found = [engine.resolve(c.key) for c in answer.candidates]
+    else:
+        found = [answer, *(engine.resolve(c.key) for c in answer.related)]
+    return [a for a in found if a is not None][:MAX_RESULTS]
+
+
+async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    inline = update.inline_query
+    if inline is None:
+        return
+    rt = runtime(context)
+    keyboard = InlineKeyboardMarkup([[private_link(context, "help", "Plan my development")]])
+    query = " ".join(inline.query.split())[:MAX_QUERY]
+    if not query:
+        items = starting_points(rt.kb)
+    else:
+        items = [(_title(a), _one_line(a.answer), a.answer) for a in answers_for(rt.lookup, query)]
+    seen: set[str] = set()
+    results = []
+    for title, description, text in items:
+        if title not in seen:
+            seen.add(title)
+            results.append(_article(title, description, text, keyboard))
+    await inline.answer(
+        results[:50],
+        cache_time=CACHE_SECONDS,
+        is_personal=False,
+        button=InlineQueryResultsButton("Open careerbot", start_parameter="help"),
+    )

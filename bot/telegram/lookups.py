@@ -1,0 +1,80 @@
+"""Lookup answers outside the private conversation: in groups and as inline results.
+
+These never touch a user's stored conversation: framework content is public, so anyone in a
+group may tap a candidate button and get the answer there.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+from telegram.helpers import create_deep_linked_url
+
+from bot.flows.answers import render_answer
+from bot.flows.callbacks import LookupTap, parse
+from bot.runtime import Runtime
+from bot.telegram.render import PARSE_MODE, messages
+
+MAX_QUERY = 300
+
+
+def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
+    return context.bot_data["runtime"]
+
+
+def private_link(
+    context: ContextTypes.DEFAULT_TYPE, payload: str, text: str
+) -> InlineKeyboardButton:
+    """A button that opens the private chat with the bot at `payload` (a /start deep link)."""
+    return InlineKeyboardButton(text, url=create_deep_linked_url(context.bot.username, payload))
+
+
+async def send_answer(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, answer: Any, reply_to: int | None = None
+) -> None:
+    """Post a lookup answer with its candidate buttons and a link to the private chat."""
+    parts = messages(render_answer(answer))
+    for n, part in enumerate(parts):
+        keyboard = None
+        if n == len(parts) - 1:
+            rows = list(part.keyboard.inline_keyboard) if part.keyboard else []
+            rows.append([private_link(context, "help", "Plan my development (private)")])
+            keyboard = InlineKeyboardMarkup(rows)
+        await context.bot.send_message(
+            chat_id,
+            part.html,
+            parse_mode=PARSE_MODE,
+            reply_markup=keyboard,
+            reply_to_message_id=reply_to if n == 0 else None,
+        )
+
+
+async def answer_in_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, query: str) -> None:
+    chat, message = update.effective_chat, update.effective_message
+    if chat is None:
+        return
+    query = " ".join(query.split())[:MAX_QUERY]
+    if not query:
+        await context.bot.send_message(
+            chat.id, escape("Ask me about the frameworks, e.g. /ask strategic infection control")
+        )
+        return
+    answer = runtime(context).lookup.ask(query)
+    await send_answer(context, chat.id, answer, message.message_id if message else None)
+
+
+async def on_lookup_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A candidate button under a group answer: answer it in that chat, for whoever tapped."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None:
+        return
+    tap = parse(query.data or "")
+    answer = runtime(context).lookup.resolve(tap.key) if isinstance(tap, LookupTap) else None
+    if answer is None:
+        await query.answer("Sorry, I don't recognise that button.")
+        return
+    await query.answer()
+    await send_answer(context, chat.id, answer)
