@@ -17,6 +17,7 @@ career development framework, and help you plan your development.
 /progress: how your ratings changed
 /ask QUESTION: look something up, e.g. /ask strategic infection control
 /settings: change role, stage, directions, targets
+/remind: a reminder to re-assess in 1, 3 or 6 months
 /privacy, /export, /forget: your data
 /cancel: stop what you are doing
 

@@ -201,6 +201,7 @@ def render_plan(plan: PlanData) -> list[View]:
         buttons=rows(
             Button("My progress", go_data("progress")),
             Button("Re-assess", go_data("assess")),
+            Button("Remind me to re-assess", go_data("remind")),
             per_row=2,
         ),
     )

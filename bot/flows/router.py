@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows import account, assessment, cpd, groups
+from bot.flows import account, assessment, cpd, groups, reminders
 from bot.flows.answers import render_answer
 from bot.flows.callbacks import GoTap, LookupTap, StepTap, go_data, parse
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
@@ -14,20 +14,6 @@ from bot.flows.progress import render_progress
 from bot.flows.views import Button, View, rows
 
 MAX_QUERY = 300
-COMMANDS = (
-    "start",
-    "assess",
-    "plan",
-    "progress",
-    "ask",
-    "settings",
-    "help",
-    "privacy",
-    "export",
-    "log",
-    "forget",
-    "cancel",
-)
 HISTORY_COMMANDS = {"plan", "progress"}
 DEEP_LINKS = {"assess", "plan", "progress", "settings", "help"}
 EXPIRED = "That button has expired: you have moved on since. Here is where you are now:"
@@ -108,6 +94,8 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
         return assessment.start(state)
     if name == "settings":
         return Outcome(state.moved("settings"))
+    if name == "remind":
+        return reminders.start(state)
     if name == "plan":
         return Outcome(None, views=tuple(_plan_views(ctx)), show_state=False, action="chart")
     if name == "log":

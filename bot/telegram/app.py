@@ -28,6 +28,8 @@ from bot.runtime import open_runtime
 from bot.settings import Settings
 from bot.telegram import groups, handlers
 from bot.telegram.inline import on_inline_query
+from bot.telegram.ordering import PerUserOrder
+from bot.telegram.reminders import schedule_reminders
 
 PRIVATE_COMMANDS = [
     BotCommand("start", "Set up your profile or carry on"),
@@ -36,6 +38,8 @@ PRIVATE_COMMANDS = [
     BotCommand("progress", "How your ratings changed"),
     BotCommand("ask", "Look something up in the frameworks"),
     BotCommand("settings", "Change role, stage, directions, targets"),
+    BotCommand("remind", "A reminder to re-assess"),
+    BotCommand("log", "Log CPD or evidence; alone: recent entries"),
     BotCommand("help", "What I can do"),
     BotCommand("privacy", "What I store about you"),
     BotCommand("export", "Get a copy of everything I store"),
@@ -54,6 +58,7 @@ def build_application(settings: Settings, request: BaseRequest | None = None) ->
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=2))
+        .concurrent_updates(PerUserOrder())
         .post_init(_start_runtime(settings))
         .post_shutdown(_stop_runtime)
     )
@@ -80,6 +85,7 @@ PRIVATE_ONLY_COMMANDS = [
     "forget",
     "privacy",
     "log",
+    "remind",
 ]
 
 
@@ -148,6 +154,7 @@ def _start_runtime(settings: Settings):  # noqa: ANN202 - PTB's post_init callba
             PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats()
         )
         await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+        schedule_reminders(application)
 
     return post_init
 

@@ -1,0 +1,45 @@
+"""Re-assessment reminders: pick 1, 3 or 6 months (or none); one pending reminder at a time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.flows.core import IDLE, Context, FlowState, Outcome, Step, register
+from bot.flows.views import View, rows
+from bot.storage.changes import CancelReminders, ScheduleReminder
+
+FLOW = "remind"
+KIND = "reassess"
+CHOICES = {"1": "In 1 month", "3": "In 3 months", "6": "In 6 months"}
+DAYS_PER_MONTH = 30
+
+
+def start(state: FlowState) -> Outcome:
+    return Outcome(state.moved("remind"))
+
+
+def render_remind(state: FlowState, ctx: Context) -> View:
+    buttons = [state.button(label, months) for months, label in CHOICES.items()]
+    buttons.append(state.button("No reminder", "0"))
+    return View(
+        "When should I remind you to re-assess? Seeing what changed keeps a plan alive.",
+        title="Reminder",
+        buttons=rows(*buttons, per_row=3),
+    )
+
+
+def tap_remind(state: FlowState, value: str, ctx: Context) -> Outcome:
+    if value == "0":
+        done = View("No reminder: any pending one is cancelled.", title="Reminder")
+        return Outcome(
+            state.moved(IDLE), changes=(CancelReminders(),), views=(done,), show_state=False
+        )
+    if value not in CHOICES:
+        return Outcome(None, notice="That button is not valid here.")
+    due = ctx.now + timedelta(days=DAYS_PER_MONTH * int(value))
+    done = View(f"I'll remind you on {due:%d %b %Y}. /remind changes it.", title="Reminder")
+    changes = (CancelReminders(), ScheduleReminder(due, KIND))
+    return Outcome(state.moved(IDLE), changes=changes, views=(done,), show_state=False)
+
+
+register(Step("remind", FLOW, render_remind, tap_remind))

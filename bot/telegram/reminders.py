@@ -1,0 +1,65 @@
+"""Sending due reminders from PTB's JobQueue, once each, even with several bot processes.
+
+Reminders live in the database, so a restart loses none: the repeating job finds whatever is
+due. Each is claimed in the database before sending, so two processes never both send it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from datetime import UTC, datetime
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import Forbidden
+from telegram.ext import Application, ContextTypes
+
+from bot.flows.callbacks import go_data
+from bot.storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+CHECK_EVERY_SECONDS = 60
+REMINDER_TEXT = "Time to re-assess: nine taps, and your plan shows what changed since last time."
+CLAIMER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+async def send_due_reminders(
+    bot: Bot, repo: Repository, claimer: str = CLAIMER, now: datetime | None = None
+) -> int:
+    """Send every due, unclaimed reminder this process manages to claim; returns how many."""
+    sent = 0
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Re-assess now", callback_data=go_data("assess")),
+                InlineKeyboardButton("Remind me later", callback_data=go_data("remind")),
+            ]
+        ]
+    )
+    for reminder in await repo.due_reminders(now or datetime.now(UTC)):
+        if not await repo.claim_reminder(reminder.id, claimer):
+            continue
+        try:
+            await bot.send_message(reminder.user_id, REMINDER_TEXT, reply_markup=keyboard)
+        except Forbidden:
+            log.info("a user blocked the bot; marking them inactive")
+            await repo.mark_inactive(reminder.user_id)
+            continue
+        await repo.mark_reminder_sent(reminder.id)
+        sent += 1
+    return sent
+
+
+async def _job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send_due_reminders(context.bot, context.bot_data["runtime"].repo)
+
+
+def schedule_reminders(application: Application) -> None:
+    """Check for due reminders now and every minute."""
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            _job, interval=CHECK_EVERY_SECONDS, first=1, name="reminders"
+        )
