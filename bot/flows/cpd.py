@@ -1,0 +1,187 @@
+"""CPD and evidence log (`/log`): what you did or learned, dated, with hours and what it supports.
+
+`/log TEXT` proposes the domain or range the lookup engine finds in the text and stores the entry
+with one tap; `/log` alone lists recent entries (the service reads them) and asks for the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from bot.flows.callbacks import go_data
+from bot.flows.core import IDLE, Context, FlowState, Outcome, Step, register
+from bot.flows.views import Button, View, rows
+from bot.knowledge import KnowledgeBase
+from bot.storage.changes import AddCpdEntry
+from bot.storage.repository import CpdEntryRecord
+
+FLOW = "cpd"
+MAX_ENTRY = 1000
+MAX_QUERY = 300
+MAX_OPTIONS = 4
+MAX_BUTTON = 60
+SHOWN = 10
+TEXT_IN_LIST = 300  # ten entries fit one message
+LIST_ACTION = "cpd_list"
+INVALID = Outcome(None, notice="That button is not valid here.")
+EXAMPLE = 'e.g. "Led the complaints review with the reception team, 2h"'
+_HOURS = re.compile(
+    r"(?<![\w.,])(\d{1,4}(?:[.,]\d{1,2})?)\s*(hours?|hrs?|h|minutes?|mins?|m)\b", re.IGNORECASE
+)
+
+Option = tuple[str, str | None]  # (domain_id, range_id or None)
+
+
+def parse_hours(text: str) -> float | None:
+    """Hours named in the text ("2h", "1.5 hours", "90 min"), or None."""
+    found = _HOURS.search(text)
+    if found is None:
+        return None
+    amount = float(found.group(1).replace(",", "."))
+    hours = amount / 60 if found.group(2).lower().startswith("m") else amount
+    return round(hours, 2) if hours > 0 else None
+
+
+def supports(kb: KnowledgeBase, domain_id: str | None, range_id: str | None) -> str:
+    """What an entry supports, in words: "Range (Domain)", "Domain" or "no domain"."""
+    domain = next((d for d in kb.competency.domains if d.id == domain_id), None)
+    if domain is None:
+        return domain_id or "no domain"
+    rng = next((r for r in domain.ranges if r.id == range_id), None)
+    return f"{rng.name} ({domain.name})" if rng else domain.name
+
+
+def _ids(kb: KnowledgeBase, domain_name: str | None, range_name: str | None) -> Option | None:
+    """Domain and range names (as the lookup engine gives them) as ids."""
+    domains = kb.competency.domains
+    domain = next((d for d in domains if d.name.casefold() == (domain_name or "").casefold()), None)
+    if range_name:
+        for candidate in (domain,) if domain else domains:
+            for rng in candidate.ranges:
+                if rng.name.casefold() == range_name.casefold():
+                    return candidate.id, rng.id
+    return (domain.id, None) if domain else None
+
+
+def _suggestions(text: str, ctx: Context) -> list[Option]:
+    """The lookup engine's answer for the text, then its other candidates, as options."""
+    answer = ctx.lookup.ask(" ".join(_HOURS.sub(" ", text).split())[:MAX_QUERY])
+    found: list[Option] = []
+    answers: list[Any] = [answer]
+    answers += [ctx.lookup.resolve(c.key) for c in answer.candidates]
+    for item in answers:
+        option = _ids(ctx.kb, item.domain, item.range) if item is not None else None
+        if option and option not in found:
+            found.append(option)
+    return found[:MAX_OPTIONS]
+
+
+def start(state: FlowState, args: str, ctx: Context) -> Outcome:
+    """`/log TEXT` proposes an entry; `/log` alone lists entries and asks what to log."""
+    if args.strip():
+        return propose(state, args, ctx)
+    return Outcome(state.moved("log_text"), action=LIST_ACTION)
+
+
+def propose(state: FlowState, text: str, ctx: Context) -> Outcome:
+    entry = " ".join(text.split())[:MAX_ENTRY]
+    if not entry:
+        return Outcome(None)  # asks again
+    options = _suggestions(entry, ctx)
+    return Outcome(
+        state.moved(
+            "log_domain",
+            text=entry,
+            hours=parse_hours(entry),
+            opts=[list(o) for o in options] or [[d.id, None] for d in ctx.kb.competency.domains],
+            suggested=bool(options),
+        )
+    )
+
+
+def render_log_text(state: FlowState, ctx: Context) -> View:
+    return View(
+        f"What did you do or learn? Send it in one message, {EXAMPLE}. "
+        'Add the time it took ("2h", "1.5 hours", "90 min") to log hours.',
+        title="Log CPD / evidence",
+        buttons=rows(state.button("Cancel", "x")),
+    )
+
+
+def tap_log_text(state: FlowState, value: str, ctx: Context) -> Outcome:
+    return _cancelled(state) if value == "x" else INVALID
+
+
+def render_log_domain(state: FlowState, ctx: Context) -> View:
+    payload = state.payload
+    hours = payload["hours"]
+    options = [supports(ctx.kb, d, r) for d, r in payload["opts"]]
+    lines = [f'"{payload["text"]}"', f"Hours: {hours:g}" if hours else "Hours: none given"]
+    if payload["suggested"]:
+        lines.append(f"It looks like evidence for {options[0]}. Is that right?")
+        options[0] = f"✓ {options[0]}"
+    else:
+        lines.append("Which domain does it support?")
+    buttons = [state.button(text[:MAX_BUTTON], str(n)) for n, text in enumerate(options)]
+    layout = [*rows(*buttons), (state.button("No domain", "n"), state.button("Cancel", "x"))]
+    return View("\n".join(lines), title="Log CPD / evidence", buttons=tuple(layout))
+
+
+def tap_log_domain(state: FlowState, value: str, ctx: Context) -> Outcome:
+    options = state.payload["opts"]
+    if value == "x":
+        return _cancelled(state)
+    if value == "n":
+        return _saved(state, None, None, ctx)
+    if value.isdigit() and int(value) < len(options):
+        domain_id, range_id = options[int(value)]
+        return _saved(state, domain_id, range_id, ctx)
+    return INVALID
+
+
+def _saved(state: FlowState, domain_id: str | None, range_id: str | None, ctx: Context) -> Outcome:
+    text, hours = state.payload["text"], state.payload["hours"]
+    hours_part = f" · {hours:g} h" if hours else ""
+    view = View(
+        f'"{text}"{hours_part} · {supports(ctx.kb, domain_id, range_id)}\n\n'
+        "/log lists your entries; /export puts them in your development plan (PDF).",
+        title="Logged",
+        buttons=rows(
+            Button("Log another", go_data("log")), Button("My plan", go_data("plan")), per_row=2
+        ),
+    )
+    change = AddCpdEntry(text, hours, domain_id, range_id)
+    return Outcome(state.moved(IDLE), changes=(change,), views=(view,), show_state=False)
+
+
+def _cancelled(state: FlowState) -> Outcome:
+    view = View("Nothing was logged.", title="Cancelled")
+    return Outcome(state.moved(IDLE), views=(view,), show_state=False)
+
+
+def entry_line(kb: KnowledgeBase, entry: CpdEntryRecord) -> str:
+    """One entry's heading: date, hours and what it supports."""
+    hours = f" · {entry.hours:g} h" if entry.hours else ""
+    return f"{entry.logged_at:%d %b %Y}{hours} · {supports(kb, entry.domain_id, entry.range_id)}"
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= TEXT_IN_LIST else text[: TEXT_IN_LIST - 1] + "…"
+
+
+def render_log(kb: KnowledgeBase, entries: Sequence[CpdEntryRecord]) -> View:
+    """The most recent entries, newest first."""
+    if not entries:
+        return View("Nothing logged yet.", title="Your CPD and evidence log")
+    blocks = [f"{entry_line(kb, e)}\n{_clipped(e.text)}" for e in entries[:SHOWN]]
+    if len(entries) > SHOWN:
+        blocks.append(f"(the latest {SHOWN}; /export has them all)")
+    return View("\n\n".join(blocks), title="Your CPD and evidence log")
+
+
+register(
+    Step("log_text", FLOW, render_log_text, tap_log_text, propose),
+    Step("log_domain", FLOW, render_log_domain, tap_log_domain),
+)
