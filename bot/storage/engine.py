@@ -75,6 +75,9 @@ def create_engine(
         server_settings = dict(connect_args.get("server_settings", {}))
         server_settings.setdefault("search_path", search_path)
         connect_args["server_settings"] = server_settings
+    # A connection broken by a database restart is noticed and replaced on checkout, so the
+    # bot recovers by itself when PostgreSQL comes back.
+    kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(u, connect_args=connect_args, **kwargs)
 
 
