@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import pool, text
@@ -155,3 +156,19 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def kb():
+    """The knowledge base, loaded once for the whole run."""
+    from bot.knowledge import load_knowledge
+
+    return load_knowledge(Path(__file__).resolve().parents[1] / "knowledge")
+
+
+@pytest.fixture(scope="session")
+def lookup(kb):
+    """The lookup engine over the knowledge base, built once for the whole run."""
+    from bot.lookup import LookupEngine
+
+    return LookupEngine(kb)

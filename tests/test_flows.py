@@ -9,9 +9,6 @@ from sqlalchemy import func, select
 
 from bot.flows.events import Tap, Text
 from bot.flows.service import Conversations, UserRef
-from bot.knowledge import load_knowledge
-from bot.lookup import LookupEngine
-from bot.settings import Settings
 from bot.storage.engine import create_repository
 from bot.storage.models import Rating
 from tests.flowdriver import Driver
@@ -27,16 +24,6 @@ LEVELS = [
     "Not yet",
     "Administrative",
 ]
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge(Settings().knowledge_dir)
-
-
-@pytest.fixture(scope="module")
-def lookup(kb):
-    return LookupEngine(kb)
 
 
 @pytest.fixture

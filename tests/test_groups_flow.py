@@ -6,9 +6,6 @@ import pytest
 
 from bot.flows.groups import MIN_SHARED, group_picture
 from bot.flows.service import Conversations, UserRef
-from bot.knowledge import load_knowledge
-from bot.lookup import LookupEngine
-from bot.settings import Settings
 from tests.flowdriver import Driver
 
 GROUP = -100777
@@ -25,14 +22,9 @@ STRATEGIC_IN_FINANCE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge(Settings().knowledge_dir)
-
-
 @pytest.fixture
-def service(sqlite_repo, kb):
-    return Conversations(sqlite_repo, kb, LookupEngine(kb))
+def service(sqlite_repo, kb, lookup):
+    return Conversations(sqlite_repo, kb, lookup)
 
 
 async def member(service, repo, user_id: int, name: str, levels=STRATEGIC_IN_FINANCE) -> Driver:
