@@ -36,13 +36,13 @@ def _closed(values: Sequence[float]) -> list[float]:
 
 
 def _domain_label(ax: PolarAxes, angle: float, name: str, skipped: bool) -> None:
-    """A domain's name outside the outer ring, aligned away from the chart (wrapped, so long
-    names stay readable at phone size)."""
+    """A domain's name outside the outer ring, aligned away from the chart and wrapped (narrower
+    at the sides), so long names stay readable at phone size."""
     x, y = math.sin(angle), math.cos(angle)
     ax.text(
         angle,
         4.55,
-        textwrap.fill(name, 14) + ("\n(skipped)" if skipped else ""),
+        textwrap.fill(name, 14 if abs(x) > 0.2 else 20) + ("\n(skipped)" if skipped else ""),
         ha="left" if x > 0.2 else "right" if x < -0.2 else "center",
         va="bottom" if y > 0.2 else "top" if y < -0.2 else "center",
         fontsize=14,
