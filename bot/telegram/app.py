@@ -48,8 +48,13 @@ PRIVATE_COMMANDS = [
 ]
 
 
-def build_application(settings: Settings, request: BaseRequest | None = None) -> Application:
-    """The bot, wired to the flows; `request` replaces the HTTP layer (tests)."""
+def build_application(
+    settings: Settings, request: BaseRequest | None = None, rate_limited: bool = True
+) -> Application:
+    """The bot, wired to the flows; `request` replaces the HTTP layer (tests, benchmarks).
+
+    `rate_limited=False` drops the rate limiter, for benchmarks that measure our own cost.
+    """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
@@ -57,11 +62,12 @@ def build_application(settings: Settings, request: BaseRequest | None = None) ->
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=2))
         .concurrent_updates(PerUserOrder())
         .post_init(_start_runtime(settings))
         .post_shutdown(_stop_runtime)
     )
+    if rate_limited:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()

@@ -1,0 +1,291 @@
+"""Throughput of the whole journey through the real Application, against a bare echo bot.
+
+N simulated users walk concurrently from /start through onboarding, the nine ratings and the
+targets to the plan, through `Application.process_update` with a request object that answers
+every Bot API call at once (no network). The same number of updates through a bare PTB echo
+bot is the floor. Prints updates/s, p50/p99 per update and peak RSS, each engine in its own
+process so peak RSS is its own.
+
+    python bench/updates.py                   # SQLite and PostgreSQL, 50 users
+    python bench/updates.py --users 200 --engines sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, MessageHandler, filters
+from telegram.request import BaseRequest, RequestData
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.settings import Settings  # noqa: E402
+from bot.telegram.app import build_application  # noqa: E402
+
+TOKEN = "123456:BENCH"
+BOT = {"id": 1, "is_bot": True, "first_name": "careerbot", "username": "BenchBot"}
+POSTGRES = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+LEVELS = [
+    "Administrative",
+    "Managerial",
+    "Not yet",
+    "Administrative",
+    "Managerial",
+    "Strategic",
+    "Administrative",
+    "Not yet",
+    "Managerial",
+]
+
+
+class InstantApi(BaseRequest):
+    """Answers every Bot API call at once; remembers each chat's latest keyboard."""
+
+    def __init__(self) -> None:
+        self.keyboards: dict[int, list[dict[str, Any]]] = {}
+        self.message_id = 0
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data else {}
+        result: Any = True
+        if name == "getMe":
+            result = BOT
+        elif name in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument"):
+            chat_id = int(params.get("chat_id") or 0)
+            markup = params.get("reply_markup")
+            if isinstance(markup, str):
+                markup = json.loads(markup)
+            if markup and "inline_keyboard" in markup:
+                self.keyboards[chat_id] = [b for row in markup["inline_keyboard"] for b in row]
+            self.message_id += 1
+            result = {
+                "message_id": int(params.get("message_id") or self.message_id),
+                "date": 0,
+                "chat": {"id": chat_id, "type": "private"},
+                "text": str(params.get("text", ""))[:50],
+            }
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def button(self, chat_id: int, label: str) -> str:
+        for button in self.keyboards.get(chat_id, []):
+            if label.casefold() in button["text"].casefold() and "callback_data" in button:
+                return button["callback_data"]
+        raise LookupError(f"no button {label!r} for chat {chat_id}")
+
+
+class User:
+    def __init__(self, uid: int, app: Application, api: InstantApi, timings: list[float]) -> None:
+        self.uid, self.app, self.api, self.timings = uid, app, api, timings
+        self.update_id = uid * 1000
+
+    async def _process(self, data: dict[str, Any]) -> None:
+        self.update_id += 1
+        update = Update.de_json({"update_id": self.update_id, **data}, self.app.bot)
+        start = time.perf_counter()
+        await self.app.process_update(update)
+        self.timings.append(time.perf_counter() - start)
+
+    def _who(self) -> dict[str, Any]:
+        return {"id": self.uid, "is_bot": False, "first_name": f"User{self.uid}"}
+
+    async def send(self, text: str) -> None:
+        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        await self._process(
+            {
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "chat": {"id": self.uid, "type": "private"},
+                    "from": self._who(),
+                    "text": text,
+                    **({"entities": entities} if text.startswith("/") else {}),
+                }
+            }
+        )
+
+    async def tap(self, label: str) -> None:
+        data = self.api.button(self.uid, label)
+        await self._process(
+            {
+                "callback_query": {
+                    "id": str(uuid.uuid4()),
+                    "from": self._who(),
+                    "chat_instance": "1",
+                    "data": data,
+                    "message": {
+                        "message_id": 5,
+                        "date": 0,
+                        "text": "x",
+                        "chat": {"id": self.uid, "type": "private"},
+                    },
+                }
+            }
+        )
+
+    async def journey(self) -> None:
+        await self.send("/start")
+        for label in (
+            "OK, let's start",
+            "Practice manager",
+            "Established",
+            "Moving up",
+            "Done",
+            "Start self-assessment",
+            *LEVELS,
+            "No thanks",
+            "Accept these targets",
+            "See my plan",
+        ):
+            await self.tap(label)
+
+
+async def run_journeys(url: str, users: int) -> tuple[list[float], float]:
+    settings = Settings(telegram_bot_token=TOKEN, database_url=url, _env_file=None)
+    api = InstantApi()
+    app = build_application(settings, request=api, rate_limited=False)
+    timings: list[float] = []
+    async with app:
+        await app.post_init(app)
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(User(uid, app, api, timings).journey() for uid in range(1, users + 1))
+        )
+        elapsed = time.perf_counter() - start
+        await app.post_shutdown(app)
+    return timings, elapsed
+
+
+async def run_echo(updates: int, users: int) -> tuple[list[float], float]:
+    api = InstantApi()
+    app = Application.builder().token(TOKEN).request(api).get_updates_request(api).build()
+
+    async def echo(update: Update, context: Any) -> None:
+        await update.effective_message.reply_text(update.effective_message.text)
+
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    timings: list[float] = []
+    per_user = updates // users
+    async with app:
+        start = time.perf_counter()
+
+        async def walk(uid: int) -> None:
+            user = User(uid, app, api, timings)
+            for _ in range(per_user):
+                await user._process(
+                    {
+                        "message": {
+                            "message_id": 1,
+                            "date": 0,
+                            "chat": {"id": uid, "type": "private"},
+                            "from": user._who(),
+                            "text": "hello",
+                        }
+                    }
+                )
+
+        await asyncio.gather(*(walk(uid) for uid in range(1, users + 1)))
+        elapsed = time.perf_counter() - start
+    return timings, elapsed
+
+
+def figures(name: str, timings: list[float], elapsed: float) -> dict[str, Any]:
+    ordered = sorted(timings)
+    return {
+        "run": name,
+        "updates": len(timings),
+        "updates_per_s": round(len(timings) / elapsed),
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+async def one(engine: str, users: int) -> dict[str, Any]:
+    if engine == "echo":
+        timings, elapsed = await run_echo(users * 18, users)
+        return figures("PTB echo floor", timings, elapsed)
+    if engine == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            timings, elapsed = await run_journeys(f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", users)
+        return figures("careerbot, SQLite", timings, elapsed)
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    import asyncpg
+
+    raw = POSTGRES.replace("postgresql+asyncpg", "postgresql")
+    conn = await asyncpg.connect(raw)
+    await conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        timings, elapsed = await run_journeys(f"{POSTGRES}?search_path={schema}", users)
+    finally:
+        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await conn.close()
+    return figures("careerbot, PostgreSQL", timings, elapsed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--engines", default="echo,sqlite,postgres")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(asyncio.run(one(args.one, args.users))))
+        return
+    rows = []
+    for engine in args.engines.split(","):
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", engine, "--users", str(args.users)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    header = f"{'run':24} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>8}"
+    print(f"{args.users} users, {os.cpu_count()} cores\n{header}")
+    for r in rows:
+        print(
+            f"{r['run']:24} {r['updates']:>8} {r['updates_per_s']:>8} {r['p50_ms']:>8} "
+            f"{r['p99_ms']:>8} {r['peak_rss_mb']:>8}"
+        )
+    floor = next((r for r in rows if r["run"].startswith("PTB")), None)
+    for r in rows:
+        if floor and r is not floor:
+            print(
+                f"{r['run']}: {r['p50_ms'] / floor['p50_ms']:.1f}x the echo floor per update (p50)"
+            )
+
+
+if __name__ == "__main__":
+    main()
