@@ -18,6 +18,7 @@ career development framework, and help you plan your development.
 /ask QUESTION: look something up, e.g. /ask strategic infection control
 /settings: change role, stage, directions, targets
 /remind: a reminder to re-assess in 1, 3 or 6 months
+/log TEXT: log CPD or evidence, e.g. /log led the complaints review, 2h (/log alone lists it)
 /privacy, /export, /forget: your data
 /cancel: stop what you are doing
 

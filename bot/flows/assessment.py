@@ -223,7 +223,9 @@ def tap_targets(state: FlowState, value: str, ctx: Context) -> Outcome:
             Button("See my plan", go_data("plan")), Button("My progress", go_data("progress"))
         ),
     )
-    return Outcome(state.moved(IDLE), changes=tuple(changes), views=(view,), show_state=False)
+    return Outcome(
+        state.moved(IDLE), changes=tuple(changes), views=(view,), show_state=False, action="chart"
+    )
 
 
 def render_tpick(state: FlowState, ctx: Context) -> View:

@@ -6,18 +6,32 @@ held while a front end talks to the user. Importing this module registers every 
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from bot.appraisal.chart import caption, render_radar
+from bot.appraisal.pdf import render_plan_pdf
 from bot.flows import account, assessment, groups, onboarding  # noqa: F401  (registers steps)
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup
+from bot.flows.cpd import LIST_ACTION, SHOWN, render_log
 from bot.flows.events import Event, Tap
+from bot.flows.plan import PlanData, build_plan
 from bot.flows.router import dispatch, group_in_focus, needs_history
 from bot.flows.views import Attachment, View
 from bot.knowledge import KnowledgeBase
-from bot.storage.repository import AssessmentRecord, Membership, Repository, Snapshot
+from bot.storage.repository import (
+    AssessmentRecord,
+    CpdEntryRecord,
+    Membership,
+    ProfileRecord,
+    Repository,
+    Snapshot,
+)
+
+MAX_PDF_ENTRIES = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +79,9 @@ class Conversations:
             return await self._forget(user)
         if outcome.action == "export":
             return await self._export(user)
+        if outcome.action == LIST_ACTION:
+            entries = await self._repo.cpd_entries(user.id, limit=SHOWN + 1)
+            outcome = replace(outcome, views=(render_log(self._kb, entries), *outcome.views))
 
         shown = state
         if outcome.state is not None:
@@ -87,6 +104,10 @@ class Conversations:
             views.append(STEPS[shown.step].render(shown, ctx))
         if isinstance(event, Tap) and outcome.state is not None and views:
             views[0] = views[0].replacing()
+        if outcome.action == "chart" and views:
+            if history is None or outcome.changes:
+                history = tuple(await self._repo.assessment_history(user.id))
+            views[0] = await self._with_chart(views[0], ctx.profile, history)
         return Reply(tuple(views), outcome.notice)
 
     def _context(
@@ -131,13 +152,59 @@ class Conversations:
             )
         )
 
+    async def _with_chart(
+        self, view: View, profile: ProfileRecord | None, history: Sequence[AssessmentRecord]
+    ) -> View:
+        """The view with the profile chart attached as a photo, once there is a plan."""
+        plan = build_plan(self._kb, profile, history) if profile else None
+        if plan is None:
+            return view
+        png = await asyncio.to_thread(render_radar, plan, _previous(history))
+        photo = Attachment("profile-chart.png", png, caption(plan), kind="photo")
+        return replace(view, attachments=(photo, *view.attachments))
+
     async def _export(self, user: UserRef) -> Reply:
         data = await self._repo.export_user(user.id)
         content = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
         document = Attachment(
             "careerbot-export.json", content, "Everything careerbot stores about you."
         )
-        return Reply((View("Here is everything I store about you.", attachments=(document,)),))
+        snapshot = await self._repo.load_snapshot(user.id)
+        history = await self._repo.assessment_history(user.id)
+        entries = await self._repo.cpd_entries(user.id, limit=MAX_PDF_ENTRIES)
+        plan = build_plan(self._kb, snapshot.profile, history) if snapshot.profile else None
+        today = self._clock().date()
+        pdf = await asyncio.to_thread(
+            self._plan_pdf, user.name, today, plan, _previous(history), entries
+        )
+        plan_doc = Attachment(
+            "development-plan.pdf", pdf, "Your development plan, for appraisal or your mentor."
+        )
+        return Reply(
+            (
+                View(
+                    "Here is everything I store about you, and your development plan as a PDF.",
+                    attachments=(document, plan_doc),
+                ),
+            )
+        )
+
+    def _plan_pdf(
+        self,
+        name: str,
+        today: date,
+        plan: PlanData | None,
+        previous: dict[str, str] | None,
+        entries: Sequence[CpdEntryRecord],
+    ) -> bytes:
+        """Chart and PDF together (blocking: run in a worker thread)."""
+        chart = render_radar(plan, previous) if plan else None
+        return render_plan_pdf(self._kb, name, today, plan, chart, entries)
+
+
+def _previous(history: Sequence[AssessmentRecord]) -> dict[str, str] | None:
+    """The levels of the assessment before the latest, if there is one."""
+    return history[-2].levels if len(history) > 1 else None
 
 
 def _state_of(snapshot: Snapshot) -> FlowState:

@@ -19,7 +19,8 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file sent with a view (e.g. the `/export` JSON document)."""
+    """A file sent after a view's text: `kind` "document" (e.g. the `/export` JSON) or "photo"
+    (an image shown inline, e.g. the profile chart); `caption` is at most 1024 characters."""
 
     filename: str
     content: bytes
