@@ -120,7 +120,7 @@ def _levels(pdf: _Document, plan: PlanData, chart: bytes | None) -> None:
             table.row(
                 (line.domain.name, label(line.current), target, bar(line.current, line.target))
             )
-    pdf.note("Levels: ■ reached, □ still to go to the target, one square per level.")
+    pdf.note("Levels: ■ reached, □ still to go to the target, · beyond it; one square per level.")
 
 
 def _gaps(pdf: _Document, plan: PlanData) -> None:
