@@ -1,0 +1,9 @@
+"""Free-text lookup over the frameworks: `LookupEngine(kb).ask("strategic IC")` -> `Answer`.
+
+Used by chat, inline mode and groups alike. Build the engine once at start-up; `ask` and
+`resolve` are then cheap (well under a millisecond).
+"""
+
+from bot.lookup.engine import Answer, Candidate, LookupEngine
+
+__all__ = ["Answer", "Candidate", "LookupEngine"]

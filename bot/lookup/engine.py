@@ -1,0 +1,493 @@
+"""`LookupEngine`: free text in, one `Answer` out (an item, a question back, or "not found").
+
+Scoring. A query's words (typos corrected) are explained by items in two ways: a name,
+alias or glossary term that covers them (worth 0.85-1.0 of each word, see `items.W_*`), or
+the item's own framework text containing them (worth `TEXT_WORTH`). An item's score is the
+idf-weighted share of the query's words it explains; words that name a role level, and
+optional words (particles, "training", "core area") that it does not use, are left out of
+its share. Intents (glossary questions, domain listings, a level) shift the kinds a little.
+The best item is answered when it scores at least `FOUND` and no other item is within
+`CLOSE` of it; close rivals are offered back as a question; below `FOUND` the answer is
+"not found" with suggestions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+from bot.knowledge.competency import Level
+from bot.lookup import format as fmt
+from bot.lookup.items import CAREER_KINDS, LEVEL_CODES, SECTION_KINDS, Item, build_items, short_key
+from bot.lookup.names import Corrector, Lexicon, Mention
+from bot.lookup.query import (
+    COMPARE_WORDS,
+    DOMAIN_WORDS,
+    GENERIC,
+    LEVEL_WORDS,
+    ParsedQuery,
+    Token,
+    parse,
+)
+from bot.lookup.retrieval import TextIndex
+from bot.lookup.text import STOPWORDS, words
+
+TEXT_WORTH = 0.75  # a word found in an item's text, rather than in its name
+TEXT_WORTH_ONE = 0.45  # ... when it is the only word of the query the text has
+DESCRIPTION_PADDING = 0.6  # "I ...": unexplained words of a description count this much
+GENERIC_WEIGHT = 0.35  # everyday job words ("practice", "staff") count for this much
+OPTIONAL_WEIGHT = 0.3  # an optional word the item does not use
+FOUND = 0.5  # below this, "I could not find that"
+CLOSE = 0.05  # rivals this close to the best are offered back as a question
+MAX_CANDIDATES = 5
+MAX_QUERY_CHARS = 500
+
+KIND_BOOST = 1.06
+LEVEL_PENALTY = {"domain": 0.92}  # a level was named: it belongs to a range
+LEVEL_PENALTY_OTHER = 0.8
+CUE_KINDS = {
+    "training": ("training", "option"),
+    "development": ("development",),
+    "stage": ("stage",),
+    "direction": ("direction",),
+    "driver": ("driver",),
+    "role": ("role",),
+    "core": ("core",),
+}
+DEFAULT_SUGGESTIONS = (
+    ("Infection control (Risk Management)", "infection-control"),
+    ("Complaints (Patient and Community Services)", "complaints"),
+    ("Moving up (career direction)", "direction:moving-up"),
+    ("Early career (career stage)", "stage:early"),
+    ("PCO (glossary)", "glossary:pco"),
+)
+SENIORITY = (Level.ADMINISTRATIVE, Level.MANAGERIAL, Level.STRATEGIC)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A button: what it says and the key `LookupEngine.resolve` answers it with."""
+
+    title: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    query: str
+    kind: str  # competency | career | glossary | clarify | none
+    answer: str
+    domain: str | None = None  # domain name as in the seed
+    range: str | None = None  # range name as in the seed
+    level: str | None = None  # lower-case level, None when several/all levels are shown
+    topic: str | None = None  # career/glossary item id, e.g. "direction:moving-across"
+    section: str | None = None  # the career/glossary item's title as in the seed
+    section_kind: str | None = None  # e.g. "career direction", "glossary"
+    suggestions: tuple[str, ...] = ()
+    score: float = 0.0
+    candidates: tuple[Candidate, ...] = ()
+    related: tuple[Candidate, ...] = ()
+    levels: tuple[str, ...] = ()  # the levels shown (competency ranges)
+    range_id: str | None = None
+    domain_id: str | None = None
+    key: str | None = None  # resolve(key) gives this answer again
+
+    @property
+    def ident(self) -> str | None:
+        """What was answered: a range id, "domain:<id>" or the topic."""
+        if self.range_id:
+            return self.range_id
+        if self.domain_id:
+            return f"domain:{self.domain_id}"
+        return self.topic
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            name: getattr(self, name)
+            for name in (
+                "query",
+                "kind",
+                "domain",
+                "range",
+                "level",
+                "topic",
+                "section",
+                "answer",
+            )
+        }
+        data["suggestions"] = list(self.suggestions)
+        data["score"] = round(self.score, 3)
+        data["levels"] = list(self.levels)
+        data["section_kind"] = self.section_kind
+        data["range_id"] = self.range_id
+        data["domain_id"] = self.domain_id
+        data["candidates"] = [asdict(c) for c in self.candidates]
+        return data
+
+    def to_json_line(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False)
+
+
+@dataclass(slots=True)
+class _Scored:
+    index: int
+    score: float
+    covered: dict[int, float]  # token index -> worth, from names
+    text_score: float
+
+
+class LookupEngine:
+    """Builds every index once from a KnowledgeBase; `ask` and `resolve` are then cheap."""
+
+    def __init__(self, kb: Any) -> None:
+        self.kb = kb
+        self.items: list[Item] = build_items(kb)
+        self.by_ident = {item.ident: i for i, item in enumerate(self.items)}
+        self.lexicon = Lexicon(self.items)
+        self.text = TextIndex(self.items)
+        counts = self.lexicon.word_counts.copy()
+        for item in self.items:
+            for text in item.texts.values():
+                counts.update(words(text))
+        vocabulary = set(counts) | STOPWORDS | set(LEVEL_WORDS) | COMPARE_WORDS | DOMAIN_WORDS
+        vocabulary |= GENERIC | {"manager", "managers", "management", "lead", "core", "area"}
+        self.corrector = Corrector(vocabulary, counts)
+        self.keys: dict[str, tuple[int, tuple[Level, ...] | None]] = {}
+        for index, item in enumerate(self.items):
+            self.keys[item.key] = (index, None)
+            if item.kind == "range":
+                for level in SENIORITY:
+                    self.keys[self._level_key(item, (level,))] = (index, (level,))
+                for pair in ((0, 1), (1, 2), (0, 2)):
+                    levels = tuple(SENIORITY[p] for p in pair)
+                    self.keys[self._level_key(item, levels)] = (index, levels)
+        self.links = self._links()
+        self._ask_cached = lru_cache(maxsize=4096)(self._ask)
+
+    # ------------------------------------------------------------------ public API
+
+    def ask(self, query: str) -> Answer:
+        """Answer free text: a competency/career/glossary item, a question back, or none."""
+        normal = " ".join(str(query).split())[:MAX_QUERY_CHARS]
+        answer = self._ask_cached(normal)
+        return answer if answer.query == query else replace(answer, query=query)
+
+    def resolve(self, key: str) -> Answer:
+        """The exact answer behind a candidate key (from a clarify or related button)."""
+        target = self.keys.get(key)
+        if target is None:
+            return self._none(key, [])
+        index, levels = target
+        item = self.items[index]
+        if item.kind == "range":
+            return self._range_answer(key, item, list(levels) if levels else list(SENIORITY), 1.0)
+        return self._item_answer(key, item, 1.0)
+
+    def candidate(self, ident: str) -> Candidate:
+        item = self.items[self.by_ident[ident]]
+        return Candidate(item.label, item.key)
+
+    # ------------------------------------------------------------------ scoring
+
+    def _links(self) -> set[tuple[int, int]]:
+        """(preferred, other) pairs: when both score alike the first is answered, since its
+        answer contains the other's (a range and its domain; a direction and its options)."""
+        links: set[tuple[int, int]] = set()
+        for i, item in enumerate(self.items):
+            if item.kind == "range" and item.parent:
+                links.add((i, self.by_ident[item.parent]))
+        if getattr(self.kb, "career", None) is not None:
+            for stage in self.kb.career.stages:
+                for row in stage.development:
+                    for direction in row.directions:
+                        d = self.by_ident[f"direction:{direction}"]
+                        for option in row.interventions:
+                            links.add((d, self.by_ident[f"training:{stage.id}/{option}"]))
+        return links
+
+    def _weights(self, query: ParsedQuery) -> list[float]:
+        out = []
+        for token in query.tokens:
+            weight = self.text.weight(token.stem)
+            if token.generic:
+                weight *= GENERIC_WEIGHT
+            out.append(weight)
+        return out
+
+    def _score(self, query: ParsedQuery) -> list[_Scored]:
+        tokens = query.tokens
+        if not tokens:
+            return []
+        stems = [t.stem for t in tokens]
+        mentions: list[Mention] = self.lexicon.mentions(stems, [t.factor for t in tokens])
+        covered: dict[int, dict[int, float]] = defaultdict(dict)
+        for m in mentions:
+            cover = covered[m.item]
+            for t in range(m.start, m.end):
+                if cover.get(t, 0.0) < m.weight:
+                    cover[t] = m.weight
+        candidates = set(covered)
+        for token in tokens:
+            if not token.generic and not token.optional and token.level is None:
+                candidates.update(self.text.items_with(token.stem))
+        weights = self._weights(query)
+        level_named = any(t.level is not None for t in tokens)
+        content = [
+            not (t.generic or t.optional or t.cue) and t.level is None for t in tokens
+        ]
+        padding = DESCRIPTION_PADDING if query.describes else 1.0
+        results = []
+        for index in candidates:
+            item = self.items[index]
+            cover = covered.get(index, {})
+            text_stems = self.text.item_stems[index]
+            in_text = [t.stem in text_stems for t in tokens]
+            shared = sum(1 for t, hit in enumerate(in_text) if hit and content[t])
+            worth = TEXT_WORTH if shared >= 2 else TEXT_WORTH_ONE
+            got = total = text_got = 0.0
+            for t, token in enumerate(tokens):
+                by_name = cover.get(t, 0.0)
+                by_text = worth * token.factor if in_text[t] and not token.optional else 0.0
+                if token.level is not None and by_name == 0.0:
+                    continue  # names a level, not this item
+                if token.cue and by_name == 0.0 and by_text == 0.0:
+                    continue  # "I coordinate ...": the level, not the topic
+                weight = weights[t]
+                if token.optional and by_name == 0.0:
+                    weight *= OPTIONAL_WEIGHT
+                explained = max(by_name, by_text)
+                if explained == 0.0:
+                    weight *= padding
+                got += weight * explained
+                text_got += weight * by_text
+                total += weight
+            if total == 0.0 or got == 0.0:
+                continue
+            score = got / total * self._boost(query, item, level_named, cover)
+            results.append(_Scored(index, score, cover, text_got / total))
+        results.sort(key=lambda r: (-r.score, -self.items[r.index].rank, r.index))
+        return results
+
+    def _boost(self, query: ParsedQuery, item: Item, level_named: bool, cover: dict) -> float:
+        boost = 1.0 - 0.04 * (1.0 - item.rank)
+        if level_named and any(
+            t.level is not None and i not in cover for i, t in enumerate(query.tokens)
+        ):
+            if item.kind != "range":
+                boost *= LEVEL_PENALTY.get(item.kind, LEVEL_PENALTY_OTHER)
+        if query.glossary_intent:
+            boost *= 1.08 if item.kind == "glossary" else 0.94
+        if query.domain_intent:
+            boost *= 1.1 if item.kind == "domain" else 0.96
+        for cue in query.kinds:
+            if item.kind in CUE_KINDS[cue]:
+                boost *= KIND_BOOST
+        return boost
+
+    # ------------------------------------------------------------------ answering
+
+    def _ask(self, text: str) -> Answer:
+        query = parse(text, self.corrector)
+        if query.domain_number is not None and 1 <= query.domain_number <= len(
+            self.kb.competency.domains
+        ):
+            domain = self.kb.competency.domains[query.domain_number - 1]
+            item = self.items[self.by_ident[f"domain:{domain.id}"]]
+            return self._item_answer(text, item, 1.0)
+        scored = self._score(query)
+        if not scored or scored[0].score < FOUND:
+            return self._none(text, scored)
+        best = scored[0]
+        rivals = [
+            r
+            for r in scored[1:]
+            if r.score >= best.score - CLOSE and (best.index, r.index) not in self.links
+        ]
+        if rivals:
+            chosen = [best, *rivals][:MAX_CANDIDATES]
+            return self._clarify(text, query, chosen)
+        item = self.items[best.index]
+        if item.kind == "range":
+            levels = self._levels(query, best)
+            return self._range_answer(text, item, levels, best.score)
+        return self._item_answer(text, item, best.score)
+
+    def _levels(self, query: ParsedQuery, best: _Scored) -> list[Level]:
+        """Which levels of the chosen range to show."""
+        named = {t.level for i, t in enumerate(query.tokens) if t.level and i not in best.covered}
+        if query.all_levels:
+            return list(SENIORITY)
+        if named:
+            return [lv for lv in SENIORITY if lv in named]
+        # Work described: which level's descriptor explains the words best?
+        uncovered = any(
+            i not in best.covered and t.level is None and not t.optional
+            for i, t in enumerate(query.tokens)
+        )
+        if query.describes or uncovered:
+            evidence = self._level_evidence(query, best.index)
+            ranked = sorted(evidence, key=lambda lv: -evidence[lv])
+            top, second = evidence[ranked[0]], evidence[ranked[1]]
+            if top >= 0.3 and top - second >= 0.25:
+                return [ranked[0]]
+            if query.cue_level is not None:
+                return [query.cue_level]
+            if top >= 0.2 and top - second >= 0.1:
+                return [ranked[0]]
+        elif query.cue_level is not None:
+            return [query.cue_level]
+        return list(SENIORITY)
+
+    def _level_evidence(self, query: ParsedQuery, index: int) -> dict[Level, float]:
+        parts = self.text.part_stems[index]
+        weights = self._weights(query)
+        content = [
+            (weights[i], t) for i, t in enumerate(query.tokens) if t.level is None and not t.optional
+        ]
+        total = sum(w for w, _ in content) or 1.0
+        return {
+            lv: sum(w for w, t in content if t.stem in parts[lv.value]) / total for lv in SENIORITY
+        }
+
+    def _level_key(self, item: Item, levels: tuple[Level, ...]) -> str:
+        codes = "".join(LEVEL_CODES[lv] for lv in levels)
+        prefix = "r" if len(levels) == 1 else "x"
+        return short_key(f"{prefix}:{item.ident}:{codes}")
+
+    def _range_answer(self, text: str, item: Item, levels: list[Level], score: float) -> Answer:
+        rng, domain = item.obj, item.extra
+        single = len(levels) == 1
+        if len(levels) == 3:
+            key = item.key
+            related = [Candidate(f"{rng.name} – {lv.label}", self._level_key(item, (lv,))) for lv in SENIORITY]
+        else:
+            key = self._level_key(item, tuple(levels))
+            related = [
+                Candidate(f"{rng.name} – {lv.label}", self._level_key(item, (lv,)))
+                for lv in SENIORITY
+                if lv not in levels
+            ]
+            related.append(Candidate(f"{rng.name} – all levels", item.key))
+        parent = self.items[self.by_ident[item.parent]]
+        related.append(Candidate(parent.label, parent.key))
+        return Answer(
+            query=text,
+            kind="competency",
+            answer=fmt.range_answer(item, levels),
+            domain=domain.name,
+            range=rng.name,
+            level=levels[0].value if single else None,
+            score=min(score, 1.0),
+            related=tuple(related),
+            levels=tuple(lv.value for lv in levels),
+            range_id=rng.id,
+            domain_id=domain.id,
+            key=key,
+        )
+
+    def _item_answer(self, text: str, item: Item, score: float) -> Answer:
+        if item.kind == "domain":
+            domain = item.obj
+            related = tuple(
+                Candidate(r.name, self.items[self.by_ident[r.id]].key) for r in domain.ranges
+            )
+            return Answer(
+                query=text,
+                kind="competency",
+                answer=fmt.domain_answer(item),
+                domain=domain.name,
+                score=min(score, 1.0),
+                related=related,
+                domain_id=domain.id,
+                key=item.key,
+            )
+        if item.kind == "glossary":
+            return Answer(
+                query=text,
+                kind="glossary",
+                answer=fmt.glossary_answer(item),
+                topic=item.ident,
+                section=item.title,
+                section_kind=SECTION_KINDS["glossary"],
+                score=min(score, 1.0),
+                key=item.key,
+            )
+        assert item.kind in CAREER_KINDS, item.kind
+        return Answer(
+            query=text,
+            kind="career",
+            answer=fmt.career_answer(item, self.kb),
+            topic=item.ident,
+            section=item.title,
+            section_kind=SECTION_KINDS[item.kind],
+            score=min(score, 1.0),
+            related=self._career_related(item),
+            key=item.key,
+        )
+
+    def _career_related(self, item: Item) -> tuple[Candidate, ...]:
+        out: list[Candidate] = []
+        if item.kind == "direction":
+            seen = set()
+            for stage in self.kb.career.stages:
+                for row in stage.rows_for(item.obj.id):
+                    for option in row.interventions:
+                        ident = f"training:{stage.id}/{option}"
+                        if ident not in seen:
+                            seen.add(ident)
+                            out.append(self.candidate(ident))
+        elif item.kind in ("stage", "training", "development"):
+            stage_id = item.obj.id
+            for ident in (f"stage:{stage_id}", f"training:{stage_id}", f"development:{stage_id}"):
+                if ident != item.ident:
+                    out.append(self.candidate(ident))
+        elif item.kind == "option":
+            out.append(self.candidate(item.parent))
+        elif item.kind == "core":
+            for domain_id in self.kb.mapping.domains_for(item.obj.id):
+                out.append(self.candidate(f"domain:{domain_id}"))
+        return tuple(out[:8])
+
+    def _clarify(self, text: str, query: ParsedQuery, chosen: list[_Scored]) -> Answer:
+        named = [t.level for t in query.tokens if t.level is not None]
+        candidates = []
+        for scored in chosen:
+            item = self.items[scored.index]
+            if item.kind == "range" and len(set(named)) == 1:
+                level = named[0]
+                candidates.append(
+                    Candidate(
+                        f"{item.label} – {level.label}", self._level_key(item, (level,))
+                    )
+                )
+            else:
+                candidates.append(Candidate(item.label, item.key))
+        titles = tuple(c.title for c in candidates)
+        return Answer(
+            query=text,
+            kind="clarify",
+            answer=fmt.clarify_answer(titles),
+            suggestions=titles,
+            score=min(chosen[0].score, 1.0),
+            candidates=tuple(candidates),
+        )
+
+    def _none(self, text: str, scored: list[_Scored]) -> Answer:
+        weak = [self.items[s.index] for s in scored[:3] if s.score >= 0.3]
+        if weak:
+            candidates = [Candidate(i.label, i.key) for i in weak]
+        else:
+            candidates = [self.candidate(ident) for _, ident in DEFAULT_SUGGESTIONS]
+        titles = tuple(c.title for c in candidates)
+        return Answer(
+            query=text,
+            kind="none",
+            answer=fmt.none_answer(titles),
+            suggestions=titles,
+            score=min(scored[0].score, 1.0) if scored else 0.0,
+            candidates=tuple(candidates),
+        )
+

@@ -1,0 +1,186 @@
+"""The texts people see: framework text quoted verbatim, with where it comes from.
+
+Plain text (no markup), each at most `MAX_ANSWER` characters - Telegram allows 4096.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.knowledge.competency import Level
+from bot.lookup.items import Item
+
+MAX_ANSWER = 3500
+COMPETENCY_NOTE = "2004 framework"
+
+
+def clip(text: str, limit: int = MAX_ANSWER) -> str:
+    """`text`, or as many whole lines of it as fit, marked as shortened."""
+    if len(text) <= limit:
+        return text
+    tail = "\n… (shortened: ask about one part for the rest)"
+    lines = text.split("\n")
+    kept: list[str] = []
+    size = len(tail)
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    if not kept:  # a single enormous line: cut at a word boundary
+        return text[: limit - len(tail)].rsplit(" ", 1)[0] + tail
+    return "\n".join(kept) + tail
+
+
+def _quote(text: str) -> str:
+    return f"“{text}”"
+
+
+def range_answer(item: Item, levels: Sequence[Level]) -> str:
+    rng, domain = item.obj, item.extra
+    if len(levels) == 1:
+        level = levels[0]
+        head = f"{rng.name} – {level.label} role ({domain.name})"
+        body = [_quote(rng.descriptor(level))]
+        where = f"{rng.source}; range “{rng.name}”, {level.label} Role"
+    else:
+        shown = " and ".join(lv.label for lv in levels) if len(levels) < 3 else "all levels"
+        head = f"{rng.name} ({domain.name}) – {shown}"
+        body = [f"{lv.label}: {_quote(rng.descriptor(lv))}" for lv in levels]
+        columns = ", ".join(f"{lv.label} Role" for lv in levels)
+        where = f"{rng.source}; range “{rng.name}”, {columns}"
+    return clip("\n".join([head, "", *body, "", f"Source: {where} ({COMPETENCY_NOTE})."]))
+
+
+def domain_answer(item: Item) -> str:
+    domain = item.obj
+    lines = [f"{domain.number}. {domain.name} – {len(domain.ranges)} ranges:"]
+    lines += [f"• {r.name}" for r in domain.ranges]
+    lines += [
+        "",
+        "Ask about one of them, with a level if you like (e.g. "
+        f"“{domain.ranges[0].name} managerial”).",
+        f"Source: {domain.source} ({COMPETENCY_NOTE}).",
+    ]
+    return clip("\n".join(lines))
+
+
+def glossary_answer(item: Item) -> str:
+    entry = item.obj
+    expansion = entry.expansion
+    if entry.expansion_source == "careerbot":
+        expansion += " (careerbot's expansion)"
+    lines = [f"{entry.term}: {expansion}"]
+    if entry.explanation:
+        if entry.explanation_source == "seed":
+            lines += ["", _quote(entry.explanation)]
+        else:
+            lines += ["", f"{entry.explanation} (careerbot's explanation)"]
+    if entry.historical:
+        lines += ["", f"Historical term: {entry.historical_note}"]
+    lines += ["", f"Source: glossary; used in {entry.source}."]
+    return clip("\n".join(lines))
+
+
+def _rows_text(stage: Any, rows: Sequence[Any]) -> list[str]:
+    out = []
+    for row in rows:
+        parts = [f"• {stage.title} – {row.label}"]
+        if row.interventions_text:
+            parts.append(f": {row.interventions_text}")
+        if row.learning_outcome:
+            outcome = row.learning_outcome
+            points = "; ".join(outcome.points)
+            parts.append(f" → {outcome.heading}: {points}" if outcome.heading else f" → {points}")
+        out.append("".join(parts))
+    return out
+
+
+def career_answer(item: Item, kb: Any) -> str:
+    career = kb.career
+    obj = item.obj
+    kind = item.kind
+    if kind == "direction":
+        lines = [f"{obj.title} (career direction)", "", f"Outcome: {_quote(obj.outcome)}"]
+        rows = [line for st in career.stages for line in _rows_text(st, st.rows_for(obj.id))]
+        if rows:
+            lines += ["", "Proposed interventions and learning outcomes:", *rows]
+        lines += ["", f"Source: {obj.source}; career development tables."]
+    elif kind == "stage":
+        lines = [f"{obj.title} (career stage)"]
+        if obj.definition:
+            lines += ["", _quote(obj.definition)]
+        if obj.description:
+            lines += ["", *(_quote(p) for p in obj.description.split("\n\n") if p.strip())]
+        if obj.careerbot_years_hint:
+            lines += [f"(In short: {obj.careerbot_years_hint} – careerbot's summary.)"]
+        lines += ["", "Knowledge, skills and abilities:"]
+        for name, block in obj.ksa.blocks():
+            attributes = ", ".join(block.attributes)
+            lines.append(f"• {name.capitalize()} ({attributes}): {_quote(block.text)}")
+        lines += ["", f"Source: {obj.source}."]
+    elif kind == "training":
+        lines = [f"Training and development options – {obj.title}"]
+        if obj.training_intro:
+            lines += ["", _quote(obj.training_intro.split("\n\n")[0])]
+        lines += [""] + [f"• {o.title}: {_quote(o.information)}" for o in obj.training_options]
+        lines += ["", f"Source: {obj.training_table or obj.source}."]
+    elif kind == "option":
+        stage = item.extra
+        lines = [f"{obj.title} ({stage.title} training option)", "", _quote(obj.information)]
+        rows = [r for r in stage.development if obj.id in r.interventions]
+        if rows:
+            lines += ["", "In the career development table:", *_rows_text(stage, rows)]
+        lines += ["", f"Source: {obj.source}."]
+    elif kind == "development":
+        lines = [f"Career development – {obj.title}"]
+        if obj.development_intro:
+            lines += ["", _quote(obj.development_intro.split("\n\n")[0])]
+        lines += ["", *_rows_text(obj, obj.development)]
+        lines += ["", f"Source: {obj.development_table or obj.source}."]
+    elif kind == "core":
+        lines = [f"{obj.title} (core area of technical expertise)", ""]
+        lines += [f"Example activities: {_quote(obj.example_activities)}"]
+        domains = kb.mapping.domains_for(obj.id)
+        if domains:
+            names = ", ".join(kb.competency.domain(d).name for d in domains)
+            lines += ["", f"Related 2004 competency domains (careerbot's mapping): {names}."]
+        lines += ["", f"Source: {obj.source}."]
+    elif kind == "role":
+        lines = [f"{obj.title} (role)"]
+        if obj.summary:
+            lines += ["", _quote(obj.summary)]
+        elif obj.summary_fragment:
+            lines += ["", f"(The seed's summary survives only in part: {_quote(obj.summary_fragment)})"]
+        if obj.responsibilities:
+            lines += ["", "Responsibilities:", *(f"• {r}" for r in obj.responsibilities)]
+        lines += ["", f"Source: {obj.source}."]
+    elif kind == "driver":
+        lines = [f"Career driver: {_quote(obj.text)}", "", "The framework's career drivers:"]
+        lines += [f"• {d.text}" for d in career.drivers]
+        lines += ["", f"Source: {obj.source}."]
+    else:  # framework section
+        lines = [obj.title, "", *(_quote(p) for p in obj.paragraphs)]
+        listing = {
+            "career drivers": [d.text for d in career.drivers],
+            "career directions": [f"{d.title}: {_quote(d.outcome)}" for d in career.directions],
+            "core knowledge, skills and abilities": [a.title for a in career.core_areas],
+            "roles": [r.title for r in career.roles],
+        }.get(obj.kind)
+        if listing:
+            lines += ["", *(f"• {entry}" for entry in listing)]
+        lines += ["", f"Source: {obj.source}."]
+    return clip("\n".join(lines))
+
+
+def clarify_answer(labels: Sequence[str]) -> str:
+    options = "\n".join(f"• {label}" for label in labels)
+    return clip(f"Which one do you mean?\n{options}")
+
+
+def none_answer(suggestions: Sequence[str]) -> str:
+    text = "I could not find that in the frameworks."
+    if suggestions:
+        text += " You could try:\n" + "\n".join(f"• {s}" for s in suggestions)
+    return clip(text)

@@ -1,0 +1,136 @@
+"""Names, aliases and glossary terms: an exact phrase index plus rapidfuzz typo correction.
+
+Every surface form of every item (range and domain names, aliases, career titles, glossary
+terms and expansions) becomes a bag of stems. A query's spans of consecutive words are looked
+up as bags, so word order inside a name does not matter ("control of infection") and a span
+may skip a filler word ("resource negotiation in population care"). Words the index has never
+seen are corrected first, with rapidfuzz's OSA distance (typos and swapped letters), against
+the vocabulary of the framework text; run-together words are split ("carepathways").
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.lookup.items import Item
+from bot.lookup.text import STOPWORDS, is_optional, stem, words
+
+MAX_PHRASE = 8
+# A corrected word counts for less, the further it had to move.
+CORRECTION_FACTOR = {0: 1.0, 1: 0.9, 2: 0.75}
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    item: int  # index into the engine's items
+    start: int  # span of query tokens [start, end)
+    end: int
+    weight: float  # the phrase's worth, times the correction factor of its words
+    exact: bool  # the phrase is all of the query's matchable words
+
+
+class Lexicon:
+    """Bag-of-stems phrase index over every item's names and aliases."""
+
+    def __init__(self, items: list[Item]) -> None:
+        table: dict[tuple[str, ...], dict[int, float]] = defaultdict(dict)
+        self.stems: set[str] = set()
+        self.word_counts: Counter[str] = Counter()
+        for index, item in enumerate(items):
+            for phrase, weight in item.phrases:
+                ws = words(phrase)
+                self.word_counts.update(ws)
+                content = [w for w in ws if w not in STOPWORDS]
+                if not content or len(content) > MAX_PHRASE:
+                    continue
+                key = tuple(sorted(stem(w) for w in content))
+                self.stems.update(key)
+                if table[key].get(index, 0.0) < weight:
+                    table[key][index] = weight
+        self.table = {k: tuple(v.items()) for k, v in table.items()}
+
+    def mentions(self, stems: list[str], factors: list[float]) -> list[Mention]:
+        """Every span of `stems` that names an item (optional words may be skipped inside)."""
+        found: list[Mention] = []
+        n = len(stems)
+        known = self.stems
+        for start in range(n):
+            if stems[start] not in known:
+                continue
+            for end in range(start + 1, min(n, start + MAX_PHRASE) + 1):
+                if stems[end - 1] not in known and not is_optional(stems[end - 1]):
+                    break
+                span = stems[start:end]
+                hits = self.table.get(tuple(sorted(span)))
+                if hits is None and any(is_optional(s) for s in span[1:-1]):
+                    hits = self.table.get(tuple(sorted(s for s in span if not is_optional(s))))
+                if not hits:
+                    continue
+                factor = min(factors[start:end])
+                exact = start == 0 and end == n
+                for item, weight in hits:
+                    found.append(Mention(item, start, end, weight * factor, exact))
+        return found
+
+
+class Corrector:
+    """Maps unknown words to the nearest framework word (rapidfuzz OSA distance <= 2)."""
+
+    def __init__(self, vocabulary: Iterable[str], counts: Counter[str]) -> None:
+        self.vocab = frozenset(vocabulary)
+        self.stems = frozenset(stem(w) for w in self.vocab)  # "order" is known from "orders"
+        self.counts = counts
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for word in self.vocab:
+            if word.isalpha() and len(word) >= 3:
+                by_length[len(word)].append(word)
+        longest = max(by_length, default=0)
+        # Candidate lists per query-word length, built once: |len difference| <= 2.
+        self.near: dict[int, list[str]] = {
+            size: sorted(w for d in range(-2, 3) for w in by_length.get(size + d, ()))
+            for size in range(4, longest + 3)
+        }
+        self._cache: dict[str, tuple[tuple[str, ...], int]] = {}
+
+    def correct(self, word: str) -> tuple[tuple[str, ...], int]:
+        """(replacement words, edit distance); `((word,), 0)` when nothing fits."""
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        result = self._correct(word)
+        if len(self._cache) < 65536:
+            self._cache[word] = result
+        return result
+
+    def _correct(self, word: str) -> tuple[tuple[str, ...], int]:
+        if word in self.vocab or len(word) < 4 or not word.isalpha() or stem(word) in self.stems:
+            return (word,), 0
+        if len(word) >= 7:  # run-together words: "carepathways", "cashflow"
+            for cut in range(3, len(word) - 2):
+                head, tail = word[:cut], word[cut:]
+                if (
+                    head in self.vocab
+                    and tail in self.vocab
+                    and head not in STOPWORDS
+                    and tail not in STOPWORDS
+                ):
+                    return (head, tail), 1
+        limit = 1 if len(word) <= 5 else 2
+        candidates = self.near.get(len(word))
+        if not candidates:
+            return (word,), 0
+        hits = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=limit, limit=8)
+        if not hits:
+            return (word,), 0
+        # A wrong first letter is rare in a typo but common between two real words
+        # ("book"/"look", "weather"/"gather"): only a swap of the first two letters may.
+        hits = [h for h in hits if h[0][0] == word[0] or h[0][:2] == word[1::-1]]
+        if not hits:
+            return (word,), 0
+        best = min(hits, key=lambda h: (h[1], -self.counts[h[0]], h[0]))
+        return (best[0],), int(best[1])

@@ -1,0 +1,230 @@
+"""Reading a query: its words (typos corrected), role levels, comparisons and intents.
+
+Nothing here knows the framework's items; it only notes what the words could mean. Which
+words really name a level is settled later: a level word inside a matched name
+("Strategic delivery planning") is part of the name, not a level.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.knowledge.competency import Level
+from bot.lookup.names import CORRECTION_FACTOR, Corrector
+from bot.lookup.text import STOPWORDS, fold, is_optional, stem, words
+
+A, M, S = Level.ADMINISTRATIVE, Level.MANAGERIAL, Level.STRATEGIC
+
+LEVEL_WORDS: dict[str, Level] = {
+    "administrative": A,
+    "admin": A,
+    "admins": A,
+    "administrator": A,
+    "administrators": A,
+    "administratively": A,
+    "adm": A,
+    "clerical": A,
+    "managerial": M,
+    "managerially": M,
+    "mgr": M,
+    "mngr": M,
+    "mgrs": M,
+    "strategic": S,
+    "strategically": S,
+    "strat": S,
+    "senior": S,
+    "snr": S,
+}
+# Words that name a level only in some company (see `_level_of`).
+MANAGER_WORDS = frozenset({"manager", "managers", "management"})
+LEAD_WORDS = frozenset({"lead", "leads", "leading", "leader"})
+PEOPLE = frozenset(
+    "nurse nurses gp gps clinician clinicians doctor doctors partner partners person "
+    "people member members practitioner".split()
+)
+ROLE_PREFIXES = frozenset(
+    "practice pcn network business deputy assistant operations finance hr surgery "
+    "established new experienced senior strategic managerial admin junior".split()
+)
+LEVEL_NOUNS = frozenset({"level", "lvl", "grade", "role", "position"})
+
+# Everyday words of the job: they count for little when nothing names them.
+GENERIC = frozenset(
+    "practice practices manager managers pm pms staff team teams gp gps partner partners "
+    "patient patients nhs primary care work working job new people person general help "
+    "make makes making keep keeps do done go going get look looking sure".split()
+)
+
+COMPARE_WORDS = frozenset(
+    "compare compared comparing comparison vs versus v difference differences different "
+    "differ contrast".split()
+)
+DOMAIN_WORDS = frozenset("domain domains ranges competencies competences list".split())
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+NUMBERS |= {"eight": 8, "nine": 9}
+
+_GLOSSARY = re.compile(
+    r"\b(stands? for|stood for|abbreviation|abbreviations|acronym|short for|define|"
+    r"definition|meaning|full form|expand)\b|\bmeans?$"
+)
+_WHAT_IS = re.compile(r"^(what|whats|wat|wot|who|whos)( is| are| s)?( a| an| the)?( \w+){1,3}$")
+_DOMAIN_NUMBER = re.compile(r"\bdomain (\d|one|two|three|four|five|six|seven|eight|nine)\b")
+_ALL_LEVELS = re.compile(r"\ball (three |3 )?(the )?levels\b|\bevery level\b|\beach level\b")
+_FIRST_PERSON = re.compile(r"^(i|im|ive|id|we|were|my|our|who|whoever|when)\b|\b(i|we)\b")
+
+# How people describe the level of their own work.
+_CUES: tuple[tuple[re.Pattern[str], Level], ...] = (
+    (
+        re.compile(
+            r"\b(i|we) (just |only |mainly |mostly |usually |sometimes )?"
+            r"(help|assist|collect|collate|gather|input|enter|type|file|scan|support|"
+            r"take part|participate|contribute|provide data|pull)\b|\bunder supervision\b|"
+            r"\b(i|we) (just|only) "
+        ),
+        A,
+    ),
+    (
+        re.compile(
+            r"\b(i|we) (coordinate|co ordinate|manage|run|organise|organize|oversee|arrange)\b"
+        ),
+        M,
+    ),
+    (
+        re.compile(
+            r"\b(i|we) (lead|advise|set|decide|represent|develop the strategy)\b|"
+            r"\badvise (other )?practices\b|\bset(ting)? the strategy\b|\bfull responsibility\b"
+        ),
+        S,
+    ),
+)
+
+# Verbs after "I"/"we" that say how senior the work is; they count only where the
+# framework's text uses them too.
+CUE_VERBS = frozenset(
+    "help helps assist collect collate gather input enter type file scan support participate "
+    "contribute coordinate manage run organise organize oversee arrange lead advise set "
+    "decide represent deal handle look sort do".split()
+)
+ADVERBS = frozenset("just only mainly mostly usually sometimes also often generally".split())
+
+KIND_CUES: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"training", "course", "courses", "qualification", "qualifications"}), "training"),
+    (frozenset({"interventions", "intervention"}), "development"),
+    (frozenset({"stage", "stages"}), "stage"),
+    (frozenset({"direction", "directions"}), "direction"),
+    (frozenset({"driver", "drivers", "motivates", "motivation", "motivations"}), "driver"),
+    (frozenset({"role", "roles", "job", "become"}), "role"),
+)
+
+
+@dataclass(slots=True)
+class Token:
+    word: str  # as corrected
+    stem: str
+    factor: float  # 1.0, or less when the word was a typo
+    level: Level | None  # the level this word would name
+    optional: bool  # counts only when a name uses it
+    generic: bool
+    cue: bool = False  # a verb that says how senior the work is ("I just help", "I lead")
+
+
+@dataclass(slots=True)
+class ParsedQuery:
+    text: str
+    folded: str
+    tokens: list[Token]
+    compare: bool = False
+    all_levels: bool = False
+    glossary_intent: bool = False
+    domain_intent: bool = False
+    domain_number: int | None = None
+    kinds: set[str] = field(default_factory=set)
+    cue_level: Level | None = None
+    describes: bool = False
+
+    @property
+    def stems(self) -> list[str]:
+        return [t.stem for t in self.tokens]
+
+
+def _level_of(ws: list[str], i: int, compare: bool) -> Level | None:
+    word = ws[i]
+    if word in LEVEL_WORDS:
+        if word == "admin" and i + 1 < len(ws) and ws[i + 1] in ("team", "staff", "work"):
+            return None
+        return LEVEL_WORDS[word]
+    prev = ws[i - 1] if i > 0 else ""
+    nxt = ws[i + 1] if i + 1 < len(ws) else ""
+    if word in MANAGER_WORDS:
+        if nxt in LEVEL_NOUNS and prev not in ROLE_PREFIXES:
+            return M
+        if word == "manager" and prev in ("a", "the", "as") and nxt not in LEVEL_NOUNS:
+            return M
+        if compare and prev in ("between", "and", "or", "vs", "versus", "v", "from", "with"):
+            return M
+        return None
+    if word in LEAD_WORDS:
+        if nxt in PEOPLE or nxt in ("to", "time", "times"):
+            return None
+        return S
+    if word == "top" and nxt in LEVEL_NOUNS:
+        return S
+    return None
+
+
+def parse(text: str, corrector: Corrector) -> ParsedQuery:
+    folded = fold(text)
+    raw = words(text)
+    compare = any(w in COMPARE_WORDS for w in raw)
+    ws: list[str] = []
+    factors: list[float] = []
+    for word in raw:
+        if word in STOPWORDS or word in LEVEL_WORDS:
+            ws.append(word)
+            factors.append(1.0)
+            continue
+        fixed, distance = corrector.correct(word)
+        ws.extend(fixed)
+        factors.extend([CORRECTION_FACTOR[distance]] * len(fixed))
+    joined = " ".join(ws)
+    levels_in_text = [lv for i in range(len(ws)) if (lv := _level_of(ws, i, compare)) is not None]
+    if not compare and len(set(levels_in_text)) >= 2 and re.search(r"\b(or|and)\b", joined):
+        compare = True
+    tokens: list[Token] = []
+    for i, word in enumerate(ws):
+        if word in STOPWORDS:
+            continue
+        j = i - 1
+        while j >= 0 and ws[j] in ADVERBS:
+            j -= 1
+        tokens.append(
+            Token(
+                word=word,
+                stem=stem(word),
+                factor=factors[i],
+                level=_level_of(ws, i, compare),
+                optional=is_optional(word),
+                generic=word in GENERIC,
+                cue=word in CUE_VERBS and j >= 0 and ws[j] in ("i", "we"),
+            )
+        )
+    query = ParsedQuery(text=text, folded=joined, tokens=tokens, compare=compare)
+    query.all_levels = bool(_ALL_LEVELS.search(joined))
+    query.glossary_intent = bool(_GLOSSARY.search(joined) or _WHAT_IS.match(joined))
+    words_set = set(ws)
+    query.domain_intent = bool(words_set & DOMAIN_WORDS)
+    if match := _DOMAIN_NUMBER.search(joined):
+        number = match.group(1)
+        query.domain_number = int(number) if number.isdigit() else NUMBERS[number]
+    for cue_words, kind in KIND_CUES:
+        if words_set & cue_words:
+            query.kinds.add(kind)
+    if "core" in words_set and words_set & {"area", "areas", "skills", "expertise"}:
+        query.kinds.add("core")
+    query.describes = bool(_FIRST_PERSON.search(joined))
+    for pattern, level in reversed(_CUES):  # the most senior cue wins
+        if pattern.search(joined):
+            query.cue_level = level
+            break
+    return query

@@ -1,0 +1,176 @@
+"""Text normalisation shared by every index: tokens, stop words and a light stemmer.
+
+Queries and framework text go through the same functions, so "H&S", "h and s" and
+"health & safety" meet, and "complaints", "complaint" and "complaining" share a stem.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u00b4": ""})
+_AND = re.compile(r"\s*[&+]\s*")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+# Words that carry no topic. Particles that name career directions ("moving in",
+# "building up") are not here: they are OPTIONAL (see below).
+STOPWORDS = frozenset(
+    """
+    a about above after again all also am an and any are as at be been being below both but by
+    can cant could did didnt do does doesnt doing dont during each either else etc ever every
+    few for from further get gets getting got had has have having he her here hers him his how
+    however i id if ill im into is isnt it its itself ive just let lets like me might more most
+    much must my myself no nor not now of once only or other others ought our ours ourselves
+    own per please quite rather really same shall she should so some such than thank thanks
+    that thats the their theirs them themselves then there theres these they this those through
+    thus to too under until upon us very via was wasnt we were what whats when where which while
+    who whom whose why will with within without would wouldnt yes yet you your youre yours
+    yourself hi hello hey ok okay pls plz cheers tell show give explain know say says said
+    want wants wanted wanting need needs mean means meaning meant stand stands define
+    definition describe description whats wat wot u ur r
+    kind sort type bit lot thing things stuff something anything everything one ones
+    expected expect involved involve responsibilities responsibility role roles job jobs
+    level levels lvl grade compare compared comparing comparison versus vs v difference
+    different differ between between differences abbreviation abbreviations acronym acronyms
+    abbrev
+    """.split()
+)
+
+# Kept out of the score unless a framework name uses them ("Moving in", "Level 6 ...").
+OPTIONAL = frozenset(
+    "in up down across out on off over back first domain domains range ranges competencies "
+    "competences competency list stage stages direction directions intervention "
+    "interventions driver drivers core area areas section framework table overview option "
+    "options".split()
+)
+
+
+def is_optional(word: str) -> bool:
+    return word in OPTIONAL or word.isdigit()
+
+# Abbreviations and chat spellings of ordinary words, applied before anything else.
+CHAT = {
+    "n": "and",
+    "nd": "and",
+    "4": "for",
+    "w": "with",
+    "wiv": "with",
+    "abt": "about",
+    "re": "about",
+    "dept": "department",
+    "mgmt": "management",
+    "mngmt": "management",
+    "mgt": "management",
+    "org": "organisational",
+    "orgs": "organisations",
+    "info": "information",
+    "admin": "admin",
+    "reqs": "requirements",
+    "req": "requirement",
+    "hlth": "health",
+    "sfty": "safety",
+    "govt": "government",
+    "docs": "doctors",
+    "ppl": "people",
+    "sig": "significant",
+    "appt": "appointment",
+    "appts": "appointments",
+    "mtg": "meeting",
+    "mtgs": "meetings",
+    "pt": "patient",
+    "pts": "patients",
+    "accs": "accounts",
+    "reg": "register",
+    "regs": "regulations",
+}
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII with `&`/`+` spelt "and" and everything else but letters and digits
+    turned into single spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = text.encode("ascii", "ignore").decode("ascii").lower().translate(_APOSTROPHES)
+    text = _AND.sub(" and ", text)
+    text = re.sub(r"\bstands? 4\b", "stand for", text)
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text`, chat spellings expanded."""
+    return [CHAT.get(w, w) for w in fold(text).split()]
+
+
+# (suffix, replacement, shortest stem left), longest suffix first. The "-ise" family folds to
+# "-is" so that "prioritise", "prioritising" and "prioritisation" meet, as do "appraise" and
+# "appraisal"; "-ies" becomes "-y" ("policies" -> "policy").
+_RULES: tuple[tuple[str, str, int], ...] = tuple(
+    sorted(
+        [
+            (suffix, "is", 3)
+            for suffix in "isations izations isation ization isational izational ising izing "
+            "ised ized ises izes ise ize".split()
+        ]
+        + [(suffix, "y", 3) for suffix in ("ies", "ied")]
+        + [(suffix, "", 5) for suffix in ("ances", "ance", "ences", "ence")]
+        + [
+            (suffix, "", 3)
+            for suffix in "ational ations ation ements ement ments ment ities ity ating ings "
+            "ing ates ated ate ives ive ions ion ials ial als al ers er ness ed es ly s".split()
+        ],
+        key=lambda rule: -len(rule[0]),
+    )
+)
+_KEEP_E = frozenset({"er", "ers", "ed", "es"})  # "career" is not "care" + "er"
+_DOUBLE = frozenset("bdfgmnprt")
+
+
+def _strip(word: str) -> str:
+    for suffix, replacement, shortest in _RULES:
+        if not word.endswith(suffix):
+            continue
+        base = word[: -len(suffix)]
+        if len(base) < shortest or (suffix in _KEEP_E and base.endswith("e")):
+            continue
+        if (suffix == "s" and base.endswith(("s", "u", "i"))) or (
+            suffix == "ness" and base.endswith("i")
+        ):
+            return word  # "process", "status", "analysis", "business"
+        word = base + replacement
+        if len(word) > 3 and word[-1] == word[-2] and word[-1] in _DOUBLE:
+            word = word[:-1]
+        return word
+    return word
+
+
+@lru_cache(maxsize=16384)
+def stem(word: str) -> str:
+    """A deliberately crude suffix stripper (no dependency, about a microsecond).
+
+    Up to two suffixes come off ("ordering" -> "order" -> "ord", "monitors" -> "monitor"),
+    a doubled final consonant is undone ("planning" -> "plan") and a final "e" dropped
+    ("manage", "management" -> "manag"). Words of three letters or fewer, numbers and words
+    ending in -ical are left alone.
+    """
+    if len(word) <= 3 or not word.isalpha() or word.endswith("ical"):
+        return word
+    current = _strip(word)
+    if not current.endswith("ical"):
+        current = _strip(current)
+    if current.endswith("e") and len(current) > 3:
+        current = current[:-1]
+    return current
+
+
+def is_filler(word: str) -> bool:
+    return word in STOPWORDS
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the words of `text` that are not stop words (framework-side tokenizer)."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+def slug(text: str) -> str:
+    return "-".join(fold(text).split())
