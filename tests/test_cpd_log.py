@@ -21,7 +21,7 @@ from tests.flowdriver import Driver
 
 LEVELS = ["Administrative", "Managerial", "Not yet", "Administrative", "Managerial"]
 LEVELS += ["Strategic", "Administrative", "Not yet", "Administrative"]
-COMPLAINTS = "Ran the complaints review with the reception team, 2h"
+COMPLAINTS = "Reviewed the complaints procedure with the partners, 2h"
 
 
 @pytest.fixture(scope="module")
@@ -104,11 +104,27 @@ async def test_log_alone_lists_entries_and_takes_the_next_message(driver, sqlite
     assert (newest.hours, newest.domain_id, newest.range_id) == (0.5, None, None)
 
 
+async def test_close_candidates_are_offered_without_a_tick(driver, sqlite_repo):
+    await driver.onboard()
+    await driver.command("/log Prepared the monthly management accounts, 3h")
+    labels = driver.labels(driver.replies[-1].views[-1])
+    assert labels == [
+        "Monthly accounting (Finance)",
+        "Annual accounts (Finance)",
+        "No domain",
+        "Cancel",
+    ]
+    assert "My best guesses" in driver.text
+    await driver.tap("Monthly accounting")
+    [entry] = await sqlite_repo.cpd_entries(driver.user.id)
+    assert (entry.domain_id, entry.range_id, entry.hours) == ("finance", "monthly-accounting", 3.0)
+
+
 async def test_text_the_lookup_cannot_place_offers_every_domain(driver, sqlite_repo, kb):
     await driver.onboard()
-    await driver.command("/log xyzzy")
+    await driver.command("/log Completed my ILM level 5 module on leadership")
     labels = driver.labels(driver.replies[-1].views[-1])
-    assert labels[:9] == [d.name for d in kb.competency.domains]
+    assert labels[:9] == [d.name for d in kb.competency.domains]  # not the lookup's examples
     assert "Hours: none given" in driver.text
     await driver.tap("Finance")
     [entry] = await sqlite_repo.cpd_entries(driver.user.id)
@@ -138,7 +154,7 @@ async def test_export_has_the_entry_in_json_and_pdf_and_forget_deletes_it(driver
     assert plan.filename.endswith(".pdf") and plan.kind == "document"
     text = pdf_text(plan.content)
     assert "Development plan" in text and "Sam · prepared for appraisal" in text
-    assert "Ran the complaints review" in text and "Complaints (Patient and" in text  # cells wrap
+    assert "Reviewed the complaints procedure" in text and "Complaints (Patient and" in text
     await driver.command("/forget")
     await driver.tap("Yes, delete everything")
     assert "1 cpd_entries" in driver.text

@@ -65,17 +65,23 @@ def _ids(kb: KnowledgeBase, domain_name: str | None, range_name: str | None) -> 
     return (domain.id, None) if domain else None
 
 
-def _suggestions(text: str, ctx: Context) -> list[Option]:
-    """The lookup engine's answer for the text, then its other candidates, as options."""
+def _keys(answer: Any) -> list[str]:
+    return [c.key for c in answer.candidates]
+
+
+def _suggestions(text: str, ctx: Context) -> tuple[str, list[Option]]:
+    """How sure the lookup engine is ("sure", "guess" or "none") and the ranges or domains it
+    finds in the text: its answer first, then its candidates (not its stock examples)."""
     answer = ctx.lookup.ask(" ".join(_HOURS.sub(" ", text).split())[:MAX_QUERY])
-    found: list[Option] = []
-    answers: list[Any] = [answer]
-    answers += [ctx.lookup.resolve(c.key) for c in answer.candidates]
-    for item in answers:
-        option = _ids(ctx.kb, item.domain, item.range) if item is not None else None
-        if option and option not in found:
-            found.append(option)
-    return found[:MAX_OPTIONS]
+    sure = _ids(ctx.kb, answer.domain, answer.range)
+    found: list[Option] = [sure] if sure else []
+    if _keys(answer) != _keys(ctx.lookup.ask("")):  # "not found" lists the same examples
+        for candidate in answer.candidates:
+            item = ctx.lookup.resolve(candidate.key)
+            option = _ids(ctx.kb, item.domain, item.range) if item is not None else None
+            if option and option not in found:
+                found.append(option)
+    return ("sure" if sure else "guess" if found else "none"), found[:MAX_OPTIONS]
 
 
 def start(state: FlowState, args: str, ctx: Context) -> Outcome:
@@ -89,14 +95,14 @@ def propose(state: FlowState, text: str, ctx: Context) -> Outcome:
     entry = " ".join(text.split())[:MAX_ENTRY]
     if not entry:
         return Outcome(None)  # asks again
-    options = _suggestions(entry, ctx)
+    match, options = _suggestions(entry, ctx)
     return Outcome(
         state.moved(
             "log_domain",
             text=entry,
             hours=parse_hours(entry),
             opts=[list(o) for o in options] or [[d.id, None] for d in ctx.kb.competency.domains],
-            suggested=bool(options),
+            match=match,
         )
     )
 
@@ -119,9 +125,11 @@ def render_log_domain(state: FlowState, ctx: Context) -> View:
     hours = payload["hours"]
     options = [supports(ctx.kb, d, r) for d, r in payload["opts"]]
     lines = [f'"{payload["text"]}"', f"Hours: {hours:g}" if hours else "Hours: none given"]
-    if payload["suggested"]:
+    if payload["match"] == "sure":
         lines.append(f"It looks like evidence for {options[0]}. Is that right?")
         options[0] = f"✓ {options[0]}"
+    elif payload["match"] == "guess":
+        lines.append("Which does it support? My best guesses:")
     else:
         lines.append("Which domain does it support?")
     buttons = [state.button(text[:MAX_BUTTON], str(n)) for n, text in enumerate(options)]
