@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 async def deliver(bot: Bot, chat_id: int, reply: Reply, query: CallbackQuery | None = None) -> None:
     """Show `reply` in `chat_id`; `replace` views edit the message whose button was tapped."""
     if query is not None:
-        await query.answer(reply.notice or None)
+        await answer_tap(query, reply.notice)
     for view in reply.views:
         parts = messages(view)
         if view.replace and query is not None and await _edit(query, parts[0]):
@@ -27,6 +27,18 @@ async def deliver(bot: Bot, chat_id: int, reply: Reply, query: CallbackQuery | N
                 chat_id, part.html, parse_mode=PARSE_MODE, reply_markup=part.keyboard
             )
         await _send_attachments(bot, chat_id, view)
+
+
+async def answer_tap(query: CallbackQuery, notice: str = "") -> None:
+    """Answer a tap (stops the button's spinner); a failure here must not stop the reply.
+
+    Telegram refuses answers to queries older than about 15 seconds, e.g. taps queued while
+    the bot was down: the step has been taken by then, so the reply is still sent.
+    """
+    try:
+        await query.answer(notice or None)
+    except BadRequest as exc:
+        log.info("could not answer a button tap (%s)", exc.message)
 
 
 async def _edit(query: CallbackQuery, message: Message) -> bool:

@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.flows.events import Command, Event, Tap, Text
 from bot.flows.service import Conversations, UserRef
-from bot.telegram.delivery import deliver
+from bot.telegram.delivery import answer_tap, deliver
 from bot.telegram.lookups import on_lookup_tap
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ def parse_command(text: str, bot_username: str) -> Command | None:
 async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
+        if update.callback_query is not None:  # e.g. a tap on an inline-mode message
+            await answer_tap(update.callback_query)
         return
     reply = await conversations(context).handle(UserRef(user.id, user.full_name), event)
     await deliver(context.bot, chat.id, reply, update.callback_query)
@@ -108,7 +110,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = DB_DOWN if isinstance(error, (OperationalError, DBAPIError, OSError)) else FAILED
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer()
+            await answer_tap(update.callback_query)
         await context.bot.send_message(update.effective_chat.id, text)
     except Exception:  # noqa: BLE001 - telling the user is best effort; the error is logged
         log.warning("could not tell the user about the error")
