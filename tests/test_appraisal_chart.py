@@ -13,8 +13,7 @@ from matplotlib.image import imread
 
 from bot.appraisal.chart import MAX_CAPTION, caption, render_radar
 from bot.flows.plan import PlanData, build_plan
-from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.settings import Settings
+from bot.knowledge import KnowledgeBase
 from bot.storage.repository import AssessmentRecord, ProfileRecord, RatingRecord
 
 NOW = [
@@ -64,11 +63,6 @@ def skipped_plan(kb: KnowledgeBase, targets: bool = True) -> PlanData:
     plan = build_plan(kb, profile(kb, targets), [assessment(kb, 5, [None] * 9)])
     assert plan is not None
     return plan
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(Settings().knowledge_dir)
 
 
 def png_size(png: bytes) -> tuple[int, int]:

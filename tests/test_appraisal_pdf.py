@@ -5,22 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 
-import pytest
 from pypdf import PdfReader
 
 from bot.appraisal.chart import render_radar
 from bot.appraisal.pdf import render_plan_pdf
-from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.settings import Settings
 from bot.storage.repository import CpdEntryRecord
 from tests.test_appraisal_chart import realistic_plan, skipped_plan
 
 TODAY = date(2025, 3, 21)
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(Settings().knowledge_dir)
 
 
 def entry(n: int, text: str, hours: float | None, domain: str | None, rng: str | None = None):

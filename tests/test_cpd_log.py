@@ -14,24 +14,11 @@ from pypdf import PdfReader
 from bot.appraisal.chart import MAX_CAPTION
 from bot.flows.cpd import parse_hours
 from bot.flows.service import Conversations, UserRef
-from bot.knowledge import load_knowledge
-from bot.lookup import LookupEngine
-from bot.settings import Settings
 from tests.flowdriver import Driver
 
 LEVELS = ["Administrative", "Managerial", "Not yet", "Administrative", "Managerial"]
 LEVELS += ["Strategic", "Administrative", "Not yet", "Administrative"]
 COMPLAINTS = "Reviewed the complaints procedure with the partners, 2h"
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge(Settings().knowledge_dir)
-
-
-@pytest.fixture(scope="module")
-def lookup(kb):
-    return LookupEngine(kb)
 
 
 @pytest.fixture
