@@ -21,7 +21,15 @@ from typing import Any
 
 from bot.knowledge.competency import Level
 from bot.lookup import format as fmt
-from bot.lookup.items import CAREER_KINDS, LEVEL_CODES, SECTION_KINDS, Item, build_items, short_key
+from bot.lookup.items import (
+    CAREER_KINDS,
+    LEVEL_CODES,
+    SECTION_KINDS,
+    W_CAREER_ALIAS,
+    Item,
+    build_items,
+    short_key,
+)
 from bot.lookup.names import Corrector, Lexicon, Mention
 from bot.lookup.query import (
     COMPARE_WORDS,
@@ -41,6 +49,8 @@ DESCRIPTION_PADDING = 0.6  # "I ...": unexplained words of a description count t
 GENERIC_WEIGHT = 0.35  # everyday job words ("practice", "staff") count for this much
 OPTIONAL_WEIGHT = 0.3  # an optional word the item does not use
 FOUND = 0.5  # below this, "I could not find that"
+FOUND_DESCRIBED = 0.4  # ... for work described in a sentence ("I ...", "who ...")
+NAME_EVIDENCE = 0.5  # see _level_evidence
 CLOSE = 0.05  # rivals this close to the best are offered back as a question
 MAX_CANDIDATES = 5
 MAX_QUERY_CHARS = 500
@@ -65,6 +75,7 @@ DEFAULT_SUGGESTIONS = (
     ("PCO (glossary)", "glossary:pco"),
 )
 SENIORITY = (Level.ADMINISTRATIVE, Level.MANAGERIAL, Level.STRATEGIC)
+YEAR_TOKENS = frozenset("year years yr yrs".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +175,7 @@ class LookupEngine:
                 for pair in ((0, 1), (1, 2), (0, 2)):
                     levels = tuple(SENIORITY[p] for p in pair)
                     self.keys[self._level_key(item, levels)] = (index, levels)
+        self.kb_has_career = getattr(kb, "career", None) is not None
         self.links = self._links()
         self._ask_cached = lru_cache(maxsize=4096)(self._ask)
 
@@ -229,6 +241,14 @@ class LookupEngine:
             for t in range(m.start, m.end):
                 if cover.get(t, 0.0) < m.weight:
                     cover[t] = m.weight
+        if query.years is not None and self.kb_has_career:
+            # The seed defines the early career as the first five years, the established
+            # career as five or more: time in the job names a stage.
+            stage = "stage:early" if query.years < 5 else "stage:established"
+            span = [i for i, t in enumerate(tokens) if t.word in YEAR_TOKENS or t.word.isdigit()]
+            cover = covered[self.by_ident[stage]]
+            for t in span:
+                cover[t] = max(cover.get(t, 0.0), W_CAREER_ALIAS)
         candidates = set(covered)
         for token in tokens:
             if not token.generic and not token.optional and token.level is None:
@@ -244,9 +264,11 @@ class LookupEngine:
             item = self.items[index]
             cover = covered.get(index, {})
             text_stems = self.text.item_stems[index]
-            in_text = [t.stem in text_stems for t in tokens]
+            if item.kind == "glossary" and not query.glossary_intent:
+                text_stems = frozenset()  # a definition's words are not a description of work
+            in_text = [t.matches(text_stems) for t in tokens]
             shared = sum(1 for t, hit in enumerate(in_text) if hit and content[t])
-            worth = TEXT_WORTH if shared >= 2 else TEXT_WORTH_ONE
+            worth = (TEXT_WORTH if shared >= 2 else TEXT_WORTH_ONE) * self.text.norm[index]
             got = total = text_got = 0.0
             for t, token in enumerate(tokens):
                 by_name = cover.get(t, 0.0)
@@ -285,6 +307,8 @@ class LookupEngine:
         for cue in query.kinds:
             if item.kind in CUE_KINDS[cue]:
                 boost *= KIND_BOOST
+        if query.intention and item.kind == "direction":
+            boost *= KIND_BOOST
         return boost
 
     # ------------------------------------------------------------------ answering
@@ -297,8 +321,10 @@ class LookupEngine:
             domain = self.kb.competency.domains[query.domain_number - 1]
             item = self.items[self.by_ident[f"domain:{domain.id}"]]
             return self._item_answer(text, item, 1.0)
+        if query.off_topic:
+            return self._none(text, [])
         scored = self._score(query)
-        if not scored or scored[0].score < FOUND:
+        if not scored or scored[0].score < (FOUND_DESCRIBED if query.describes else FOUND):
             return self._none(text, scored)
         best = scored[0]
         rivals = [
@@ -328,7 +354,7 @@ class LookupEngine:
             for i, t in enumerate(query.tokens)
         )
         if query.describes or uncovered:
-            evidence = self._level_evidence(query, best.index)
+            evidence = self._level_evidence(query, best)
             ranked = sorted(evidence, key=lambda lv: -evidence[lv])
             top, second = evidence[ranked[0]], evidence[ranked[1]]
             if top >= 0.3 and top - second >= 0.25:
@@ -341,15 +367,21 @@ class LookupEngine:
             return [query.cue_level]
         return list(SENIORITY)
 
-    def _level_evidence(self, query: ParsedQuery, index: int) -> dict[Level, float]:
-        parts = self.text.part_stems[index]
+    def _level_evidence(self, query: ParsedQuery, best: _Scored) -> dict[Level, float]:
+        """The idf-weighted share of the query's own words (beyond the range's name) that each
+        level's descriptor uses."""
+        parts = self.text.part_stems[best.index]
         weights = self._weights(query)
+        # Words of the range's own name say less about the level than the others do.
         content = [
-            (weights[i], t) for i, t in enumerate(query.tokens) if t.level is None and not t.optional
+            (weights[i] * (NAME_EVIDENCE if i in best.covered else 1.0), t)
+            for i, t in enumerate(query.tokens)
+            if t.level is None and not t.optional
         ]
         total = sum(w for w, _ in content) or 1.0
         return {
-            lv: sum(w for w, t in content if t.stem in parts[lv.value]) / total for lv in SENIORITY
+            lv: sum(w for w, t in content if t.matches(parts[lv.value])) / total
+            for lv in SENIORITY
         }
 
     def _level_key(self, item: Item, levels: tuple[Level, ...]) -> str:

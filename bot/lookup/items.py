@@ -11,6 +11,7 @@ range).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,8 @@ W_DRIVER_ALIAS = 0.85
 W_GLOSSARY_TERM = 0.97
 W_GLOSSARY_ALIAS = 0.9
 W_COMPOSITE = 0.97
+
+_PARENTHESES = re.compile(r"\([^)]*\)")
 
 LEVEL_CODES = {Level.ADMINISTRATIVE: "a", Level.MANAGERIAL: "m", Level.STRATEGIC: "s"}
 
@@ -113,6 +116,9 @@ def _range_items(kb: Any) -> list[Item]:
         for rng in domain.ranges:
             twin = names.count(rng.name.casefold()) > 1
             phrases = [(rng.name, W_NAME)] + [(a, W_ALIAS) for a in rng.aliases]
+            bare = _PARENTHESES.sub(" ", rng.name).strip()
+            if bare != rng.name:  # "Project management (equipment/premises)" is a project management
+                phrases.append((bare, W_NAME))
             if twin:  # "Resource negotiation" twice: the domain's name tells them apart
                 phrases += [(f"{rng.name} {domain.name}", W_NAME)]
                 phrases += [(f"{rng.name} {a}", W_NAME) for a in domain.aliases]
@@ -233,9 +239,6 @@ def _career_items(kb: Any) -> list[Item]:
         )
     for stage in career.stages:
         forms = _stage_forms(stage)
-        ksa_text = " ".join(
-            f"{' '.join(block.attributes)} {block.text}" for _, block in stage.ksa.blocks()
-        )
         items.append(
             Item(
                 ident=f"stage:{stage.id}",
@@ -247,7 +250,7 @@ def _career_items(kb: Any) -> list[Item]:
                 + [(a, W_CAREER_ALIAS) for a in stage.aliases]
                 + [(f"{f} {w}", W_COMPOSITE) for f in forms for w in KSA_WORDS]
                 + [(f"{stage.title} stage", W_NAME)],
-                texts={"": " ".join(filter(None, [stage.definition, stage.description])), "ksa": ksa_text},
+                texts={"": " ".join(filter(None, [stage.definition, stage.description]))},
                 obj=stage,
                 rank=0.98,
             )

@@ -18,7 +18,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.lookup.items import Item
-from bot.lookup.text import STOPWORDS, is_optional, stem, words
+from bot.lookup.text import STOPWORDS, is_optional, term, words
 
 MAX_PHRASE = 8
 # A corrected word counts for less, the further it had to move.
@@ -48,7 +48,7 @@ class Lexicon:
                 content = [w for w in ws if w not in STOPWORDS]
                 if not content or len(content) > MAX_PHRASE:
                     continue
-                key = tuple(sorted(stem(w) for w in content))
+                key = tuple(sorted(term(w) for w in content))
                 self.stems.update(key)
                 if table[key].get(index, 0.0) < weight:
                     table[key][index] = weight
@@ -83,7 +83,7 @@ class Corrector:
 
     def __init__(self, vocabulary: Iterable[str], counts: Counter[str]) -> None:
         self.vocab = frozenset(vocabulary)
-        self.stems = frozenset(stem(w) for w in self.vocab)  # "order" is known from "orders"
+        self.stems = frozenset(term(w) for w in self.vocab)  # "order" is known from "orders"
         self.counts = counts
         by_length: dict[int, list[str]] = defaultdict(list)
         for word in self.vocab:
@@ -108,7 +108,7 @@ class Corrector:
         return result
 
     def _correct(self, word: str) -> tuple[tuple[str, ...], int]:
-        if word in self.vocab or len(word) < 4 or not word.isalpha() or stem(word) in self.stems:
+        if word in self.vocab or len(word) < 4 or not word.isalpha() or term(word) in self.stems:
             return (word,), 0
         if len(word) >= 7:  # run-together words: "carepathways", "cashflow"
             for cut in range(3, len(word) - 2):
@@ -129,7 +129,8 @@ class Corrector:
             return (word,), 0
         # A wrong first letter is rare in a typo but common between two real words
         # ("book"/"look", "weather"/"gather"): only a swap of the first two letters may.
-        hits = [h for h in hits if h[0][0] == word[0] or h[0][:2] == word[1::-1]]
+        swapped = word[1] + word[0] + word[2:]
+        hits = [h for h in hits if h[0][0] == word[0] or h[0] == swapped]
         if not hits:
             return (word,), 0
         best = min(hits, key=lambda h: (h[1], -self.counts[h[0]], h[0]))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.knowledge.competency import Level
 from bot.lookup.names import CORRECTION_FACTOR, Corrector
-from bot.lookup.text import STOPWORDS, fold, is_optional, stem, words
+from bot.lookup.text import STOPWORDS, fold, is_optional, term, words
 
 A, M, S = Level.ADMINISTRATIVE, Level.MANAGERIAL, Level.STRATEGIC
 
@@ -68,7 +68,11 @@ _GLOSSARY = re.compile(
     r"\b(stands? for|stood for|abbreviation|abbreviations|acronym|short for|define|"
     r"definition|meaning|full form|expand)\b|\bmeans?$"
 )
-_WHAT_IS = re.compile(r"^(what|whats|wat|wot|who|whos)( is| are| s)?( a| an| the)?( \w+){1,3}$")
+_WHAT_IS = re.compile(
+    r"^(what|whats|wat|wot)( is| are| s)?( a| an| the)? "
+    r"(?!(in|on|for|about|involved|expected|required|needed|my|our|happening|it|there)\b)"
+    r"\w+( \w+){0,2}$"
+)
 _DOMAIN_NUMBER = re.compile(r"\bdomain (\d|one|two|three|four|five|six|seven|eight|nine)\b")
 _ALL_LEVELS = re.compile(r"\ball (three |3 )?(the )?levels\b|\bevery level\b|\beach level\b")
 _FIRST_PERSON = re.compile(r"^(i|im|ive|id|we|were|my|our|who|whoever|when)\b|\b(i|we)\b")
@@ -108,6 +112,79 @@ CUE_VERBS = frozenset(
 )
 ADVERBS = frozenset("just only mainly mostly usually sometimes also often generally".split())
 
+# Messages for a GP surgery's front desk or a general chatbot, not for the frameworks.
+_OFF_TOPIC = re.compile(
+    r"\b(book|cancel|change|move|reschedule|make) (me |my )?(an? )?(appointment|appt|"
+    r"blood test|test|jab|vaccination)s?\b|\b(sick|fit) note\b|\bprescriptions?\b|"
+    r"\btest results?\b|\bsee (a|the|my) (doctor|gp|nurse)\b|\bweather\b|\bjoke\b|"
+    r"\bwhat time is it\b|\bopening (hours|times)\b|\bopen on (saturday|sunday)\b"
+)
+
+# Everyday words for what the framework's text says in its own words. Used only to find
+# descriptors that describe the work, never to match names.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "write": ("draft", "produce", "develop"),
+    "wrote": ("draft", "produce", "develop"),
+    "written": ("draft", "produce", "develop"),
+    "writing": ("draft", "produce", "develop"),
+    "tell": ("inform", "information", "disseminate"),
+    "check": ("monitor", "ensure"),
+    "checks": ("monitor", "ensure"),
+    "checking": ("monitor", "ensure"),
+    "sort": ("organise", "arrange"),
+    "sorting": ("organise", "arrange"),
+    "pay": ("payment",),
+    "paying": ("payment",),
+    "hire": ("recruitment",),
+    "hiring": ("recruitment",),
+    "talk": ("liaise", "communication"),
+    "speak": ("liaise", "communication"),
+    "chat": ("liaise", "communication"),
+    "meet": ("meeting", "liaise"),
+    "fix": ("maintenance", "repair"),
+    "repair": ("maintenance",),
+    "buy": ("purchase",),
+    "doctor": ("gp", "clinician"),
+    "doctors": ("gps", "clinicians"),
+    "nurse": ("clinician",),
+    "nurses": ("clinicians",),
+    "builders": ("contractors",),
+    "keep": ("maintain",),
+    "keeps": ("maintain",),
+    "spreadsheet": ("format",),
+    "spreadsheets": ("format",),
+    "sick": ("absence",),
+    "lateness": ("timekeeping", "time"),
+    "late": ("timekeeping",),
+    "leave": ("changes", "personnel"),
+    "leaves": ("changes", "personnel"),
+    "promotion": ("progress", "seniority"),
+    "promoted": ("progress", "seniority"),
+    "money": ("finance", "financial"),
+    "cut": ("reduce", "reducing"),
+    "cutting": ("reduce", "reducing"),
+    "boss": ("manager",),
+    "contact": ("liaison", "liaise"),
+    "replace": ("replacement",),
+    "decide": ("decision",),
+    "rules": ("policy", "procedure"),
+    "checklist": ("procedure",),
+    "looking": ("identify", "identification"),
+    "spot": ("identify", "identification"),
+}
+
+# "I want to ...", "how do I ...": an intention, which is what a career direction is.
+_INTENTION = re.compile(
+    r"\b(i|we) (want|would like|d like|wish|hope|plan|am planning|m planning|intend) to\b|"
+    r"\bhow (do|can|could|should) i\b|\bi(d| would) like to\b"
+)
+# "10 years", "last year", "for two years": time in the job, which is what a stage is.
+_YEARS = re.compile(
+    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|a|last|this) "
+    r"(years?|yrs?)\b"
+)
+YEAR_WORDS = {"a": 1, "last": 1, "this": 0, "ten": 10, "fifteen": 15, "twenty": 20} | NUMBERS
+
 KIND_CUES: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"training", "course", "courses", "qualification", "qualifications"}), "training"),
     (frozenset({"interventions", "intervention"}), "development"),
@@ -127,6 +204,11 @@ class Token:
     optional: bool  # counts only when a name uses it
     generic: bool
     cue: bool = False  # a verb that says how senior the work is ("I just help", "I lead")
+    alts: tuple[str, ...] = ()  # the framework's words for the same thing (text only)
+
+    def matches(self, stems: frozenset[str]) -> bool:
+        """Does a text with these stems use this word (or one of its synonyms)?"""
+        return self.stem in stems or any(a in stems for a in self.alts)
 
 
 @dataclass(slots=True)
@@ -142,6 +224,9 @@ class ParsedQuery:
     kinds: set[str] = field(default_factory=set)
     cue_level: Level | None = None
     describes: bool = False
+    off_topic: bool = False
+    intention: bool = False
+    years: int | None = None  # time in the job, when the query gives it
 
     @property
     def stems(self) -> list[str]:
@@ -193,15 +278,16 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
         compare = True
     tokens: list[Token] = []
     for i, word in enumerate(ws):
-        if word in STOPWORDS:
+        if word in STOPWORDS and not (word in SYNONYMS and i > 0 and ws[i - 1] in ("i", "we")):
             continue
         j = i - 1
         while j >= 0 and ws[j] in ADVERBS:
             j -= 1
         tokens.append(
             Token(
+                alts=tuple(term(w) for w in SYNONYMS.get(word, ())),
                 word=word,
-                stem=stem(word),
+                stem=term(word),
                 factor=factors[i],
                 level=_level_of(ws, i, compare),
                 optional=is_optional(word),
@@ -223,6 +309,11 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
     if "core" in words_set and words_set & {"area", "areas", "skills", "expertise"}:
         query.kinds.add("core")
     query.describes = bool(_FIRST_PERSON.search(joined))
+    query.off_topic = bool(_OFF_TOPIC.search(joined))
+    query.intention = bool(_INTENTION.search(joined))
+    if match := _YEARS.search(joined):
+        number = match.group(1)
+        query.years = int(number) if number.isdigit() else YEAR_WORDS[number]
     for pattern, level in reversed(_CUES):  # the most senior cue wins
         if pattern.search(joined):
             query.cue_level = level

@@ -7,8 +7,8 @@ is reduced to a set of stems; an inverted index from stem to items finds the ite
 a query's words without scanning, and an inverse document frequency over the items (names,
 aliases and text together) says how much each word tells: "cheques" (one range) a lot,
 "staff" (dozens) little. Scoring is the idf-weighted share of the query's words an item
-explains - BM25 with binary term frequency and no length normalisation, which suits texts of
-one or two sentences.
+explains - BM25 with binary term frequency (a descriptor rarely repeats a word), keeping
+BM25's length normalisation so that long texts do not explain everything.
 """
 
 from __future__ import annotations
@@ -17,33 +17,45 @@ import math
 from collections import defaultdict
 
 from bot.lookup.items import Item
-from bot.lookup.text import STOPWORDS, stem, words
+from bot.lookup.text import STOPWORDS, term, words
 
 
 def _stems(text: str) -> frozenset[str]:
-    return frozenset(stem(w) for w in words(text) if w not in STOPWORDS)
+    return frozenset(term(w) for w in words(text) if w not in STOPWORDS)
+
+
+K1 = 1.2
+B = 0.75
+UNKNOWN_IDF = 4.0  # a word no item uses: informative, but often just a person's own words
 
 
 class TextIndex:
     def __init__(self, items: list[Item]) -> None:
         self.item_stems: list[frozenset[str]] = []
         self.part_stems: list[dict[str, frozenset[str]]] = []  # per level / text part
+        self.norm: list[float] = []  # BM25's saturation at tf=1 for the item's length
         postings: dict[str, set[int]] = defaultdict(set)
         doc_freq: dict[str, int] = defaultdict(int)
+        lengths: list[int] = []
         for index, item in enumerate(items):
             parts = {name: _stems(text) for name, text in item.texts.items()}
             text_stems = frozenset().union(*parts.values()) if parts else frozenset()
             self.part_stems.append(parts)
             self.item_stems.append(text_stems)
+            lengths.append(len(text_stems))
             for s in text_stems:
                 postings[s].add(index)
             names = frozenset().union(*(_stems(p) for p, _ in item.phrases))
             for s in text_stems | names:
                 doc_freq[s] += 1
         n = len(items)
+        average = sum(lengths) / max(1, sum(1 for size in lengths if size)) or 1.0
+        for size in lengths:
+            saturation = (K1 + 1) / (1 + K1 * (1 - B + B * size / average))
+            self.norm.append(min(1.0, saturation))
         self.postings = {s: tuple(sorted(ix)) for s, ix in postings.items()}
         self.idf = {s: math.log(1 + (n - df + 0.5) / (df + 0.5)) for s, df in doc_freq.items()}
-        self.idf_unknown = math.log(1 + (n + 0.5) / 0.5)
+        self.idf_unknown = UNKNOWN_IDF
 
     def weight(self, stem_: str) -> float:
         return self.idf.get(stem_, self.idf_unknown)

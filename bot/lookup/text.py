@@ -20,7 +20,7 @@ STOPWORDS = frozenset(
     """
     a about above after again all also am an and any are as at be been being below both but by
     can cant could did didnt do does doesnt doing dont during each either else etc ever every
-    few for from further get gets getting got had has have having he her here hers him his how
+    for from further get gets getting got had has have having he her here hers him his how
     however i id if ill im into is isnt it its itself ive just let lets like me might more most
     much must my myself no nor not now of once only or other others ought our ours ourselves
     own per please quite rather really same shall she should so some such than thank thanks
@@ -97,9 +97,23 @@ def fold(text: str) -> str:
     return _NON_WORD.sub(" ", text).strip()
 
 
+# Role-level words keep their exact form: "managerial" is a level, "management" a topic.
+LEVEL_TERMS = frozenset(
+    "administrative admin admins administrator administrators administratively adm clerical "
+    "managerial managerially mgr mngr mgrs strategic strategically strat senior snr".split()
+)
+_IT = re.compile(r"\bIT\b")
+
+
 def words(text: str) -> list[str]:
-    """The folded words of `text`, chat spellings expanded."""
-    return [CHAT.get(w, w) for w in fold(text).split()]
+    """The folded words of `text`, chat spellings expanded ("IT" is information technology,
+    "it" a pronoun)."""
+    return [CHAT.get(w, w) for w in fold(_IT.sub("information technology", text)).split()]
+
+
+def term(word: str) -> str:
+    """The form a word is indexed under: its stem, or itself for a role-level word."""
+    return word if word in LEVEL_TERMS else stem(word)
 
 
 # (suffix, replacement, shortest stem left), longest suffix first. The "-ise" family folds to
@@ -123,7 +137,7 @@ _RULES: tuple[tuple[str, str, int], ...] = tuple(
     )
 )
 _KEEP_E = frozenset({"er", "ers", "ed", "es"})  # "career" is not "care" + "er"
-_DOUBLE = frozenset("bdfgmnprt")
+_DOUBLE = frozenset("bdgmnprt")
 
 
 def _strip(word: str) -> str:
@@ -133,7 +147,7 @@ def _strip(word: str) -> str:
         base = word[: -len(suffix)]
         if len(base) < shortest or (suffix in _KEEP_E and base.endswith("e")):
             continue
-        if (suffix == "s" and base.endswith(("s", "u", "i"))) or (
+        if (suffix == "s" and base.endswith(("s", "u", "si"))) or (
             suffix == "ness" and base.endswith("i")
         ):
             return word  # "process", "status", "analysis", "business"
@@ -158,8 +172,8 @@ def stem(word: str) -> str:
     current = _strip(word)
     if not current.endswith("ical"):
         current = _strip(current)
-    if current.endswith("e") and len(current) > 3:
-        current = current[:-1]
+    if current.endswith(("e", "i")) and len(current) > (3 if current[-1] == "e" else 5):
+        current = current[:-1]  # "reconcile"/"reconciliation", "negotiate"/"negotiation"
     return current
 
 
