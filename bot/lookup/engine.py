@@ -7,7 +7,7 @@ idf-weighted share of the query's words it explains; words that name a role leve
 optional words (particles, "training", "core area") that it does not use, are left out of
 its share. Intents (glossary questions, domain listings, a level) shift the kinds a little.
 The best item is answered when it scores at least `FOUND` and no other item is within
-`CLOSE` of it; close rivals are offered back as a question; below `FOUND` the answer is
+`CLOSE` times its score; close rivals are offered back as a question; below `FOUND` the answer is
 "not found" with suggestions.
 """
 
@@ -51,7 +51,8 @@ OPTIONAL_WEIGHT = 0.3  # an optional word the item does not use
 FOUND = 0.5  # below this, "I could not find that"
 FOUND_DESCRIBED = 0.4  # ... for work described in a sentence ("I ...", "who ...")
 NAME_EVIDENCE = 0.5  # see _level_evidence
-CLOSE = 0.05  # rivals this close to the best are offered back as a question
+CLOSE = 0.955  # rivals scoring at least this share of the best are offered back as a question
+SECOND_MENTION = 0.9  # a further name of the same item, covering other words, counts less
 MAX_CANDIDATES = 5
 MAX_QUERY_CHARS = 500
 
@@ -220,11 +221,11 @@ class LookupEngine:
                             links.add((d, self.by_ident[f"training:{stage.id}/{option}"]))
         return links
 
-    def _weights(self, query: ParsedQuery) -> list[float]:
+    def _weights(self, query: ParsedQuery, phrased: set[int] | None = None) -> list[float]:
         out = []
-        for token in query.tokens:
+        for i, token in enumerate(query.tokens):
             weight = self.text.weight(token.stem)
-            if token.generic:
+            if token.generic and not (phrased and i in phrased):
                 weight *= GENERIC_WEIGHT
             out.append(weight)
         return out
@@ -236,11 +237,21 @@ class LookupEngine:
         stems = [t.stem for t in tokens]
         mentions: list[Mention] = self.lexicon.mentions(stems, [t.factor for t in tokens])
         covered: dict[int, dict[int, float]] = defaultdict(dict)
+        phrased = set()  # tokens inside a name of two or more words: not generic there
+        by_item: dict[int, list[Mention]] = defaultdict(list)
         for m in mentions:
-            cover = covered[m.item]
-            for t in range(m.start, m.end):
-                if cover.get(t, 0.0) < m.weight:
-                    cover[t] = m.weight
+            by_item[m.item].append(m)
+            if m.end - m.start >= 2:
+                phrased.update(range(m.start, m.end))
+        for item_index, found in by_item.items():
+            # The longest, best name first; further names of the item count for less.
+            found.sort(key=lambda m: (-(m.end - m.start) * m.weight, m.start))
+            cover = covered[item_index]
+            for rank, m in enumerate(found):
+                worth = m.weight * (1.0 if rank == 0 else SECOND_MENTION)
+                for t in range(m.start, m.end):
+                    if cover.get(t, 0.0) < worth:
+                        cover[t] = worth
         if query.years is not None and self.kb_has_career:
             # The seed defines the early career as the first five years, the established
             # career as five or more: time in the job names a stage.
@@ -253,7 +264,7 @@ class LookupEngine:
         for token in tokens:
             if not token.generic and not token.optional and token.level is None:
                 candidates.update(self.text.items_with(token.stem))
-        weights = self._weights(query)
+        weights = self._weights(query, phrased)
         level_named = any(t.level is not None for t in tokens)
         content = [
             not (t.generic or t.optional or t.cue) and t.level is None for t in tokens
@@ -330,7 +341,7 @@ class LookupEngine:
         rivals = [
             r
             for r in scored[1:]
-            if r.score >= best.score - CLOSE and (best.index, r.index) not in self.links
+            if r.score >= best.score * CLOSE and (best.index, r.index) not in self.links
         ]
         if rivals:
             chosen = [best, *rivals][:MAX_CANDIDATES]

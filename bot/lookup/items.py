@@ -139,6 +139,10 @@ def _range_items(kb: Any) -> list[Item]:
     return items
 
 
+def slug_of(text: str) -> str:
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
 def _stage_forms(stage: Any) -> list[str]:
     forms = [stage.title, *stage.aliases]
     return list(dict.fromkeys(forms))
@@ -147,7 +151,14 @@ def _stage_forms(stage: Any) -> list[str]:
 def _career_items(kb: Any) -> list[Item]:
     career = kb.career
     items: list[Item] = []
+    parents = {s.kind: s for s in career.sections if s.id == slug_of(s.kind)}
     for section in career.sections:
+        phrases = [(section.title, W_NAME)] + [(a, W_CAREER_ALIAS) for a in section.aliases]
+        parent = parents.get(section.kind)
+        if parent is not None and parent is not section:  # "Employers" of "Using the framework"
+            phrases += [
+                (f"{form} {parent.title}", W_COMPOSITE) for form in (section.title, *section.aliases)
+            ]
         items.append(
             Item(
                 ident=f"section:{section.id}",
@@ -155,7 +166,7 @@ def _career_items(kb: Any) -> list[Item]:
                 title=section.title,
                 label=f"{section.title} (framework section)",
                 key=short_key(f"c:sec:{section.id}"),
-                phrases=[(section.title, W_NAME)] + [(a, W_CAREER_ALIAS) for a in section.aliases],
+                phrases=phrases,
                 texts={"": section.text},
                 obj=section,
                 rank=0.9,
@@ -285,6 +296,9 @@ def _career_items(kb: Any) -> list[Item]:
         )
         for option in stage.training_options:
             phrases = [(option.title, W_NAME)] + [(a, W_CAREER_ALIAS) for a in option.aliases]
+            bare = _PARENTHESES.sub(" ", option.title).strip()
+            if bare != option.title:
+                phrases.append((bare, W_NAME))
             phrases += [(f"{option.title} {f}", W_NAME) for f in forms]
             items.append(
                 Item(

@@ -21,6 +21,7 @@ from bot.lookup.items import Item
 from bot.lookup.text import STOPWORDS, is_optional, term, words
 
 MAX_PHRASE = 8
+WORD_ORDER = 0.97  # a name's words in another order ("control of infection") count a bit less
 # A corrected word counts for less, the further it had to move.
 CORRECTION_FACTOR = {0: 1.0, 1: 0.9, 2: 0.75}
 
@@ -38,7 +39,7 @@ class Lexicon:
     """Bag-of-stems phrase index over every item's names and aliases."""
 
     def __init__(self, items: list[Item]) -> None:
-        table: dict[tuple[str, ...], dict[int, float]] = defaultdict(dict)
+        table: dict[tuple[str, ...], dict[int, tuple[float, tuple[str, ...]]]] = defaultdict(dict)
         self.stems: set[str] = set()
         self.word_counts: Counter[str] = Counter()
         for index, item in enumerate(items):
@@ -48,11 +49,15 @@ class Lexicon:
                 content = [w for w in ws if w not in STOPWORDS]
                 if not content or len(content) > MAX_PHRASE:
                     continue
-                key = tuple(sorted(term(w) for w in content))
+                ordered = tuple(term(w) for w in content)
+                key = tuple(sorted(ordered))
                 self.stems.update(key)
-                if table[key].get(index, 0.0) < weight:
-                    table[key][index] = weight
-        self.table = {k: tuple(v.items()) for k, v in table.items()}
+                if table[key].get(index, (0.0, ()))[0] < weight:
+                    table[key][index] = (weight, ordered)
+        self.table = {
+            k: tuple((item, weight, ordered) for item, (weight, ordered) in v.items())
+            for k, v in table.items()
+        }
 
     def mentions(self, stems: list[str], factors: list[float]) -> list[Mention]:
         """Every span of `stems` that names an item (optional words may be skipped inside)."""
@@ -65,16 +70,18 @@ class Lexicon:
             for end in range(start + 1, min(n, start + MAX_PHRASE) + 1):
                 if stems[end - 1] not in known and not is_optional(stems[end - 1]):
                     break
-                span = stems[start:end]
+                span = tuple(stems[start:end])
                 hits = self.table.get(tuple(sorted(span)))
                 if hits is None and any(is_optional(s) for s in span[1:-1]):
-                    hits = self.table.get(tuple(sorted(s for s in span if not is_optional(s))))
+                    span = tuple(s for s in span if not is_optional(s))
+                    hits = self.table.get(tuple(sorted(span)))
                 if not hits:
                     continue
                 factor = min(factors[start:end])
                 exact = start == 0 and end == n
-                for item, weight in hits:
-                    found.append(Mention(item, start, end, weight * factor, exact))
+                for item, weight, ordered in hits:
+                    worth = weight * factor * (1.0 if ordered == span else WORD_ORDER)
+                    found.append(Mention(item, start, end, worth, exact))
         return found
 
 

@@ -162,6 +162,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "promoted": ("progress", "seniority"),
     "money": ("finance", "financial"),
     "cut": ("reduce", "reducing"),
+    "join": ("recruitment", "changes"),
+    "joins": ("recruitment", "changes"),
+    "joining": ("recruitment", "changes"),
+    "joined": ("recruitment", "changes"),
     "cutting": ("reduce", "reducing"),
     "boss": ("manager",),
     "contact": ("liaison", "liaise"),
@@ -184,6 +188,8 @@ _YEARS = re.compile(
     r"(years?|yrs?)\b"
 )
 YEAR_WORDS = {"a": 1, "last": 1, "this": 0, "ten": 10, "fifteen": 15, "twenty": 20} | NUMBERS
+
+_WHAT_DO = re.compile(r"\bwhat (does|do|would) (an? |the )?\w+( \w+)? (do|does)$")
 
 KIND_CUES: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"training", "course", "courses", "qualification", "qualifications"}), "training"),
@@ -306,6 +312,8 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
     for cue_words, kind in KIND_CUES:
         if words_set & cue_words:
             query.kinds.add(kind)
+    if _WHAT_DO.search(joined):
+        query.kinds.add("role")
     if "core" in words_set and words_set & {"area", "areas", "skills", "expertise"}:
         query.kinds.add("core")
     query.describes = bool(_FIRST_PERSON.search(joined))

@@ -140,6 +140,9 @@ _KEEP_E = frozenset({"er", "ers", "ed", "es"})  # "career" is not "care" + "er"
 _DOUBLE = frozenset("bdgmnprt")
 
 
+_IRREGULAR = {"using": "use", "used": "use", "uses": "use", "wrote": "writ", "written": "writ"}
+
+
 def _strip(word: str) -> str:
     for suffix, replacement, shortest in _RULES:
         if not word.endswith(suffix):
@@ -167,6 +170,8 @@ def stem(word: str) -> str:
     ("manage", "management" -> "manag"). Words of three letters or fewer, numbers and words
     ending in -ical are left alone.
     """
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     if len(word) <= 3 or not word.isalpha() or word.endswith("ical"):
         return word
     current = _strip(word)
