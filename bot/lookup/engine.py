@@ -57,6 +57,7 @@ MAX_CANDIDATES = 5
 MAX_QUERY_CHARS = 500
 
 KIND_BOOST = 1.06
+DESCRIBED_LEVEL_BOOST = 1.04
 LEVEL_PENALTY = {"domain": 0.92}  # a level was named: it belongs to a range
 LEVEL_PENALTY_OTHER = 0.8
 CUE_KINDS = {
@@ -320,6 +321,8 @@ class LookupEngine:
                 boost *= KIND_BOOST
         if query.intention and item.kind == "direction":
             boost *= KIND_BOOST
+        if query.describes and query.cue_level is not None and item.kind == "range":
+            boost *= DESCRIBED_LEVEL_BOOST  # "I manage ...": the levels are the 2004 framework's
         return boost
 
     # ------------------------------------------------------------------ answering

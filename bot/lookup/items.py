@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.knowledge.competency import Level
+from bot.lookup.text import STOPWORDS, fold, words
 
 MAX_KEY_BYTES = 40
 
@@ -98,8 +99,29 @@ class Item:
         return self.kind in ("range", "domain")
 
 
+def _expander(kb: Any) -> Any:
+    """A function adding the glossary's expansions of the abbreviations a text uses, so that
+    "health and safety" finds "Develops H&SW policy" (for matching only, never shown)."""
+    glossary = getattr(kb, "glossary", None)
+    if glossary is None:
+        return lambda text: text
+    forms: dict[str, str] = {}
+    for entry in glossary.entries:
+        for form in (entry.term, *entry.aliases):
+            if form.upper() == form and len(form) <= 6:  # abbreviations, not phrases
+                forms[fold(form)] = entry.expansion
+    pattern = re.compile(r"\b(" + "|".join(re.escape(f) for f in sorted(forms, key=len)[::-1]) + r")\b")
+
+    def expand(text: str) -> str:
+        extra = {forms[m.group(1)] for m in pattern.finditer(fold(text))}
+        return " ".join([text, *sorted(extra)])
+
+    return expand
+
+
 def _range_items(kb: Any) -> list[Item]:
     items: list[Item] = []
+    expand = _expander(kb)
     names = [r.name.casefold() for r in kb.competency.ranges]
     for domain in kb.competency.domains:
         d_item = Item(
@@ -130,7 +152,7 @@ def _range_items(kb: Any) -> list[Item]:
                     label=f"{rng.name} ({domain.name})",
                     key=short_key(f"r:{rng.id}"),
                     phrases=phrases,
-                    texts={lvl.value: rng.descriptor(lvl) for lvl in Level},
+                    texts={lvl.value: expand(rng.descriptor(lvl)) for lvl in Level},
                     parent=d_item.ident,
                     obj=rng,
                     extra=domain,
@@ -157,7 +179,9 @@ def _career_items(kb: Any) -> list[Item]:
         parent = parents.get(section.kind)
         if parent is not None and parent is not section:  # "Employers" of "Using the framework"
             phrases += [
-                (f"{form} {parent.title}", W_COMPOSITE) for form in (section.title, *section.aliases)
+                (f"{form} {parent.title}", W_COMPOSITE)
+                for form in (section.title, *section.aliases)
+                if any(w not in STOPWORDS for w in words(form))
             ]
         items.append(
             Item(

@@ -21,7 +21,7 @@ from bot.lookup.items import Item
 from bot.lookup.text import STOPWORDS, is_optional, term, words
 
 MAX_PHRASE = 8
-WORD_ORDER = 0.97  # a name's words in another order ("control of infection") count a bit less
+WORD_ORDER = 0.94  # a name's words in another order ("control of infection") count a bit less
 # A corrected word counts for less, the further it had to move.
 CORRECTION_FACTOR = {0: 1.0, 1: 0.9, 2: 0.75}
 

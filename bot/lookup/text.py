@@ -127,6 +127,8 @@ _RULES: tuple[tuple[str, str, int], ...] = tuple(
             "ised ized ises izes ise ize".split()
         ]
         + [(suffix, "y", 3) for suffix in ("ies", "ied")]
+        + [("ability", "abl", 2), ("ibility", "ibl", 2), ("abilities", "abl", 2)]
+        + [("ibilities", "ibl", 2)]
         + [(suffix, "", 5) for suffix in ("ances", "ance", "ences", "ence")]
         + [
             (suffix, "", 3)
