@@ -52,6 +52,7 @@ FOUND = 0.5  # below this, "I could not find that"
 FOUND_DESCRIBED = 0.4  # ... for work described in a sentence ("I ...", "who ...")
 NAME_EVIDENCE = 0.5  # see _level_evidence
 CLOSE = 0.955  # rivals scoring at least this share of the best are offered back as a question
+CLOSE_WEAK = 0.85  # ... when the best is below FOUND (a described task)
 SECOND_MENTION = 0.9  # a further name of the same item, covering other words, counts less
 MAX_CANDIDATES = 5
 MAX_QUERY_CHARS = 500
@@ -341,10 +342,12 @@ class LookupEngine:
         if not scored or scored[0].score < (FOUND_DESCRIBED if query.describes else FOUND):
             return self._none(text, scored)
         best = scored[0]
+        # A weakly supported reading of a described task is offered with its near rivals.
+        close = CLOSE if best.score >= FOUND else CLOSE_WEAK
         rivals = [
             r
             for r in scored[1:]
-            if r.score >= best.score * CLOSE and (best.index, r.index) not in self.links
+            if r.score >= best.score * close and (best.index, r.index) not in self.links
         ]
         if rivals:
             chosen = [best, *rivals][:MAX_CANDIDATES]

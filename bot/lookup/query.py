@@ -51,7 +51,7 @@ LEVEL_NOUNS = frozenset({"level", "lvl", "grade", "role", "position"})
 
 # Everyday words of the job: they count for little when nothing names them.
 GENERIC = frozenset(
-    "practice practices manager managers pm pms staff team teams gp gps partner partners "
+    "practice practices manager managers pm pms staff team teams gp gps "
     "patient patients nhs primary care work working job new people person general help "
     "make makes making keep keeps do done go going get look looking sure".split()
 )
@@ -174,6 +174,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "rules": ("policy", "procedure"),
     "checklist": ("procedure",),
     "looking": ("identify", "identification"),
+    "watch": ("observe", "shadow"),
+    "watching": ("observe", "shadow"),
     "spot": ("identify", "identification"),
 }
 

@@ -39,14 +39,15 @@ class TextIndex:
         lengths: list[int] = []
         for index, item in enumerate(items):
             parts = {name: _stems(text) for name, text in item.texts.items()}
-            text_stems = frozenset().union(*parts.values()) if parts else frozenset()
+            names = frozenset().union(*(_stems(p) for p, _ in item.phrases))
+            # The item's words: its framework text plus the words of its names and aliases
+            # (a name's words found scattered in a sentence count as text, not as the name).
+            text_stems = frozenset().union(names, *parts.values())
             self.part_stems.append(parts)
             self.item_stems.append(text_stems)
             lengths.append(len(text_stems))
             for s in text_stems:
                 postings[s].add(index)
-            names = frozenset().union(*(_stems(p) for p, _ in item.phrases))
-            for s in text_stems | names:
                 doc_freq[s] += 1
         n = len(items)
         average = sum(lengths) / max(1, sum(1 for size in lengths if size)) or 1.0

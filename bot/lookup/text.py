@@ -22,7 +22,7 @@ STOPWORDS = frozenset(
     can cant could did didnt do does doesnt doing dont during each either else etc ever every
     for from further get gets getting got had has have having he her here hers him his how
     however i id if ill im into is isnt it its itself ive just let lets like me might more most
-    much must my myself no nor not now of once only or other others ought our ours ourselves
+    much must my myself no nor not now of once only or ought our ours ourselves
     own per please quite rather really same shall she should so some such than thank thanks
     that thats the their theirs them themselves then there theres these they this those through
     thus to too under until upon us very via was wasnt we were what whats when where which while
