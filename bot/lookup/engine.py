@@ -425,7 +425,7 @@ class LookupEngine:
         return Answer(
             query=text,
             kind="competency",
-            answer=fmt.range_answer(item, levels),
+            answer=fmt.range_answer(item, levels, getattr(self.kb, "glossary", None)),
             domain=domain.name,
             range=rng.name,
             level=levels[0].value if single else None,

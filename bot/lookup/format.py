@@ -5,6 +5,7 @@ Plain text (no markup), each at most `MAX_ANSWER` characters - Telegram allows 4
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,7 +38,21 @@ def _quote(text: str) -> str:
     return f"“{text}”"
 
 
-def range_answer(item: Item, levels: Sequence[Level]) -> str:
+def historical_notes(text: str, glossary: Any) -> list[str]:
+    """A note for each historical term (PCO, StHA, PGEA...) the quoted text uses."""
+    if glossary is None:
+        return []
+    notes = []
+    for entry in glossary.entries:
+        if entry.historical and re.search(rf"\b{re.escape(entry.term)}s?\b", text):
+            notes.append(
+                f"Note: {entry.term} ({entry.expansion}) is a historical term. "
+                f"{entry.historical_note}"
+            )
+    return notes
+
+
+def range_answer(item: Item, levels: Sequence[Level], glossary: Any = None) -> str:
     rng, domain = item.obj, item.extra
     if len(levels) == 1:
         level = levels[0]
@@ -50,7 +65,9 @@ def range_answer(item: Item, levels: Sequence[Level]) -> str:
         body = [f"{lv.label}: {_quote(rng.descriptor(lv))}" for lv in levels]
         columns = ", ".join(f"{lv.label} Role" for lv in levels)
         where = f"{rng.source}; range “{rng.name}”, {columns}"
-    return clip("\n".join([head, "", *body, "", f"Source: {where} ({COMPETENCY_NOTE})."]))
+    notes = historical_notes(" ".join(rng.descriptor(lv) for lv in levels), glossary)
+    source = f"Source: {where} ({COMPETENCY_NOTE})."
+    return clip("\n".join([head, "", *body, "", source, *notes]))
 
 
 def domain_answer(item: Item) -> str:
@@ -97,6 +114,11 @@ def _rows_text(stage: Any, rows: Sequence[Any]) -> list[str]:
     return out
 
 
+def _document(kb: Any) -> str:
+    doc = kb.career.document
+    return f"{doc.title} ({doc.publisher}, {doc.date})"
+
+
 def career_answer(item: Item, kb: Any) -> str:
     career = kb.career
     obj = item.obj
@@ -109,7 +131,7 @@ def career_answer(item: Item, kb: Any) -> str:
         lines += ["", f"Source: {obj.source}; career development tables."]
     elif kind == "stage":
         lines = [f"{obj.title} (career stage)"]
-        if obj.definition:
+        if obj.definition and obj.definition not in (obj.description or ""):
             lines += ["", _quote(obj.definition)]
         if obj.description:
             lines += ["", *(_quote(p) for p in obj.description.split("\n\n") if p.strip())]
@@ -125,7 +147,7 @@ def career_answer(item: Item, kb: Any) -> str:
         if obj.training_intro:
             lines += ["", _quote(obj.training_intro.split("\n\n")[0])]
         lines += [""] + [f"• {o.title}: {_quote(o.information)}" for o in obj.training_options]
-        lines += ["", f"Source: {obj.training_table or obj.source}."]
+        lines += ["", f"Source: {_document(kb)}, {obj.training_table or obj.title}."]
     elif kind == "option":
         stage = item.extra
         lines = [f"{obj.title} ({stage.title} training option)", "", _quote(obj.information)]
@@ -138,7 +160,8 @@ def career_answer(item: Item, kb: Any) -> str:
         if obj.development_intro:
             lines += ["", _quote(obj.development_intro.split("\n\n")[0])]
         lines += ["", *_rows_text(obj, obj.development)]
-        lines += ["", f"Source: {obj.development_table or obj.source}."]
+        table = obj.development_table or f"career development table - {obj.title.lower()}"
+        lines += ["", f"Source: {_document(kb)}, {table}."]
     elif kind == "core":
         lines = [f"{obj.title} (core area of technical expertise)", ""]
         lines += [f"Example activities: {_quote(obj.example_activities)}"]
