@@ -73,6 +73,12 @@ NO_TOKEN = (
 )
 
 
+TOKEN_REJECTED = (
+    "Telegram rejected TELEGRAM_BOT_TOKEN: check it in @BotFather (/mybots, API Token), "
+    "or whether TELEGRAM_BASE_URL points at the right Bot API server."
+)
+
+
 @app.command("run")
 def run() -> None:
     """Run the Telegram bot (with no token: the console chat on this machine)."""
@@ -97,8 +103,21 @@ def run() -> None:
     except SchemaBehindError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
+    import logging
+
+    from telegram.error import InvalidToken
+
     from bot.telegram.app import run as run_bot
     from bot.telegram.logging_setup import configure_logging
 
     configure_logging(settings.log_level, settings.telegram_bot_token.get_secret_value())
-    run_bot(settings)
+    # Errors end here as redacted log lines: PTB's exceptions can carry the token, and a
+    # traceback printed by typer would show it.
+    try:
+        run_bot(settings)
+    except InvalidToken as exc:
+        typer.echo(TOKEN_REJECTED, err=True)
+        raise typer.Exit(1) from exc
+    except Exception as exc:
+        logging.getLogger("bot.cli").critical("the bot stopped on an error", exc_info=True)
+        raise typer.Exit(1) from exc
