@@ -36,12 +36,12 @@ from bot.lookup.query import (
     DOMAIN_WORDS,
     GENERIC,
     LEVEL_WORDS,
+    YEAR_WORDS,
     ParsedQuery,
-    Token,
     parse,
 )
 from bot.lookup.retrieval import TextIndex
-from bot.lookup.text import STOPWORDS, words
+from bot.lookup.text import STOPWORDS, words, wordset
 
 TEXT_WORTH = 0.75  # a word found in an item's text, rather than in its name
 TEXT_WORTH_ONE = 0.45  # ... when it is the only word of the query the text has
@@ -78,7 +78,7 @@ DEFAULT_SUGGESTIONS = (
     ("PCO (glossary)", "glossary:pco"),
 )
 SENIORITY = (Level.ADMINISTRATIVE, Level.MANAGERIAL, Level.STRATEGIC)
-YEAR_TOKENS = frozenset("year years yr yrs".split())
+YEAR_TOKENS = wordset("year years yr yrs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +258,11 @@ class LookupEngine:
             # The seed defines the early career as the first five years, the established
             # career as five or more: time in the job names a stage.
             stage = "stage:early" if query.years < 5 else "stage:established"
-            span = [i for i, t in enumerate(tokens) if t.word in YEAR_TOKENS or t.word.isdigit()]
+            span = [
+                i
+                for i, t in enumerate(tokens)
+                if t.word in YEAR_TOKENS or t.word.isdigit() or t.word in YEAR_WORDS
+            ]
             cover = covered[self.by_ident[stage]]
             for t in span:
                 cover[t] = max(cover.get(t, 0.0), W_CAREER_ALIAS)
@@ -268,9 +272,7 @@ class LookupEngine:
                 candidates.update(self.text.items_with(token.stem))
         weights = self._weights(query, phrased)
         level_named = any(t.level is not None for t in tokens)
-        content = [
-            not (t.generic or t.optional or t.cue) and t.level is None for t in tokens
-        ]
+        content = [not (t.generic or t.optional or t.cue) and t.level is None for t in tokens]
         padding = DESCRIPTION_PADDING if query.describes else 1.0
         results = []
         for index in candidates:
@@ -308,11 +310,12 @@ class LookupEngine:
 
     def _boost(self, query: ParsedQuery, item: Item, level_named: bool, cover: dict) -> float:
         boost = 1.0 - 0.04 * (1.0 - item.rank)
-        if level_named and any(
-            t.level is not None and i not in cover for i, t in enumerate(query.tokens)
+        if (
+            level_named
+            and item.kind != "range"
+            and any(t.level is not None and i not in cover for i, t in enumerate(query.tokens))
         ):
-            if item.kind != "range":
-                boost *= LEVEL_PENALTY.get(item.kind, LEVEL_PENALTY_OTHER)
+            boost *= LEVEL_PENALTY.get(item.kind, LEVEL_PENALTY_OTHER)
         if query.glossary_intent:
             boost *= 1.08 if item.kind == "glossary" else 0.94
         if query.domain_intent:
@@ -344,11 +347,14 @@ class LookupEngine:
         best = scored[0]
         # A weakly supported reading of a described task is offered with its near rivals.
         close = CLOSE if best.score >= FOUND else CLOSE_WEAK
-        rivals = [
-            r
-            for r in scored[1:]
-            if r.score >= best.score * close and (best.index, r.index) not in self.links
-        ]
+        near = [r for r in scored[1:] if r.score >= best.score * close]
+        # Of two close readings, one of which contains the other (a direction and one of its
+        # interventions, a range and its domain), answer the containing one.
+        preferred = next((r for r in near if (r.index, best.index) in self.links), None)
+        if preferred is not None:
+            near = [best] + [r for r in near if r is not preferred]
+            best = preferred
+        rivals = [r for r in near if (best.index, r.index) not in self.links]
         if rivals:
             chosen = [best, *rivals][:MAX_CANDIDATES]
             return self._clarify(text, query, chosen)
@@ -397,8 +403,7 @@ class LookupEngine:
         ]
         total = sum(w for w, _ in content) or 1.0
         return {
-            lv: sum(w for w, t in content if t.matches(parts[lv.value])) / total
-            for lv in SENIORITY
+            lv: sum(w for w, t in content if t.matches(parts[lv.value])) / total for lv in SENIORITY
         }
 
     def _level_key(self, item: Item, levels: tuple[Level, ...]) -> str:
@@ -411,7 +416,10 @@ class LookupEngine:
         single = len(levels) == 1
         if len(levels) == 3:
             key = item.key
-            related = [Candidate(f"{rng.name} – {lv.label}", self._level_key(item, (lv,))) for lv in SENIORITY]
+            related = [
+                Candidate(f"{rng.name} – {lv.label}", self._level_key(item, (lv,)))
+                for lv in SENIORITY
+            ]
         else:
             key = self._level_key(item, tuple(levels))
             related = [
@@ -508,9 +516,7 @@ class LookupEngine:
             if item.kind == "range" and len(set(named)) == 1:
                 level = named[0]
                 candidates.append(
-                    Candidate(
-                        f"{item.label} – {level.label}", self._level_key(item, (level,))
-                    )
+                    Candidate(f"{item.label} – {level.label}", self._level_key(item, (level,)))
                 )
             else:
                 candidates.append(Candidate(item.label, item.key))
@@ -539,4 +545,3 @@ class LookupEngine:
             score=min(scored[0].score, 1.0) if scored else 0.0,
             candidates=tuple(candidates),
         )
-

@@ -60,9 +60,12 @@ def judge(entry: dict[str, Any], answer: Answer, engine: LookupEngine) -> Verdic
     if "levels" in entry:
         if sorted(answer.levels) != sorted(entry["levels"]):
             return fail(f"levels {list(answer.levels)} != {entry['levels']}")
-    elif entry.get("level", _UNSET) is not _UNSET and entry.get("range"):
-        if answer.level != entry["level"]:
-            return fail(f"level {answer.level} != {entry['level']}")
+    elif (
+        entry.get("level", _UNSET) is not _UNSET
+        and entry.get("range")
+        and answer.level != entry["level"]
+    ):
+        return fail(f"level {answer.level} != {entry['level']}")
     return Verdict(entry, True, "", False)
 
 

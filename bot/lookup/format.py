@@ -175,7 +175,10 @@ def career_answer(item: Item, kb: Any) -> str:
         if obj.summary:
             lines += ["", _quote(obj.summary)]
         elif obj.summary_fragment:
-            lines += ["", f"(The seed's summary survives only in part: {_quote(obj.summary_fragment)})"]
+            lines += [
+                "",
+                f"(The seed's summary survives only in part: {_quote(obj.summary_fragment)})",
+            ]
         if obj.responsibilities:
             lines += ["", "Responsibilities:", *(f"• {r}" for r in obj.responsibilities)]
         lines += ["", f"Source: {obj.source}."]

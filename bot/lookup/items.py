@@ -88,6 +88,9 @@ class Item:
     label: str  # distinguishing title for buttons, e.g. "Resource negotiation (Finance)"
     key: str
     phrases: list[tuple[str, float]] = field(default_factory=list)
+    # Names made of this item's name and another's ("Resource negotiation Finance",
+    # "Mentor Late career"): matched as names, but their words are not the item's own.
+    composites: list[tuple[str, float]] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # level value or "" -> text
     parent: str | None = None  # the domain of a range, the stage of an option, ...
     obj: Any = None  # the knowledge object (Range, Domain, Direction, ...)
@@ -110,7 +113,9 @@ def _expander(kb: Any) -> Any:
         for form in (entry.term, *entry.aliases):
             if form.upper() == form and len(form) <= 6:  # abbreviations, not phrases
                 forms[fold(form)] = entry.expansion
-    pattern = re.compile(r"\b(" + "|".join(re.escape(f) for f in sorted(forms, key=len)[::-1]) + r")\b")
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(f) for f in sorted(forms, key=len)[::-1]) + r")\b"
+    )
 
     def expand(text: str) -> str:
         extra = {forms[m.group(1)] for m in pattern.finditer(fold(text))}
@@ -139,11 +144,14 @@ def _range_items(kb: Any) -> list[Item]:
             twin = names.count(rng.name.casefold()) > 1
             phrases = [(rng.name, W_NAME)] + [(a, W_ALIAS) for a in rng.aliases]
             bare = _PARENTHESES.sub(" ", rng.name).strip()
-            if bare != rng.name:  # "Project management (equipment/premises)" is a project management
+            if (
+                bare != rng.name
+            ):  # "Project management (equipment/premises)" is a project management
                 phrases.append((bare, W_NAME))
+            composites = []
             if twin:  # "Resource negotiation" twice: the domain's name tells them apart
-                phrases += [(f"{rng.name} {domain.name}", W_NAME)]
-                phrases += [(f"{rng.name} {a}", W_NAME) for a in domain.aliases]
+                composites += [(f"{rng.name} {domain.name}", W_NAME)]
+                composites += [(f"{rng.name} {a}", W_NAME) for a in domain.aliases]
             items.append(
                 Item(
                     ident=rng.id,
@@ -152,6 +160,7 @@ def _range_items(kb: Any) -> list[Item]:
                     label=f"{rng.name} ({domain.name})",
                     key=short_key(f"r:{rng.id}"),
                     phrases=phrases,
+                    composites=composites,
                     texts={lvl.value: expand(rng.descriptor(lvl)) for lvl in Level},
                     parent=d_item.ident,
                     obj=rng,
@@ -177,8 +186,9 @@ def _career_items(kb: Any) -> list[Item]:
     for section in career.sections:
         phrases = [(section.title, W_NAME)] + [(a, W_CAREER_ALIAS) for a in section.aliases]
         parent = parents.get(section.kind)
+        composites = []
         if parent is not None and parent is not section:  # "Employers" of "Using the framework"
-            phrases += [
+            composites += [
                 (f"{form} {parent.title}", W_COMPOSITE)
                 for form in (section.title, *section.aliases)
                 if any(w not in STOPWORDS for w in words(form))
@@ -191,6 +201,7 @@ def _career_items(kb: Any) -> list[Item]:
                 label=f"{section.title} (framework section)",
                 key=short_key(f"c:sec:{section.id}"),
                 phrases=phrases,
+                composites=composites,
                 texts={"": section.text},
                 obj=section,
                 rank=0.9,
@@ -241,8 +252,8 @@ def _career_items(kb: Any) -> list[Item]:
             for row in stage.rows_for(direction.id)
         ]
         phrases = [(direction.title, W_NAME)] + [(a, W_CAREER_ALIAS) for a in direction.aliases]
-        phrases += [(f"{direction.title} {w}", W_COMPOSITE) for w in DEVELOPMENT_WORDS]
-        phrases += [(f"{direction.title} career direction", W_NAME)]
+        composites = [(f"{direction.title} {w}", W_COMPOSITE) for w in DEVELOPMENT_WORDS]
+        composites += [(f"{direction.title} career direction", W_NAME)]
         items.append(
             Item(
                 ident=f"direction:{direction.id}",
@@ -251,6 +262,7 @@ def _career_items(kb: Any) -> list[Item]:
                 label=f"{direction.title} (career direction)",
                 key=short_key(f"c:dir:{direction.id}"),
                 phrases=phrases,
+                composites=composites,
                 texts={"": direction.outcome, "rows": " ".join(rows)},
                 obj=direction,
                 rank=1.0,
@@ -258,7 +270,7 @@ def _career_items(kb: Any) -> list[Item]:
         )
     for area in career.core_areas:
         phrases = [(area.title, W_NAME)] + [(a, W_CORE_ALIAS) for a in area.aliases]
-        phrases += [(f"{area.title} core area", W_NAME), (f"{area.title} core skills", W_NAME)]
+        composites = [(f"{area.title} core area", W_NAME), (f"{area.title} core skills", W_NAME)]
         items.append(
             Item(
                 ident=f"core:{area.id}",
@@ -267,6 +279,7 @@ def _career_items(kb: Any) -> list[Item]:
                 label=f"{area.title} (core area)",
                 key=short_key(f"c:core:{area.id}"),
                 phrases=phrases,
+                composites=composites,
                 texts={"": area.example_activities},
                 obj=area,
                 rank=0.95,
@@ -281,9 +294,8 @@ def _career_items(kb: Any) -> list[Item]:
                 title=stage.title,
                 label=f"{stage.title} (career stage)",
                 key=short_key(f"c:stage:{stage.id}"),
-                phrases=[(stage.title, W_NAME)]
-                + [(a, W_CAREER_ALIAS) for a in stage.aliases]
-                + [(f"{f} {w}", W_COMPOSITE) for f in forms for w in KSA_WORDS]
+                phrases=[(stage.title, W_NAME)] + [(a, W_CAREER_ALIAS) for a in stage.aliases],
+                composites=[(f"{f} {w}", W_COMPOSITE) for f in forms for w in KSA_WORDS]
                 + [(f"{stage.title} stage", W_NAME)],
                 texts={"": " ".join(filter(None, [stage.definition, stage.description]))},
                 obj=stage,
@@ -297,7 +309,7 @@ def _career_items(kb: Any) -> list[Item]:
                 title=stage.title,
                 label=f"Training options: {stage.title}",
                 key=short_key(f"c:tl:{stage.id}"),
-                phrases=[(f"{f} {w}", W_COMPOSITE) for f in forms for w in TRAINING_WORDS],
+                composites=[(f"{f} {w}", W_COMPOSITE) for f in forms for w in TRAINING_WORDS],
                 texts={"": stage.training_intro or ""},
                 parent=f"stage:{stage.id}",
                 obj=stage,
@@ -311,7 +323,7 @@ def _career_items(kb: Any) -> list[Item]:
                 title=stage.title,
                 label=f"Career development: {stage.title}",
                 key=short_key(f"c:dev:{stage.id}"),
-                phrases=[(f"{f} {w}", W_COMPOSITE) for f in forms for w in DEVELOPMENT_WORDS],
+                composites=[(f"{f} {w}", W_COMPOSITE) for f in forms for w in DEVELOPMENT_WORDS],
                 texts={"": stage.development_intro or ""},
                 parent=f"stage:{stage.id}",
                 obj=stage,
@@ -323,7 +335,7 @@ def _career_items(kb: Any) -> list[Item]:
             bare = _PARENTHESES.sub(" ", option.title).strip()
             if bare != option.title:
                 phrases.append((bare, W_NAME))
-            phrases += [(f"{option.title} {f}", W_NAME) for f in forms]
+            composites = [(f"{option.title} {f}", W_NAME) for f in forms]
             items.append(
                 Item(
                     ident=f"training:{stage.id}/{option.id}",
@@ -332,6 +344,7 @@ def _career_items(kb: Any) -> list[Item]:
                     label=f"{option.title} ({stage.title})",
                     key=short_key(f"c:t:{stage.id}:{option.id}"),
                     phrases=phrases,
+                    composites=composites,
                     texts={"": option.information},
                     parent=f"training:{stage.id}",
                     obj=option,

@@ -18,7 +18,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.lookup.items import Item
-from bot.lookup.text import STOPWORDS, is_optional, term, words
+from bot.lookup.text import PARTICLES, STOPWORDS, is_optional, term, words
 
 MAX_PHRASE = 8
 WORD_ORDER = 0.94  # a name's words in another order ("control of infection") count a bit less
@@ -43,7 +43,7 @@ class Lexicon:
         self.stems: set[str] = set()
         self.word_counts: Counter[str] = Counter()
         for index, item in enumerate(items):
-            for phrase, weight in item.phrases:
+            for phrase, weight in (*item.phrases, *item.composites):
                 ws = words(phrase)
                 self.word_counts.update(ws)
                 content = [w for w in ws if w not in STOPWORDS]
@@ -72,9 +72,9 @@ class Lexicon:
                     break
                 span = tuple(stems[start:end])
                 hits = self.table.get(tuple(sorted(span)))
-                if hits is None and any(is_optional(s) for s in span[1:-1]):
-                    span = tuple(s for s in span if not is_optional(s))
-                    hits = self.table.get(tuple(sorted(span)))
+                if hits is None and any(s in PARTICLES for s in span[1:-1]):
+                    span = tuple(s for s in span if s not in PARTICLES)
+                    hits = self.table.get(tuple(sorted(span))) if len(span) >= 2 else None
                 if not hits:
                     continue
                 factor = min(factors[start:end])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.knowledge.competency import Level
 from bot.lookup.names import CORRECTION_FACTOR, Corrector
-from bot.lookup.text import STOPWORDS, fold, is_optional, term, words
+from bot.lookup.text import STOPWORDS, is_optional, term, words, wordset
 
 A, M, S = Level.ADMINISTRATIVE, Level.MANAGERIAL, Level.STRATEGIC
 
@@ -39,28 +39,29 @@ LEVEL_WORDS: dict[str, Level] = {
 # Words that name a level only in some company (see `_level_of`).
 MANAGER_WORDS = frozenset({"manager", "managers", "management"})
 LEAD_WORDS = frozenset({"lead", "leads", "leading", "leader"})
-PEOPLE = frozenset(
+PEOPLE = wordset(
     "nurse nurses gp gps clinician clinicians doctor doctors partner partners person "
-    "people member members practitioner".split()
+    "people member members practitioner"
 )
-ROLE_PREFIXES = frozenset(
+ROLE_PREFIXES = wordset(
     "practice pcn network business deputy assistant operations finance hr surgery "
-    "established new experienced senior strategic managerial admin junior".split()
+    "established new experienced senior strategic managerial admin junior"
 )
 LEVEL_NOUNS = frozenset({"level", "lvl", "grade", "role", "position"})
 
 # Everyday words of the job: they count for little when nothing names them.
-GENERIC = frozenset(
+GENERIC = wordset(
     "practice practices manager managers pm pms staff team teams gp gps "
     "patient patients nhs primary care work working job new people person general help "
-    "make makes making keep keeps do done go going get look looking sure".split()
+    "make makes making keep keeps do done go going get look looking sure year years month "
+    "months week weeks couple"
 )
 
-COMPARE_WORDS = frozenset(
+COMPARE_WORDS = wordset(
     "compare compared comparing comparison vs versus v difference differences different "
-    "differ contrast".split()
+    "differ contrast"
 )
-DOMAIN_WORDS = frozenset("domain domains ranges competencies competences list".split())
+DOMAIN_WORDS = wordset("domain domains ranges competencies competences list")
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 NUMBERS |= {"eight": 8, "nine": 9}
 
@@ -105,12 +106,12 @@ _CUES: tuple[tuple[re.Pattern[str], Level], ...] = (
 
 # Verbs after "I"/"we" that say how senior the work is; they count only where the
 # framework's text uses them too.
-CUE_VERBS = frozenset(
+CUE_VERBS = wordset(
     "help helps assist collect collate gather input enter type file scan support participate "
     "contribute coordinate manage run organise organize oversee arrange lead advise set "
-    "decide represent deal handle look sort do".split()
+    "decide represent deal handle look sort do"
 )
-ADVERBS = frozenset("just only mainly mostly usually sometimes also often generally".split())
+ADVERBS = wordset("just only mainly mostly usually sometimes also often generally")
 
 # Messages for a GP surgery's front desk or a general chatbot, not for the frameworks.
 _OFF_TOPIC = re.compile(
@@ -267,7 +268,6 @@ def _level_of(ws: list[str], i: int, compare: bool) -> Level | None:
 
 
 def parse(text: str, corrector: Corrector) -> ParsedQuery:
-    folded = fold(text)
     raw = words(text)
     compare = any(w in COMPARE_WORDS for w in raw)
     ws: list[str] = []

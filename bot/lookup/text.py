@@ -10,14 +10,23 @@ import re
 import unicodedata
 from functools import lru_cache
 
+
+def wordlist(text: str) -> list[str]:
+    """The whitespace-separated words of a literal (for readable word tables)."""
+    return text.split()
+
+
+def wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u00b4": ""})
 _AND = re.compile(r"\s*[&+]\s*")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 # Words that carry no topic. Particles that name career directions ("moving in",
 # "building up") are not here: they are OPTIONAL (see below).
-STOPWORDS = frozenset(
-    """
+STOPWORDS = wordset("""
     a about above after again all also am an and any are as at be been being below both but by
     can cant could did didnt do does doesnt doing dont during each either else etc ever every
     for from further get gets getting got had has have having he her here hers him his how
@@ -32,23 +41,25 @@ STOPWORDS = frozenset(
     definition describe description whats wat wot u ur r
     kind sort type bit lot thing things stuff something anything everything one ones
     expected expect involved involve responsibilities responsibility role roles job jobs
-    level levels lvl grade compare compared comparing comparison versus vs v difference
+    lvl grade compare compared comparing comparison versus vs v difference
     different differ between between differences abbreviation abbreviations acronym acronyms
     abbrev
-    """.split()
-)
+    """)
 
 # Kept out of the score unless a framework name uses them ("Moving in", "Level 6 ...").
-OPTIONAL = frozenset(
-    "in up down across out on off over back first domain domains range ranges competencies "
+PARTICLES = wordset("in up down across out on off over back")
+OPTIONAL = PARTICLES | wordset(
+    "first level levels domain domains range ranges "
+    "competencies "
     "competences competency list stage stages direction directions intervention "
     "interventions driver drivers core area areas section framework table overview option "
-    "options".split()
+    "options"
 )
 
 
 def is_optional(word: str) -> bool:
     return word in OPTIONAL or word.isdigit()
+
 
 # Abbreviations and chat spellings of ordinary words, applied before anything else.
 CHAT = {
@@ -98,9 +109,9 @@ def fold(text: str) -> str:
 
 
 # Role-level words keep their exact form: "managerial" is a level, "management" a topic.
-LEVEL_TERMS = frozenset(
+LEVEL_TERMS = wordset(
     "administrative admin admins administrator administrators administratively adm clerical "
-    "managerial managerially mgr mngr mgrs strategic strategically strat senior snr".split()
+    "managerial managerially mgr mngr mgrs strategic strategically strat senior snr"
 )
 _IT = re.compile(r"\bIT\b")
 
@@ -123,8 +134,10 @@ _RULES: tuple[tuple[str, str, int], ...] = tuple(
     sorted(
         [
             (suffix, "is", 3)
-            for suffix in "isations izations isation ization isational izational ising izing "
-            "ised ized ises izes ise ize".split()
+            for suffix in wordlist(
+                "isations izations isation ization isational izational ising izing "
+                "ised ized ises izes ise ize"
+            )
         ]
         + [(suffix, "y", 3) for suffix in ("ies", "ied")]
         + [("ability", "abl", 2), ("ibility", "ibl", 2), ("abilities", "abl", 2)]
@@ -132,8 +145,10 @@ _RULES: tuple[tuple[str, str, int], ...] = tuple(
         + [(suffix, "", 5) for suffix in ("ances", "ance", "ences", "ence")]
         + [
             (suffix, "", 3)
-            for suffix in "ational ations ation ements ement ments ment ities ity ating ings "
-            "ing ates ated ate ives ive ions ion ials ial als al ers er ness ed es ly s".split()
+            for suffix in wordlist(
+                "ational ations ation ements ement ments ment ities ity ating ings "
+                "ing ates ated ate ives ive ions ion ials ial als al ers er ness ed es ly s"
+            )
         ],
         key=lambda rule: -len(rule[0]),
     )

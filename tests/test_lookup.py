@@ -1,0 +1,476 @@
+"""Focused behaviour of the lookup engine (bot.lookup) and its CLI."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import Level, load_knowledge
+from bot.lookup import Answer, Candidate, LookupEngine
+from bot.lookup.cli import json_line
+from bot.lookup.format import MAX_ANSWER
+from bot.lookup.items import MAX_KEY_BYTES, short_key
+from tests.seeds import CAREER_SEED, COMPETENCY_SEED, normalise, seed_text
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOWLEDGE = ROOT / "knowledge"
+JSON_FIELDS = (
+    "query",
+    "kind",
+    "domain",
+    "range",
+    "level",
+    "topic",
+    "section",
+    "answer",
+    "suggestions",
+    "score",
+)
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge(KNOWLEDGE)
+
+
+@pytest.fixture(scope="module")
+def engine(kb) -> LookupEngine:
+    return LookupEngine(kb)
+
+
+def offered(engine: LookupEngine, answer: Answer) -> set[str]:
+    return {engine.resolve(c.key).ident for c in answer.candidates}
+
+
+# --------------------------------------------------------------------- the issue's examples
+
+
+@pytest.mark.parametrize(
+    ("query", "range_id", "level"),
+    [
+        ("what does Strategic mean for infection control?", "infection-control", "strategic"),
+        ("strategic IC", "infection-control", "strategic"),
+        ("infction contrl managerial", "infection-control", "managerial"),
+        ("H&S admin", "health-and-safety", "administrative"),
+        ("who signs the cheques", "invoice-payment", "managerial"),
+        ("infection control", "infection-control", None),
+    ],
+)
+def test_ranges_and_levels_from_free_text(engine, query, range_id, level):
+    answer = engine.ask(query)
+    assert answer.kind == "competency"
+    assert answer.range_id == range_id
+    assert answer.level == level
+    assert answer.query == query
+
+
+def test_range_without_level_shows_all_three(engine, kb):
+    answer = engine.ask("infection control")
+    assert answer.levels == ("administrative", "managerial", "strategic")
+    rng = next(r for r in kb.competency.ranges if r.id == "infection-control")
+    for level in Level:
+        assert rng.descriptor(level) in answer.answer
+
+
+def test_comparison_shows_both_levels_and_only_those(engine, kb):
+    answer = engine.ask("compare managerial and strategic for complaints")
+    assert answer.kind == "competency" and answer.range == "Complaints"
+    assert answer.level is None
+    assert answer.levels == ("managerial", "strategic")
+    rng = next(r for r in kb.competency.ranges if r.id == "complaints")
+    assert rng.managerial in answer.answer and rng.strategic in answer.answer
+    assert rng.administrative not in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("query", "topic", "section_kind"),
+    [
+        ("whats moving across", "direction:moving-across", "career direction"),
+        ("training for late career", "training:late", "training options"),
+        ("early career", "stage:early", "career stage"),
+        ("retire and return", "training:late/retire-and-return", "training option"),
+        ("contract management", "core:contract-management", "core area"),
+        ("what does a PCN manager do", "role:primary-care-network-manager", "role"),
+        ("career drivers", "section:career-drivers", "framework section"),
+        ("interventions for established career", "development:established", "development table"),
+    ],
+)
+def test_career_topics(engine, query, topic, section_kind):
+    answer = engine.ask(query)
+    assert answer.kind == "career"
+    assert answer.topic == topic
+    assert answer.section_kind == section_kind
+    assert answer.section
+
+
+def test_career_direction_quotes_its_outcome_and_section_title(engine, kb):
+    answer = engine.ask("whats moving across")
+    direction = kb.career.direction("moving-across")
+    assert answer.section == "Moving across"
+    assert direction.outcome in answer.answer
+    assert "Table 2" in answer.answer  # where it comes from
+
+
+@pytest.mark.parametrize(
+    ("query", "range_id", "level"),
+    [
+        (
+            "I just collect the data for the health needs assessment",
+            "health-needs-assessment",
+            "administrative",
+        ),
+        (
+            "I coordinate the infection control audits with the lead nurse",
+            "infection-control",
+            "managerial",
+        ),
+        ("I advise other practices on infection control policy", "infection-control", "strategic"),
+        ("I set the strategy for the practice", "strategy-formulation", "strategic"),
+        ("I help with the rotas", "rotas-and-work", "administrative"),
+    ],
+)
+def test_described_work_with_a_level_cue_picks_that_level(engine, query, range_id, level):
+    answer = engine.ask(query)
+    assert (answer.kind, answer.range_id, answer.level) == ("competency", range_id, level)
+
+
+@pytest.mark.parametrize(
+    ("query", "topic"),
+    [
+        ("how do I become a PCN manager", "direction:moving-up"),
+        ("I want to retire in a couple of years", "direction:winding-down"),
+        ("I've been a practice manager for 10 years, which stage am I", "stage:established"),
+    ],
+)
+def test_described_careers(engine, query, topic):
+    answer = engine.ask(query)
+    assert answer.kind == "career" and answer.topic == topic
+
+
+@pytest.mark.parametrize(
+    ("word", "level"),
+    [
+        ("admin", "administrative"),
+        ("administrative", "administrative"),
+        ("administrator", "administrative"),
+        ("admin level", "administrative"),
+        ("managerial", "managerial"),
+        ("manager level", "managerial"),
+        ("managerial level", "managerial"),
+        ("mgr", "managerial"),
+        ("strategic", "strategic"),
+        ("strategic level", "strategic"),
+        ("senior", "strategic"),
+        ("lead", "strategic"),
+        ("strat", "strategic"),
+    ],
+)
+def test_forms_of_the_levels(engine, word, level):
+    assert engine.ask(f"complaints {word}").level == level
+    assert engine.ask(f"{word} for fire safety").level == level
+
+
+def test_level_word_inside_a_range_name_is_not_a_level(engine):
+    answer = engine.ask("strategic delivery planning")
+    assert answer.range_id == "strategic-delivery-planning" and answer.level is None
+    answer = engine.ask("strategic delivery planning admin")
+    assert answer.level == "administrative"
+
+
+def test_domain_lists_range_names_not_descriptors(engine, kb):
+    answer = engine.ask("finance")
+    assert answer.kind == "competency" and answer.domain == "Finance" and answer.range is None
+    domain = kb.competency.domain("finance")
+    for rng in domain.ranges:
+        assert rng.name in answer.answer
+        assert rng.managerial not in answer.answer
+    assert len(answer.answer) < MAX_ANSWER
+    assert engine.ask("domain 5").domain_id == "finance"
+
+
+# ------------------------------------------------------------------ glossary
+
+
+def test_glossary_answer_says_when_a_term_is_historical(engine):
+    answer = engine.ask("what does PCO stand for")
+    assert answer.kind == "glossary" and answer.topic == "glossary:pco"
+    assert answer.section == "PCO" and answer.section_kind == "glossary"
+    assert "primary care organisation" in answer.answer
+    assert "historical" in answer.answer.lower()
+    current = engine.ask("what does ARRS stand for")
+    assert current.kind == "glossary" and "historical" not in current.answer.lower()
+
+
+def test_descriptor_naming_a_historical_body_gets_a_note(engine):
+    answer = engine.ask("resource negotiation finance managerial")
+    assert "PCO" in answer.answer and "historical" in answer.answer
+
+
+# ------------------------------------------------------------------ clarify and none
+
+
+def test_close_answers_ask_which_with_distinguishing_titles(engine):
+    answer = engine.ask("resource negotiation")
+    assert answer.kind == "clarify"
+    assert answer.range is None and answer.level is None
+    titles = [c.title for c in answer.candidates]
+    assert "Resource negotiation (Finance)" in titles
+    assert "Resource negotiation (Population Care)" in titles
+    assert list(answer.suggestions) == titles
+    assert offered(engine, answer) >= {
+        "resource-negotiation-finance",
+        "resource-negotiation-population-care",
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("audit", {"clinical-audit", "organisational-audit"}),
+        ("project management", {"project-management-premises", "project-management-im-and-t"}),
+        (
+            "I just collect the data for audits, what level is that",
+            {"clinical-audit", "organisational-audit"},
+        ),
+        (
+            "mentoring programme",
+            {"training:early/mentoring-programme", "training:established/mentoring-programme"},
+        ),
+    ],
+)
+def test_ambiguous_queries_are_never_answered_confidently(engine, query, expected):
+    answer = engine.ask(query)
+    assert answer.kind == "clarify"
+    assert offered(engine, answer) >= expected
+    titles = [c.title for c in answer.candidates]
+    assert len(titles) == len(set(titles)), "candidate titles must tell the items apart"
+
+
+def test_clarify_keeps_the_level_in_its_candidates(engine):
+    answer = engine.ask("resource negotiation strategic")
+    assert answer.kind == "clarify"
+    for candidate in answer.candidates:
+        resolved = engine.resolve(candidate.key)
+        assert resolved.level == "strategic"
+        assert "Strategic" in candidate.title
+
+
+OFF_TOPIC = [
+    "what's the weather",
+    "book me an appointment",
+    "tell me a joke",
+    "who won the football last night",
+    "asdfghjkl",
+    "",
+    "   ",
+    "?!?!",
+    "🙂🙂",
+    "strategic",
+    "managerial admin",
+    "the quick brown fox jumps over the lazy dog",
+    "repeat prescription please",
+    "can I see a doctor today",
+    "order me a pizza",
+]
+
+
+@pytest.mark.parametrize("query", OFF_TOPIC)
+def test_off_topic_gets_not_found_with_suggestions(engine, query):
+    answer = engine.ask(query)
+    assert answer.kind == "none"
+    assert answer.answer.startswith("I could not find that")
+    assert 1 <= len(answer.suggestions) <= 5
+    assert [c.title for c in answer.candidates] == list(answer.suggestions)
+    assert answer.range is None and answer.domain is None and answer.topic is None
+
+
+def test_random_garbage_never_answers_competency(engine):
+    rng = random.Random(20240214)
+    alphabet = "bcdfghjklmnpqrstvwxz0123456789!?#@~%^*()[]{}<>|\\/€£ŧ→ø🙂\t\x00\u2028"
+    for _ in range(300):
+        query = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        answer = engine.ask(query)
+        assert answer.kind in ("none", "clarify"), (query, answer.kind, answer.ident)
+
+
+# ------------------------------------------------------------------ keys and resolve
+
+
+def test_every_key_fits_telegram_callback_data_and_resolves(engine):
+    assert engine.keys, "no keys"
+    for key, (index, _levels) in engine.keys.items():
+        assert len(key.encode("utf-8")) <= MAX_KEY_BYTES, key
+        answer = engine.resolve(key)
+        assert answer.kind in ("competency", "career", "glossary"), key
+        assert answer.key == key
+        assert answer.ident == engine.items[index].ident
+
+
+def test_resolve_round_trips_answers_candidates_and_related(engine):
+    for query in (
+        "strategic IC",
+        "infection control",
+        "compare managerial and strategic for complaints",
+        "finance",
+        "whats moving across",
+        "what does PCO stand for",
+        "resource negotiation",
+        "what's the weather",
+    ):
+        answer = engine.ask(query)
+        if answer.key:
+            again = engine.resolve(answer.key)
+            assert (again.ident, again.levels, again.answer) == (
+                answer.ident,
+                answer.levels,
+                answer.answer,
+            )
+        for candidate in (*answer.candidates, *answer.related):
+            assert isinstance(candidate, Candidate)
+            assert len(candidate.key.encode("utf-8")) <= MAX_KEY_BYTES
+            assert engine.resolve(candidate.key).kind != "none", candidate
+
+
+def test_related_offers_the_other_levels(engine):
+    answer = engine.ask("strategic IC")
+    related = {engine.resolve(c.key).levels for c in answer.related}
+    assert ("administrative",) in related and ("managerial",) in related
+
+
+def test_unknown_key_resolves_to_none(engine):
+    assert engine.resolve("r:no-such-range").kind == "none"
+    assert engine.resolve("").kind == "none"
+
+
+def test_short_key_is_stable_and_bounded():
+    long = "c:t:early:understanding-primary-care-and-the-wider-system-training"
+    assert short_key(long) == short_key(long)
+    assert len(short_key(long).encode()) <= MAX_KEY_BYTES
+    assert short_key("r:complaints") == "r:complaints"
+    assert short_key("g:" + "é" * 40) != short_key("g:" + "é" * 41)
+
+
+# ------------------------------------------------------------------ answers
+
+
+def test_competency_answers_quote_the_seed_verbatim(engine, kb):
+    seed = normalise(seed_text(COMPETENCY_SEED))
+    for rng in kb.competency.ranges:
+        for level in Level:
+            answer = engine.resolve(short_key(f"r:{rng.id}:{level.value[0]}"))
+            quote = rng.descriptor(level)
+            assert quote in answer.answer
+            assert normalise(quote) in seed, (rng.id, level)
+            assert rng.name in answer.answer and level.label in answer.answer
+            domain = kb.competency.domain_of(rng.id)
+            assert answer.domain == domain.name and answer.range == rng.name
+            assert "Source:" in answer.answer and domain.name in answer.answer
+
+
+def test_career_answers_quote_the_seed_verbatim(engine, kb):
+    seed = normalise(seed_text(CAREER_SEED))
+    for direction in kb.career.directions:
+        answer = engine.resolve(engine.candidate(f"direction:{direction.id}").key)
+        assert direction.outcome in answer.answer
+        assert normalise(direction.outcome) in seed
+    for area in kb.career.core_areas:
+        answer = engine.resolve(engine.candidate(f"core:{area.id}").key)
+        assert area.example_activities in answer.answer
+        assert normalise(area.example_activities) in seed
+    for stage in kb.career.stages:
+        for option in stage.training_options:
+            answer = engine.resolve(engine.candidate(f"training:{stage.id}/{option.id}").key)
+            assert option.information in answer.answer
+            assert answer.section == option.title
+            assert normalise(option.information) in seed
+
+
+def test_every_answer_fits_in_a_telegram_message(engine):
+    for key in engine.keys:
+        assert len(engine.resolve(key).answer) < MAX_ANSWER, key
+    long_query = "infection control " * 500
+    assert len(engine.ask(long_query).answer) < MAX_ANSWER
+
+
+def test_to_json_has_the_documented_fields(engine):
+    data = engine.ask("strategic IC").to_json()
+    for field in JSON_FIELDS:
+        assert field in data
+    assert data["kind"] == "competency"
+    assert data["domain"] == "Risk Management" and data["range"] == "Infection control"
+    assert data["level"] == "strategic"
+    assert data["topic"] is None and data["section"] is None
+    assert data["suggestions"] == []
+    assert 0 <= data["score"] <= 1
+    none = engine.ask("what's the weather").to_json()
+    assert none["kind"] == "none" and none["range"] is None and none["suggestions"]
+    json.loads(json_line(engine.ask("with\u2028odd\x85breaks")))
+
+
+def test_answer_is_frozen_and_cached_queries_keep_their_own_text(engine):
+    first = engine.ask("strategic IC")
+    with pytest.raises(AttributeError):
+        first.kind = "none"  # type: ignore[misc]
+    again = engine.ask("strategic  IC")
+    assert again.query == "strategic  IC" and again.answer == first.answer
+
+
+# ------------------------------------------------------------------ CLI
+
+
+def _run_cli(args: list[str], stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    code = (
+        "import sys; from bot.lookup.cli import run_ask; "
+        "args = [a for a in sys.argv[1:] if a != '--json']; "
+        "sys.exit(run_ask(args[0] if args else None, '--json' in sys.argv))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_cli_json_lines_keeps_one_line_per_input_line():
+    lines = [
+        b"strategic IC",
+        b"",
+        b"whats moving across",
+        b"\xff\xfe broken utf-8",
+        "sep\u2028inside".encode(),
+        b"tab\tand\x0bvertical\x0cfeed",
+        b"crlf line\r",
+        b"   ",
+        b"last line without newline",
+    ]
+    result = _run_cli(["--json"], stdin=b"\n".join(lines))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.split(b"\n")
+    assert out[-1] == b""
+    objects = [json.loads(line) for line in out[:-1]]
+    assert len(objects) == len(lines)
+    assert objects[0]["kind"] == "competency" and objects[0]["range"] == "Infection control"
+    assert objects[1]["query"] == "" and objects[1]["kind"] == "none"
+    assert objects[2]["topic"] == "direction:moving-across"
+    assert objects[3]["query"].endswith("broken utf-8")
+    assert objects[6]["query"] == "crlf line"
+    assert objects[8]["query"] == "last line without newline"
+    for data in objects:
+        for field in JSON_FIELDS:
+            assert field in data
+
+
+def test_cli_single_query_text_and_json():
+    text = _run_cli(["strategic IC"])
+    assert text.returncode == 0
+    assert "Infection control" in text.stdout.decode() and "Strategic" in text.stdout.decode()
+    as_json = _run_cli(["strategic IC", "--json"])
+    assert json.loads(as_json.stdout)["level"] == "strategic"
