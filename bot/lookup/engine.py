@@ -272,30 +272,41 @@ class LookupEngine:
                 candidates.update(self.text.items_with(token.stem))
         weights = self._weights(query, phrased)
         level_named = any(t.level is not None for t in tokens)
-        content = [not (t.generic or t.optional or t.cue) and t.level is None for t in tokens]
+        level_tokens = {i for i, t in enumerate(tokens) if t.level is not None}
         padding = DESCRIPTION_PADDING if query.describes else 1.0
+        # Per word, once: which items' text uses it (inverted index, synonyms included).
+        plan = []
+        for t, token in enumerate(tokens):
+            hits = (
+                frozenset() if token.optional else self.text.items_with_any(token.stem, token.alts)
+            )
+            content = not (token.generic or token.optional or token.cue) and token.level is None
+            plan.append((t, token, weights[t], hits, content))
+        no_glossary_text = not query.glossary_intent
         results = []
         for index in candidates:
             item = self.items[index]
             cover = covered.get(index, {})
-            text_stems = self.text.item_stems[index]
-            if item.kind == "glossary" and not query.glossary_intent:
-                text_stems = frozenset()  # a definition's words are not a description of work
-            in_text = [t.matches(text_stems) for t in tokens]
-            shared = sum(1 for t, hit in enumerate(in_text) if hit and content[t])
+            in_text = [index in hits for _, _, _, hits, _ in plan]
+            if no_glossary_text and item.kind == "glossary":
+                in_text = [False] * len(plan)  # a definition's words are not a described task
+            shared = sum(
+                1
+                for (_, _, _, _, content), hit in zip(plan, in_text, strict=True)
+                if hit and content
+            )
             worth = (TEXT_WORTH if shared >= 2 else TEXT_WORTH_ONE) * self.text.norm[index]
             got = total = text_got = 0.0
-            for t, token in enumerate(tokens):
+            for t, token, weight, _, _ in plan:
                 by_name = cover.get(t, 0.0)
-                by_text = worth * token.factor if in_text[t] and not token.optional else 0.0
+                by_text = worth * token.factor if in_text[t] else 0.0
                 if token.level is not None and by_name == 0.0:
                     continue  # names a level, not this item
                 if token.cue and by_name == 0.0 and by_text == 0.0:
                     continue  # "I coordinate ...": the level, not the topic
-                weight = weights[t]
                 if token.optional and by_name == 0.0:
                     weight *= OPTIONAL_WEIGHT
-                explained = max(by_name, by_text)
+                explained = by_name if by_name > by_text else by_text
                 if explained == 0.0:
                     weight *= padding
                 got += weight * explained
@@ -303,18 +314,17 @@ class LookupEngine:
                 total += weight
             if total == 0.0 or got == 0.0:
                 continue
-            score = got / total * self._boost(query, item, level_named, cover)
+            level_left = level_named and not level_tokens.issubset(cover)
+            score = got / total * self._boost(query, item, level_left)
             results.append(_Scored(index, score, cover, text_got / total))
         results.sort(key=lambda r: (-r.score, -self.items[r.index].rank, r.index))
         return results
 
-    def _boost(self, query: ParsedQuery, item: Item, level_named: bool, cover: dict) -> float:
+    def _boost(self, query: ParsedQuery, item: Item, level_left: bool) -> float:
+        """Shifts between kinds of item from the query's intent; `level_left` says that a
+        level word names a level here (it is not part of the item's name)."""
         boost = 1.0 - 0.04 * (1.0 - item.rank)
-        if (
-            level_named
-            and item.kind != "range"
-            and any(t.level is not None and i not in cover for i, t in enumerate(query.tokens))
-        ):
+        if level_left and item.kind != "range":
             boost *= LEVEL_PENALTY.get(item.kind, LEVEL_PENALTY_OTHER)
         if query.glossary_intent:
             boost *= 1.08 if item.kind == "glossary" else 0.94

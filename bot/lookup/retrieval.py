@@ -24,6 +24,7 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(term(w) for w in words(text) if w not in STOPWORDS)
 
 
+_EMPTY: frozenset[int] = frozenset()
 K1 = 1.2
 B = 0.75
 UNKNOWN_IDF = 4.0  # a word no item uses: informative, but often just a person's own words
@@ -55,6 +56,7 @@ class TextIndex:
             saturation = (K1 + 1) / (1 + K1 * (1 - B + B * size / average))
             self.norm.append(min(1.0, saturation))
         self.postings = {s: tuple(sorted(ix)) for s, ix in postings.items()}
+        self._sets = {s: frozenset(ix) for s, ix in postings.items()}
         self.idf = {s: math.log(1 + (n - df + 0.5) / (df + 0.5)) for s, df in doc_freq.items()}
         self.idf_unknown = UNKNOWN_IDF
 
@@ -63,3 +65,10 @@ class TextIndex:
 
     def items_with(self, stem_: str) -> tuple[int, ...]:
         return self.postings.get(stem_, ())
+
+    def items_with_any(self, stem_: str, alternatives: tuple[str, ...] = ()) -> frozenset[int]:
+        """The items whose text uses the word or one of its synonyms."""
+        found = self._sets.get(stem_, _EMPTY)
+        for alt in alternatives:
+            found = found | self._sets.get(alt, _EMPTY)
+        return found
