@@ -243,3 +243,29 @@ async def test_a_restart_between_two_taps_loses_nothing(sqlite_url, rec):
     assert query_db(sqlite_url, DOMAIN_RATINGS) == [(9,)]
     levels = query_db(sqlite_url, "select domain_id, level from ratings where range_id = ''")
     assert ("risk-management", "strategic") in levels
+
+
+async def test_knowledge_and_lookup_index_are_loaded_once(sqlite_url, rec, monkeypatch):
+    import bot.runtime
+
+    loads = {"knowledge": 0, "lookup": 0}
+    real_load, real_engine = bot.runtime.load_knowledge, bot.runtime.LookupEngine
+
+    def load_knowledge(*args, **kwargs):
+        loads["knowledge"] += 1
+        return real_load(*args, **kwargs)
+
+    def lookup_engine(*args, **kwargs):
+        loads["lookup"] += 1
+        return real_engine(*args, **kwargs)
+
+    monkeypatch.setattr(bot.runtime, "load_knowledge", load_knowledge)
+    monkeypatch.setattr(bot.runtime, "LookupEngine", lookup_engine)
+    async with started(build_application(bot_settings(sqlite_url), request=rec)) as app:
+        assert loads == {"knowledge": 1, "lookup": 1}
+        alice = TgUser(app, rec)
+        await alice.command("/start")
+        await alice.send("what does strategic mean for complaints")
+        await alice.send("finance managerial")
+        await alice.press("OK, let's start")
+    assert loads == {"knowledge": 1, "lookup": 1}
