@@ -25,6 +25,7 @@ from bot.lookup.items import (
     CAREER_KINDS,
     LEVEL_CODES,
     SECTION_KINDS,
+    W_ALIAS,
     W_CAREER_ALIAS,
     Item,
     build_items,
@@ -34,14 +35,13 @@ from bot.lookup.names import Corrector, Lexicon, Mention
 from bot.lookup.query import (
     COMPARE_WORDS,
     DOMAIN_WORDS,
-    GENERIC,
     LEVEL_WORDS,
     YEAR_WORDS,
     ParsedQuery,
     parse,
 )
 from bot.lookup.retrieval import TextIndex
-from bot.lookup.text import STOPWORDS, words, wordset
+from bot.lookup.text import GENERIC, STOPWORDS, words, wordset
 
 TEXT_WORTH = 0.75  # a word found in an item's text, rather than in its name
 TEXT_WORTH_ONE = 0.45  # ... when it is the only word of the query the text has
@@ -50,10 +50,14 @@ GENERIC_WEIGHT = 0.35  # everyday job words ("practice", "staff") count for this
 OPTIONAL_WEIGHT = 0.3  # an optional word the item does not use
 FOUND = 0.5  # below this, "I could not find that"
 FOUND_DESCRIBED = 0.4  # ... for work described in a sentence ("I ...", "who ...")
-NAME_EVIDENCE = 0.5  # see _level_evidence
+NAME_EVIDENCE = 0.5  # see _levels / _level_evidence
+STRONG_LEVEL = 0.4  # one level's descriptor explains this much more of the words ...
+WEAK_LEVEL = 0.1  # ... or, with no cue verb ("I just help", "I lead"), this much more
+MIN_LEVEL_SHARE = 0.2
 CLOSE = 0.955  # rivals scoring at least this share of the best are offered back as a question
 CLOSE_WEAK = 0.85  # ... when the best is below FOUND (a described task)
 SECOND_MENTION = 0.9  # a further name of the same item, covering other words, counts less
+CLAIMED = 0.5  # a word found in this item's text but naming another item counts this much
 MAX_CANDIDATES = 5
 MAX_QUERY_CHARS = 500
 
@@ -243,15 +247,15 @@ class LookupEngine:
         by_item: dict[int, list[Mention]] = defaultdict(list)
         for m in mentions:
             by_item[m.item].append(m)
-            if m.end - m.start >= 2:
-                phrased.update(range(m.start, m.end))
+            if len(m.tokens) >= 2 and m.specific:
+                phrased.update(m.tokens)
         for item_index, found in by_item.items():
             # The longest, best name first; further names of the item count for less.
-            found.sort(key=lambda m: (-(m.end - m.start) * m.weight, m.start))
+            found.sort(key=lambda m: (-len(m.tokens) * m.weight, m.start))
             cover = covered[item_index]
             for rank, m in enumerate(found):
                 worth = m.weight * (1.0 if rank == 0 else SECOND_MENTION)
-                for t in range(m.start, m.end):
+                for t in m.tokens:
                     if cover.get(t, 0.0) < worth:
                         cover[t] = worth
         if query.years is not None and self.kb_has_career:
@@ -283,6 +287,10 @@ class LookupEngine:
             content = not (token.generic or token.optional or token.cue) and token.level is None
             plan.append((t, token, weights[t], hits, content))
         no_glossary_text = not query.glossary_intent
+        # Words inside another item's full name of two or more words ("organisational audit").
+        claimed = {
+            t for m in mentions if len(m.tokens) >= 2 and m.weight >= W_ALIAS for t in m.tokens
+        }
         results = []
         for index in candidates:
             item = self.items[index]
@@ -300,6 +308,8 @@ class LookupEngine:
             for t, token, weight, _, _ in plan:
                 by_name = cover.get(t, 0.0)
                 by_text = worth * token.factor if in_text[t] else 0.0
+                if by_name == 0.0 and t in claimed:
+                    by_text *= CLAIMED  # the word names another item
                 if token.level is not None and by_name == 0.0:
                     continue  # names a level, not this item
                 if token.cue and by_name == 0.0 and by_text == 0.0:
@@ -365,6 +375,11 @@ class LookupEngine:
             near = [best] + [r for r in near if r is not preferred]
             best = preferred
         rivals = [r for r in near if (best.index, r.index) not in self.links]
+        if not rivals and query.alternatives and len(scored) > 1:
+            # "clinical or organisational audit": two items named side by side -> ask which.
+            other = next((r for r in scored[1:] if r.covered and r.score >= FOUND), None)
+            if other is not None and best.covered and not set(best.covered) >= set(other.covered):
+                rivals = [other]
         if rivals:
             chosen = [best, *rivals][:MAX_CANDIDATES]
             return self._clarify(text, query, chosen)
@@ -387,34 +402,40 @@ class LookupEngine:
             for i, t in enumerate(query.tokens)
         )
         if query.describes or uncovered:
-            evidence = self._level_evidence(query, best)
-            ranked = sorted(evidence, key=lambda lv: -evidence[lv])
-            top, second = evidence[ranked[0]], evidence[ranked[1]]
-            if top >= 0.3 and top - second >= 0.25:
-                return [ranked[0]]
-            if query.cue_level is not None:
+            level, margin = self._level_evidence(query, best, name_weight=NAME_EVIDENCE)
+            if level is not None and margin >= STRONG_LEVEL:
+                return [level]  # one descriptor says it in the person's words
+            if query.cue_level is not None:  # "I just help", "I coordinate", "I lead"
                 return [query.cue_level]
-            if top >= 0.2 and top - second >= 0.1:
-                return [ranked[0]]
+            if level is not None and margin >= WEAK_LEVEL:
+                return [level]
         elif query.cue_level is not None:
             return [query.cue_level]
         return list(SENIORITY)
 
-    def _level_evidence(self, query: ParsedQuery, best: _Scored) -> dict[Level, float]:
-        """The idf-weighted share of the query's own words (beyond the range's name) that each
-        level's descriptor uses."""
+    def _level_evidence(
+        self, query: ParsedQuery, best: _Scored, name_weight: float
+    ) -> tuple[Level | None, float]:
+        """The level whose descriptor uses the most of the query's words (idf-weighted share;
+        words of the range's name count `name_weight`), and its lead over the next level."""
         parts = self.text.part_stems[best.index]
         weights = self._weights(query)
-        # Words of the range's own name say less about the level than the others do.
         content = [
-            (weights[i] * (NAME_EVIDENCE if i in best.covered else 1.0), t)
+            (weights[i] * (name_weight if i in best.covered else 1.0), t)
             for i, t in enumerate(query.tokens)
             if t.level is None and not t.optional
         ]
-        total = sum(w for w, _ in content) or 1.0
-        return {
+        total = sum(w for w, _ in content)
+        if total <= 0.0:
+            return None, 0.0
+        share = {
             lv: sum(w for w, t in content if t.matches(parts[lv.value])) / total for lv in SENIORITY
         }
+        ranked = sorted(SENIORITY, key=lambda lv: -share[lv])
+        top, second = share[ranked[0]], share[ranked[1]]
+        if top < MIN_LEVEL_SHARE:
+            return None, 0.0
+        return ranked[0], top - second
 
     def _level_key(self, item: Item, levels: tuple[Level, ...]) -> str:
         codes = "".join(LEVEL_CODES[lv] for lv in levels)

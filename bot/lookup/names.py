@@ -18,10 +18,11 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.lookup.items import Item
-from bot.lookup.text import PARTICLES, STOPWORDS, is_optional, term, words
+from bot.lookup.text import GENERIC, PARTICLES, STOPWORDS, is_optional, term, words
 
 MAX_PHRASE = 8
 WORD_ORDER = 0.94  # a name's words in another order ("control of infection") count a bit less
+GAP = 0.9  # a name with another word inside it ("clinical or organisational audit")
 # A corrected word counts for less, the further it had to move.
 CORRECTION_FACTOR = {0: 1.0, 1: 0.9, 2: 0.75}
 
@@ -29,17 +30,21 @@ CORRECTION_FACTOR = {0: 1.0, 1: 0.9, 2: 0.75}
 @dataclass(frozen=True, slots=True)
 class Mention:
     item: int  # index into the engine's items
-    start: int  # span of query tokens [start, end)
-    end: int
+    tokens: tuple[int, ...]  # the query tokens the name covers (consecutive, or one gap)
     weight: float  # the phrase's worth, times the correction factor of its words
-    exact: bool  # the phrase is all of the query's matchable words
+    specific: bool = True  # the name has a word that is not everyday job talk
+
+    @property
+    def start(self) -> int:
+        return self.tokens[0]
 
 
 class Lexicon:
     """Bag-of-stems phrase index over every item's names and aliases."""
 
     def __init__(self, items: list[Item]) -> None:
-        table: dict[tuple[str, ...], dict[int, tuple[float, tuple[str, ...]]]] = defaultdict(dict)
+        table: dict[tuple[str, ...], dict[int, tuple[float, tuple[str, ...], bool]]]
+        table = defaultdict(dict)
         self.stems: set[str] = set()
         self.word_counts: Counter[str] = Counter()
         for index, item in enumerate(items):
@@ -52,11 +57,11 @@ class Lexicon:
                 ordered = tuple(term(w) for w in content)
                 key = tuple(sorted(ordered))
                 self.stems.update(key)
-                if table[key].get(index, (0.0, ()))[0] < weight:
-                    table[key][index] = (weight, ordered)
+                specific = any(w not in GENERIC for w in content)
+                if table[key].get(index, (0.0, (), True))[0] < weight:
+                    table[key][index] = (weight, ordered, specific)
         self.table = {
-            k: tuple((item, weight, ordered) for item, (weight, ordered) in v.items())
-            for k, v in table.items()
+            k: tuple((item, *entry) for item, entry in v.items()) for k, v in table.items()
         }
 
     def mentions(self, stems: list[str], factors: list[float]) -> list[Mention]:
@@ -78,10 +83,39 @@ class Lexicon:
                 if not hits:
                     continue
                 factor = min(factors[start:end])
-                exact = start == 0 and end == n
-                for item, weight, ordered in hits:
+                covered = tuple(range(start, end))
+                for item, weight, ordered, specific in hits:
                     worth = weight * factor * (1.0 if ordered == span else WORD_ORDER)
-                    found.append(Mention(item, start, end, worth, exact))
+                    found.append(Mention(item, covered, worth, specific))
+        found += self._gapped(stems, factors)
+        return found
+
+    def _gapped(self, stems: list[str], factors: list[float]) -> list[Mention]:
+        """Names of two or more words with one other word inside: "clinical [or
+        organisational] audit", "new [clinical] system"."""
+        found: list[Mention] = []
+        n = len(stems)
+        known = self.stems
+        for start in range(n - 2):
+            if stems[start] not in known:
+                continue
+            for end in range(start + 3, min(n, start + MAX_PHRASE + 1) + 1):
+                if stems[end - 1] not in known:
+                    continue
+                for gap in range(start + 1, end - 1):
+                    covered = tuple(i for i in range(start, end) if i != gap)
+                    span = tuple(stems[i] for i in covered)
+                    if any(s not in known for s in span):
+                        continue
+                    hits = self.table.get(tuple(sorted(span)))
+                    if not hits:
+                        continue
+                    factor = min(factors[i] for i in covered) * GAP
+                    for item, weight, ordered, specific in hits:
+                        if not specific:
+                            continue  # "new [practice] manager" is just talk
+                        worth = weight * factor * (1.0 if ordered == span else WORD_ORDER)
+                        found.append(Mention(item, covered, worth, specific))
         return found
 
 

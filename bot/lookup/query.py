@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.knowledge.competency import Level
 from bot.lookup.names import CORRECTION_FACTOR, Corrector
-from bot.lookup.text import STOPWORDS, is_optional, term, words, wordset
+from bot.lookup.text import GENERIC, STOPWORDS, is_optional, term, words, wordset
 
 A, M, S = Level.ADMINISTRATIVE, Level.MANAGERIAL, Level.STRATEGIC
 
@@ -49,13 +49,6 @@ ROLE_PREFIXES = wordset(
 )
 LEVEL_NOUNS = frozenset({"level", "lvl", "grade", "role", "position"})
 
-# Everyday words of the job: they count for little when nothing names them.
-GENERIC = wordset(
-    "practice practices manager managers pm pms staff team teams gp gps "
-    "patient patients nhs primary care work working job new people person general help "
-    "make makes making keep keeps do done go going get look looking sure year years month "
-    "months week weeks couple"
-)
 
 COMPARE_WORDS = wordset(
     "compare compared comparing comparison vs versus v difference differences different "
@@ -235,6 +228,7 @@ class ParsedQuery:
     describes: bool = False
     off_topic: bool = False
     intention: bool = False
+    alternatives: bool = False  # "X or Y", "compare X and Y"
     years: int | None = None  # time in the job, when the query gives it
 
     @property
@@ -321,6 +315,7 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
     query.describes = bool(_FIRST_PERSON.search(joined))
     query.off_topic = bool(_OFF_TOPIC.search(joined))
     query.intention = bool(_INTENTION.search(joined))
+    query.alternatives = compare or bool(re.search(r"\b(or|vs|versus)\b", joined))
     if match := _YEARS.search(joined):
         number = match.group(1)
         query.years = int(number) if number.isdigit() else YEAR_WORDS[number]

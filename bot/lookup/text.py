@@ -47,6 +47,15 @@ STOPWORDS = wordset("""
     """)
 
 # Kept out of the score unless a framework name uses them ("Moving in", "Level 6 ...").
+# Everyday words of the job: they count for little when nothing names them.
+GENERIC = wordset(
+    "practice practices manager managers pm pms staff team teams gp gps "
+    "patient patients nhs primary care work working job new people person general help "
+    "make makes making keep keeps do done go going get look looking sure year years month "
+    "months week weeks couple"
+)
+
+
 PARTICLES = wordset("in up down across out on off over back")
 OPTIONAL = PARTICLES | wordset(
     "first level levels domain domains range ranges "
@@ -160,9 +169,9 @@ _DOUBLE = frozenset("bdgmnprt")
 _IRREGULAR = {"using": "use", "used": "use", "uses": "use", "wrote": "writ", "written": "writ"}
 
 
-def _strip(word: str) -> str:
+def _strip(word: str, plurals: bool = True) -> str:
     for suffix, replacement, shortest in _RULES:
-        if not word.endswith(suffix):
+        if not word.endswith(suffix) or (not plurals and suffix in ("s", "es")):
             continue
         base = word[: -len(suffix)]
         if len(base) < shortest or (suffix in _KEEP_E and base.endswith("e")):
@@ -193,7 +202,9 @@ def stem(word: str) -> str:
         return word
     current = _strip(word)
     if not current.endswith("ical"):
-        current = _strip(current)
+        current = _strip(
+            current, plurals=False
+        )  # "orders" -> "order" -> "ord", not "nurs" -> "nur"
     if current.endswith(("e", "i")) and len(current) > (3 if current[-1] == "e" else 5):
         current = current[:-1]  # "reconcile"/"reconciliation", "negotiate"/"negotiation"
     return current
