@@ -28,12 +28,33 @@ def _one_line(text: str, limit: int = 100) -> str:
 
 
 def _title(answer: Any) -> str:
+    """`Range - Level` for a competency range, the domain, or the career framework item's title."""
     if answer.kind == "competency" and answer.range:
         level = answer.level.capitalize() if answer.level else "all levels"
         return f"{answer.range} - {level}"
     if answer.kind == "competency" and answer.domain:
         return answer.domain
-    return answer.topic or _one_line(answer.answer, 60)
+    return answer.section or _one_line(answer.answer, 60)
+
+
+def _description(answer: Any) -> str:
+    """One line under the title: the domain (for a range) and the start of the answer's body."""
+    heading, _, body = answer.answer.partition("\n")
+    text = body.strip() or heading
+    if answer.kind == "competency" and answer.range and answer.domain:
+        text = f"{answer.domain}: {text}"
+    return _one_line(text)
+
+
+def _items(answers: list[Any]) -> list[tuple[str, str, str]]:
+    """(title, description, message) per answer; a title shared by two ranges gets the domain."""
+    titles = [_title(a) for a in answers]
+    items = []
+    for answer, title in zip(answers, titles, strict=True):
+        if titles.count(title) > 1 and answer.range and answer.domain:
+            title = title.replace(answer.range, f"{answer.range} ({answer.domain})", 1)
+        items.append((title, _description(answer), answer.answer))
+    return items
 
 
 def _article(title: str, description: str, text: str, keyboard: InlineKeyboardMarkup):
@@ -80,12 +101,9 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if inline is None:
         return
     rt = runtime(context)
-    keyboard = InlineKeyboardMarkup([[private_link(context, "help", "Plan my development")]])
+    keyboard = InlineKeyboardMarkup([[private_link(context, "plan", "Plan my development")]])
     query = " ".join(inline.query.split())[:MAX_QUERY]
-    if not query:
-        items = starting_points(rt.kb)
-    else:
-        items = [(_title(a), _one_line(a.answer), a.answer) for a in answers_for(rt.lookup, query)]
+    items = _items(answers_for(rt.lookup, query)) if query else starting_points(rt.kb)
     seen: set[str] = set()
     results = []
     for title, description, text in items:
