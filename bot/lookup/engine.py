@@ -155,6 +155,7 @@ class _Scored:
     score: float
     covered: dict[int, float]  # token index -> worth, from names
     text_score: float
+    evidence: bool = True  # a specific name, or two of the query's words in the item's text
 
 
 class LookupEngine:
@@ -287,6 +288,10 @@ class LookupEngine:
             content = not (token.generic or token.optional or token.cue) and token.level is None
             plan.append((t, token, weights[t], hits, content))
         no_glossary_text = not query.glossary_intent
+        # Items named by something more than everyday words ("new", "staff").
+        specific = {m.item for m in mentions if m.specific or len(m.tokens) >= 2}
+        if query.years is not None:
+            specific.update(covered)  # a stage named by time in the job
         # Words inside another item's full name of two or more words ("organisational audit").
         claimed = {
             t for m in mentions if len(m.tokens) >= 2 and m.weight >= W_ALIAS for t in m.tokens
@@ -326,7 +331,8 @@ class LookupEngine:
                 continue
             level_left = level_named and not level_tokens.issubset(cover)
             score = got / total * self._boost(query, item, level_left)
-            results.append(_Scored(index, score, cover, text_got / total))
+            evidence = index in specific or shared >= 2
+            results.append(_Scored(index, score, cover, text_got / total, evidence))
         results.sort(key=lambda r: (-r.score, -self.items[r.index].rank, r.index))
         return results
 
@@ -359,10 +365,14 @@ class LookupEngine:
             domain = self.kb.competency.domains[query.domain_number - 1]
             item = self.items[self.by_ident[f"domain:{domain.id}"]]
             return self._item_answer(text, item, 1.0)
-        if query.off_topic:
+        if query.off_topic or text.startswith("/"):  # small talk, patients, bot commands
             return self._none(text, [])
         scored = self._score(query)
-        if not scored or scored[0].score < (FOUND_DESCRIBED if query.describes else FOUND):
+        if (
+            not scored
+            or scored[0].score < (FOUND_DESCRIBED if query.describes else FOUND)
+            or not scored[0].evidence
+        ):
             return self._none(text, scored)
         best = scored[0]
         # A weakly supported reading of a described task is offered with its near rivals.

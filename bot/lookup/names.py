@@ -57,7 +57,7 @@ class Lexicon:
                 ordered = tuple(term(w) for w in content)
                 key = tuple(sorted(ordered))
                 self.stems.update(key)
-                specific = any(w not in GENERIC for w in content)
+                specific = item.kind == "glossary" or any(w not in GENERIC for w in content)
                 if table[key].get(index, (0.0, (), True))[0] < weight:
                     table[key][index] = (weight, ordered, specific)
         self.table = {

@@ -49,7 +49,7 @@ STOPWORDS = wordset("""
 # Kept out of the score unless a framework name uses them ("Moving in", "Level 6 ...").
 # Everyday words of the job: they count for little when nothing names them.
 GENERIC = wordset(
-    "practice practices manager managers pm pms staff team teams gp gps "
+    "practice practices manager managers pm staff team teams gp gps "
     "patient patients nhs primary care work working job new people person general help "
     "make makes making keep keeps do done go going get look looking sure year years month "
     "months week weeks couple"
