@@ -142,6 +142,7 @@ async def test_stale_and_forged_taps_change_nothing(driver, sqlite_storage):
     step, version, _ = current.split(":")
     forged = await driver.send(Tap(f"{step}:{version}:9"))
     assert forged.notice == "That button is not valid here."
+    assert forged.views == ()  # nothing re-sent: the question on screen is still current
     assert await count_ratings(sqlite_storage) == before
     snap = await sqlite_storage.repo.load_snapshot(driver.user.id)
     assert snap.conversation.version == int(version)

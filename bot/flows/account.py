@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.flows.assessment import settings_targets
 from bot.flows.callbacks import go_data
-from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome, Step, register
+from bot.flows.core import IDLE, INVALID, STEPS, Context, FlowState, Outcome, Step, register
 from bot.flows.onboarding import PRIVACY_LINE, ROLES
 from bot.flows.views import Button, View, rows
 
@@ -28,8 +28,6 @@ PRIVACY = """What I store: your Telegram id and name, your role, career stage, d
 self-ratings with their dates, targets, and where you are in a conversation.
 Your ratings are yours: I never post them into a group unless you opt in for that group.
 /export sends you everything I store about you; /forget deletes all of it."""
-
-INVALID = Outcome(None, notice="That button is not valid here.")
 
 
 def render_menu(state: FlowState, ctx: Context) -> View:

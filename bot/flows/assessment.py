@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.flows.callbacks import go_data
-from bot.flows.core import IDLE, Context, FlowState, Outcome, Step, register
+from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.levels import LABELS, RATING_LEVELS, label
 from bot.flows.targets import suggest_target
 from bot.flows.views import Button, View, rows
@@ -18,7 +18,6 @@ from bot.storage.changes import (
 )
 
 FLOW = "assess"
-INVALID = Outcome(None, notice="That button is not valid here.")
 SHORT_RANGES = 3
 
 

@@ -83,6 +83,9 @@ class Outcome:
     notice: str = ""
 
 
+INVALID = Outcome(None, show_state=False, notice="That button is not valid here.")
+"""A tap that is not one of the current step's buttons: say so, change and show nothing."""
+
 Render = Callable[[FlowState, Context], View]
 OnTap = Callable[[FlowState, str, Context], Outcome]
 OnText = Callable[[FlowState, str, Context], Outcome]

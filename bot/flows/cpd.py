@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.flows.callbacks import go_data
-from bot.flows.core import IDLE, Context, FlowState, Outcome, Step, register
+from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.views import Button, View, rows
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import AddCpdEntry
@@ -25,7 +25,6 @@ MAX_BUTTON = 60
 SHOWN = 10
 TEXT_IN_LIST = 300  # ten entries fit one message
 LIST_ACTION = "cpd_list"
-INVALID = Outcome(None, notice="That button is not valid here.")
 EXAMPLE = 'e.g. "Led the complaints review with the reception team, 2h"'
 _HOURS = re.compile(
     r"(?<![\w.,])(\d{1,4}(?:[.,]\d{1,2})?)\s*(hours?|hrs?|h|minutes?|mins?|m)\b", re.IGNORECASE

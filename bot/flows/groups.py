@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from bot.flows.core import IDLE, Context, FlowState, Outcome, Step, register
+from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.levels import LABELS, RATING_LEVELS, rank
 from bot.flows.views import View, rows
 from bot.knowledge import KnowledgeBase, Level
@@ -18,7 +18,6 @@ from bot.storage.repository import SharedProfile
 
 FLOW = "groups"
 MIN_SHARED = 3
-INVALID = Outcome(None, notice="That button is not valid here.")
 NOT_A_MEMBER = (
     "I don't know you as a member of that group yet. Send /group in the group first, "
     "then use its button to come back here."
@@ -86,6 +85,9 @@ def tap_gopt(state: FlowState, value: str, ctx: Context) -> Outcome:
             chosen.append(domain)
         return Outcome(state.updated(m=chosen))
     if value == "x":
+        if ctx.membership is None or ctx.membership.chat_id != state.payload["c"]:
+            # They left the group (or were removed) since opening this: nothing to opt in to.
+            return Outcome(state.moved(IDLE), views=(View(NOT_A_MEMBER),), show_state=False)
         change = SetGroupOptIns(state.payload["c"], state.payload["s"], tuple(state.payload["m"]))
         shared = "shared" if state.payload["s"] else "not shared"
         done = View(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.flows.callbacks import go_data
-from bot.flows.core import IDLE, Context, FlowState, Outcome, Step, register
+from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.views import Button, View, rows
 from bot.storage.changes import AcceptPrivacy, SetProfile
 
@@ -53,7 +53,7 @@ def render_welcome(state: FlowState, ctx: Context) -> View:
 
 def tap_welcome(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value != "ok":
-        return Outcome(None, notice="That button is not valid here.")
+        return INVALID
     return Outcome(state.moved("role"), changes=(AcceptPrivacy(),))
 
 
@@ -67,7 +67,7 @@ def render_role(state: FlowState, ctx: Context) -> View:
 
 def tap_role(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value not in ROLES:
-        return Outcome(None, notice="That button is not valid here.")
+        return INVALID
     back = _after(state)
     nxt = state.moved(back) if back else state.moved("stage")
     return Outcome(nxt, changes=(SetProfile(role=value),))
@@ -105,7 +105,7 @@ def tap_stage(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value == "unsure":
         return Outcome(state.moved("years", back=_after(state)))
     if value not in {s.id for s in ctx.kb.career.stages}:
-        return Outcome(None, notice="That button is not valid here.")
+        return INVALID
     return _stage_chosen(state, value)
 
 
@@ -120,7 +120,7 @@ def render_years(state: FlowState, ctx: Context) -> View:
 
 def tap_years(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value not in YEAR_BANDS:
-        return Outcome(None, notice="That button is not valid here.")
+        return INVALID
     _, years, suggested = YEAR_BANDS[value]
     return Outcome(state.moved("ysuggest", years=years, sug=suggested, back=_after(state)))
 
@@ -146,7 +146,7 @@ def render_ysuggest(state: FlowState, ctx: Context) -> View:
 
 def tap_ysuggest(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value not in {s.id for s in ctx.kb.career.stages}:
-        return Outcome(None, notice="That button is not valid here.")
+        return INVALID
     return _stage_chosen(state, value, {"years_in_management": state.payload.get("years")})
 
 
@@ -193,7 +193,7 @@ def tap_dirs(state: FlowState, value: str, ctx: Context) -> Outcome:
         else:
             selected.append(direction)
         return Outcome(state.updated(sel=selected))
-    return Outcome(None, notice="That button is not valid here.")
+    return INVALID
 
 
 register(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.flows.core import IDLE, Context, FlowState, Outcome, Step, register
+from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.views import View, rows
 from bot.storage.changes import CancelReminders, ScheduleReminder
 
@@ -35,7 +35,7 @@ def tap_remind(state: FlowState, value: str, ctx: Context) -> Outcome:
             state.moved(IDLE), changes=(CancelReminders(),), views=(done,), show_state=False
         )
     if value not in CHOICES:
-        return Outcome(None, notice="That button is not valid here.")
+        return INVALID
     due = ctx.now + timedelta(days=DAYS_PER_MONTH * int(value))
     done = View(f"I'll remind you on {due:%d %b %Y}. /remind changes it.", title="Reminder")
     changes = (CancelReminders(), ScheduleReminder(due, KIND))
