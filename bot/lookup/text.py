@@ -208,16 +208,3 @@ def stem(word: str) -> str:
     if current.endswith(("e", "i")) and len(current) > (3 if current[-1] == "e" else 5):
         current = current[:-1]  # "reconcile"/"reconciliation", "negotiate"/"negotiation"
     return current
-
-
-def is_filler(word: str) -> bool:
-    return word in STOPWORDS
-
-
-def content_stems(text: str) -> list[str]:
-    """Stems of the words of `text` that are not stop words (framework-side tokenizer)."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS]
-
-
-def slug(text: str) -> str:
-    return "-".join(fold(text).split())
