@@ -144,5 +144,7 @@ def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
     if not isinstance(tap, StepTap) or tap.step not in STEPS:
         return Outcome(None, notice="Sorry, I don't recognise that button.", show_state=False)
     if tap.step != state.step or tap.version != state.version:
-        return Outcome(None, views=(View(EXPIRED),), notice="That button has expired.")
+        current = STEPS[state.step].render(state, ctx)
+        view = View(f"{EXPIRED}\n\n{current.body}", current.title, current.buttons)
+        return Outcome(None, views=(view,), show_state=False, notice="That button has expired.")
     return STEPS[state.step].tap(state, tap.value, ctx)
