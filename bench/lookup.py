@@ -3,8 +3,9 @@
     python bench/lookup.py [--repeat 5] [--markdown]
 
 Prints, side by side and from the same run: start-up (knowledge load, index build), peak
-memory, per-query latency (p50/p99, cold: every cache cleared before each pass), queries per
-second, and accuracy on tests/lookup_devset.yaml. The baseline is what one would write first:
+memory, per-query latency (cold: every cache cleared before each pass; p50/p99 over the queries
+of each query's median over the passes, and over all samples), queries per second, and
+accuracy on tests/lookup_devset.yaml. The baseline is what one would write first:
 difflib's ratio of the query against every range name, best match answered, nothing below
 0.5. The process is pinned to one CPU where the OS allows it.
 """
@@ -111,9 +112,10 @@ def clear(system) -> None:
         system.corrector._cache.clear()
 
 
-def latencies(system, queries: list[str], repeat: int) -> tuple[list[float], float]:
-    """Per-query seconds (cold: caches cleared before each pass) and the total time."""
-    samples: list[float] = []
+def latencies(system, queries: list[str], repeat: int) -> tuple[list[float], list[float], float]:
+    """Cold per-query seconds (caches cleared before each pass): every sample, each query's
+    median over the passes (robust to other processes on the machine), and the total time."""
+    per_query: list[list[float]] = [[] for _ in queries]
     total = 0.0
     for _ in range(repeat):
         clear(system)
@@ -121,14 +123,16 @@ def latencies(system, queries: list[str], repeat: int) -> tuple[list[float], flo
         gc.disable()
         try:
             start = time.perf_counter()
-            for query in queries:
+            for i, query in enumerate(queries):
                 t = time.perf_counter()
                 system.ask(query)
-                samples.append(time.perf_counter() - t)
+                per_query[i].append(time.perf_counter() - t)
             total += time.perf_counter() - start
         finally:
             gc.enable()
-    return samples, total
+    samples = [s for runs in per_query for s in runs]
+    medians = [statistics.median(runs) for runs in per_query]
+    return samples, medians, total
 
 
 def warm_p50(system, queries: list[str]) -> float:
@@ -170,8 +174,8 @@ def main() -> int:
     peak_mib, index_mib = peak_memory()
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    eng_samples, eng_total = latencies(engine, queries, args.repeat)
-    base_samples, base_total = latencies(baseline, queries, max(1, args.repeat // 5))
+    eng_samples, eng_medians, eng_total = latencies(engine, queries, args.repeat)
+    base_samples, base_medians, base_total = latencies(baseline, queries, args.repeat)
     eng_acc, eng_wrong = accuracy(engine, engine, devset)
     base_acc, base_wrong = accuracy(baseline, engine, devset)
 
@@ -187,13 +191,22 @@ def main() -> int:
             f"{(load_s + index_s) * 1e3:.0f} ms",
             f"{(load_s + baseline_index_s) * 1e3:.0f} ms",
         ),
-        ("p50 latency (cold)", us(percentile(eng_samples, 0.5)), us(percentile(base_samples, 0.5))),
         (
-            "p99 latency (cold)",
+            "p50 latency (cold, per-query median)",
+            us(percentile(eng_medians, 0.5)),
+            us(percentile(base_medians, 0.5)),
+        ),
+        (
+            "p99 latency (cold, per-query median)",
+            us(percentile(eng_medians, 0.99)),
+            us(percentile(base_medians, 0.99)),
+        ),
+        (
+            "p99 latency (cold, all samples)",
             us(percentile(eng_samples, 0.99)),
             us(percentile(base_samples, 0.99)),
         ),
-        ("max latency (cold)", us(max(eng_samples)), us(max(base_samples))),
+        ("max latency (cold, all samples)", us(max(eng_samples)), us(max(base_samples))),
         ("p50 latency (cached)", us(warm_p50(engine, queries)), "-"),
         (
             "queries per second (cold)",

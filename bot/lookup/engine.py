@@ -59,6 +59,7 @@ CLOSE_WEAK = 0.85  # ... when the best is below FOUND (a described task)
 SECOND_MENTION = 0.9  # a further name of the same item, covering other words, counts less
 CLAIMED = 0.5  # a word found in this item's text but naming another item counts this much
 MAX_CANDIDATES = 5
+TEXT_CANDIDATES = 24  # items found by their text alone that are scored in full
 MAX_QUERY_CHARS = 500
 
 KIND_BOOST = 1.06
@@ -271,11 +272,18 @@ class LookupEngine:
             cover = covered[self.by_ident[stage]]
             for t in span:
                 cover[t] = max(cover.get(t, 0.0), W_CAREER_ALIAS)
-        candidates = set(covered)
-        for token in tokens:
-            if not token.generic and not token.optional and token.level is None:
-                candidates.update(self.text.items_with(token.stem))
         weights = self._weights(query, phrased)
+        # Candidates: every named item, and the items whose text shares the most weight of the
+        # query's words (an upper bound on what their text can explain; the rest cannot win).
+        potential: dict[int, float] = defaultdict(float)
+        for t, token in enumerate(tokens):
+            if not token.generic and not token.optional and token.level is None:
+                for index in self.text.items_with(token.stem):
+                    potential[index] += weights[t]
+        candidates = set(covered)
+        candidates.update(
+            sorted(potential, key=potential.__getitem__, reverse=True)[:TEXT_CANDIDATES]
+        )
         level_named = any(t.level is not None for t in tokens)
         level_tokens = {i for i, t in enumerate(tokens) if t.level is not None}
         padding = DESCRIPTION_PADDING if query.describes else 1.0
