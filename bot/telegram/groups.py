@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import ChatMember, InlineKeyboardMarkup, Update
+from telegram import ChatMember, ChatMemberRestricted, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 from telegram.helpers import mention_html
 
+from bot.flows.core import Lookup
 from bot.flows.groups import group_picture
+from bot.knowledge import KnowledgeBase
+from bot.knowledge.competency import Domain
 from bot.telegram.lookups import answer_in_chat, private_link, runtime
+from bot.telegram.render import PARSE_MODE
 
 GROUP_HELP = (
     "I answer questions about the practice management competency framework and NHS England's "
@@ -58,7 +62,9 @@ async def on_reply_to_bot(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_chat:
-        await context.bot.send_message(update.effective_chat.id, escape(GROUP_HELP))
+        await context.bot.send_message(
+            update.effective_chat.id, escape(GROUP_HELP), parse_mode=PARSE_MODE
+        )
 
 
 async def on_private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -83,7 +89,10 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     shared = await rt.repo.group_shared_profiles(chat.id)
     button = private_link(context, f"g{chat.id}", "Opt in or out (private)")
     await context.bot.send_message(
-        chat.id, escape(group_picture(rt.kb, shared)), reply_markup=InlineKeyboardMarkup([[button]])
+        chat.id,
+        escape(group_picture(rt.kb, shared)),
+        parse_mode=PARSE_MODE,
+        reply_markup=InlineKeyboardMarkup([[button]]),
     )
 
 
@@ -93,18 +102,15 @@ async def on_mentors(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     await _member_seen(update, context)
     rt = runtime(context)
-    query = " ".join(context.args or [])
-    answer = rt.lookup.ask(query) if query else None
-    domain = next(
-        (d for d in rt.kb.competency.domains if answer is not None and d.name == answer.domain),
-        None,
-    )
+    domain = find_domain(rt.kb, rt.lookup, " ".join(context.args or []))
     button = private_link(context, f"g{chat.id}", "Offer to mentor (private)")
     keyboard = InlineKeyboardMarkup([[button]])
     if domain is None:
         names = ", ".join(d.name for d in rt.kb.competency.domains)
         text = f"Which domain? e.g. /mentors finance. The domains: {names}."
-        await context.bot.send_message(chat.id, escape(text), reply_markup=keyboard)
+        await context.bot.send_message(
+            chat.id, escape(text), parse_mode=PARSE_MODE, reply_markup=keyboard
+        )
         return
     mentors = await rt.repo.group_mentors(chat.id, domain.id)
     if not mentors:
@@ -112,21 +118,38 @@ async def on_mentors(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     else:
         names = ", ".join(mention_html(m.user_id, m.name) for m in mentors)
         text = f"Mentors for {escape(domain.name)}: {names}"
-    await context.bot.send_message(chat.id, text, parse_mode="HTML", reply_markup=keyboard)
+    await context.bot.send_message(chat.id, text, parse_mode=PARSE_MODE, reply_markup=keyboard)
+
+
+def find_domain(kb: KnowledgeBase, lookup: Lookup, query: str) -> Domain | None:
+    """The domain `query` names: its number, name, id or an alias, else the lookup's domain."""
+    wanted = " ".join(query.split()).casefold()
+    if not wanted:
+        return None
+    for n, domain in enumerate(kb.competency.domains, start=1):
+        names = {str(n), domain.id, domain.name, *domain.aliases}
+        if wanted in {name.casefold() for name in names}:
+            return domain
+    answer = lookup.ask(wanted)
+    return next((d for d in kb.competency.domains if d.name == answer.domain), None)
 
 
 async def on_my_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The bot was added to or removed from a group."""
+    """The bot was added to or removed from a group, or blocked by a user (private chat)."""
     change, chat = update.my_chat_member, update.effective_chat
-    if change is None or chat is None or chat.type == chat.PRIVATE:
+    if change is None or chat is None:
         return
     repo = runtime(context).repo
+    if chat.type == chat.PRIVATE:
+        if change.new_chat_member.status == ChatMember.BANNED:  # blocked: send them nothing
+            await repo.mark_inactive(chat.id)
+        return
     if change.new_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
         await repo.group_bot_removed(chat.id)
         return
     if change.old_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
         await repo.group_seen(chat.id, chat.title or "")
-        await context.bot.send_message(chat.id, escape(GROUP_HELP))
+        await context.bot.send_message(chat.id, escape(GROUP_HELP), parse_mode=PARSE_MODE)
 
 
 async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -134,5 +157,9 @@ async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     change, chat = update.chat_member, update.effective_chat
     if change is None or chat is None:
         return
-    if change.new_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
-        await runtime(context).repo.leave_group(chat.id, change.new_chat_member.user.id)
+    member = change.new_chat_member
+    gone = member.status in (ChatMember.LEFT, ChatMember.BANNED) or (
+        isinstance(member, ChatMemberRestricted) and not member.is_member
+    )
+    if gone:
+        await runtime(context).repo.leave_group(chat.id, member.user.id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
 from telegram.ext import ContextTypes
 from telegram.helpers import create_deep_linked_url
 
@@ -35,20 +35,27 @@ def private_link(
 async def send_answer(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, answer: Any, reply_to: int | None = None
 ) -> None:
-    """Post a lookup answer with its candidate buttons and a link to the private chat."""
+    """Post a lookup answer with its candidate buttons and a link to the private chat.
+
+    The first part replies to `reply_to`, and is still sent if that message is gone.
+    """
     parts = messages(render_answer(answer))
     for n, part in enumerate(parts):
         keyboard = None
         if n == len(parts) - 1:
             rows = list(part.keyboard.inline_keyboard) if part.keyboard else []
-            rows.append([private_link(context, "help", "Plan my development (private)")])
+            rows.append([private_link(context, "plan", "Plan my development (private)")])
             keyboard = InlineKeyboardMarkup(rows)
         await context.bot.send_message(
             chat_id,
             part.html,
             parse_mode=PARSE_MODE,
             reply_markup=keyboard,
-            reply_to_message_id=reply_to if n == 0 else None,
+            reply_parameters=(
+                ReplyParameters(reply_to, allow_sending_without_reply=True)
+                if reply_to is not None and n == 0
+                else None
+            ),
         )
 
 
@@ -59,7 +66,9 @@ async def answer_in_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, que
     query = " ".join(query.split())[:MAX_QUERY]
     if not query:
         await context.bot.send_message(
-            chat.id, escape("Ask me about the frameworks, e.g. /ask strategic infection control")
+            chat.id,
+            escape("Ask me about the frameworks, e.g. /ask strategic infection control"),
+            parse_mode=PARSE_MODE,
         )
         return
     answer = runtime(context).lookup.ask(query)
