@@ -2,13 +2,22 @@
 
 Scoring. A query's words (typos corrected) are explained by items in two ways: a name,
 alias or glossary term that covers them (worth 0.85-1.0 of each word, see `items.W_*`), or
-the item's own framework text containing them (worth `TEXT_WORTH`). An item's score is the
-idf-weighted share of the query's words it explains; words that name a role level, and
-optional words (particles, "training", "core area") that it does not use, are left out of
-its share. Intents (glossary questions, domain listings, a level) shift the kinds a little.
-The best item is answered when it scores at least `FOUND` and no other item is within
-`CLOSE` times its score; close rivals are offered back as a question; below `FOUND` the answer is
-"not found" with suggestions.
+the item's own framework text containing them (worth `TEXT_WORTH`, less for long texts and
+for a word that names some other item). An item's score is the idf-weighted share of the
+query's words it explains. Words that name a role level, optional words (particles,
+"training", "core area") and level-cue verbs ("I coordinate") that it does not use are left
+out of its share; everyday words ("practice", "staff") weigh little, and in a described task
+("I ...") unexplained words weigh less. Intents (a glossary question, a domain listing, a
+named level, "I want to ...") shift the kinds a little.
+
+Deciding. The best item is answered when it scores at least `FOUND` (`FOUND_DESCRIBED` for a
+described task), is backed by a specific name or two words of its text, and no unrelated
+item scores within `CLOSE` of it; close rivals, and two items named side by side ("clinical
+or organisational audit"), are offered back as a question with titles that tell them apart.
+Of two close items where one's answer contains the other's (a direction and one of its
+interventions, a range and its domain) the containing one is answered. Below that, the answer
+is "not found" with suggestions. A chosen range shows the level(s) named, else the level a
+described task points to (its descriptor's words, then cue verbs), else all three.
 """
 
 from __future__ import annotations
@@ -155,7 +164,6 @@ class _Scored:
     index: int
     score: float
     covered: dict[int, float]  # token index -> worth, from names
-    text_score: float
     evidence: bool = True  # a specific name, or two of the query's words in the item's text
 
 
@@ -317,7 +325,7 @@ class LookupEngine:
                 if hit and content
             )
             worth = (TEXT_WORTH if shared >= 2 else TEXT_WORTH_ONE) * self.text.norm[index]
-            got = total = text_got = 0.0
+            got = total = 0.0
             for t, token, weight, _, _ in plan:
                 by_name = cover.get(t, 0.0)
                 by_text = worth * token.factor if in_text[t] else 0.0
@@ -333,14 +341,13 @@ class LookupEngine:
                 if explained == 0.0:
                     weight *= padding
                 got += weight * explained
-                text_got += weight * by_text
                 total += weight
             if total == 0.0 or got == 0.0:
                 continue
             level_left = level_named and not level_tokens.issubset(cover)
             score = got / total * self._boost(query, item, level_left)
             evidence = index in specific or shared >= 2
-            results.append(_Scored(index, score, cover, text_got / total, evidence))
+            results.append(_Scored(index, score, cover, evidence))
         results.sort(key=lambda r: (-r.score, -self.items[r.index].rank, r.index))
         return results
 
@@ -558,12 +565,18 @@ class LookupEngine:
         return tuple(out[:8])
 
     def _clarify(self, text: str, query: ParsedQuery, chosen: list[_Scored]) -> Answer:
-        named = [t.level for t in query.tokens if t.level is not None]
         candidates = []
         for scored in chosen:
             item = self.items[scored.index]
-            if item.kind == "range" and len(set(named)) == 1:
-                level = named[0]
+            named = {
+                t.level
+                for i, t in enumerate(query.tokens)
+                if t.level is not None and i not in scored.covered
+            }
+            level = next(iter(named)) if len(named) == 1 else None
+            if level is None and not named and query.describes:
+                level = query.cue_level  # "I just collect the data for audits"
+            if item.kind == "range" and level is not None:
                 candidates.append(
                     Candidate(f"{item.label} – {level.label}", self._level_key(item, (level,)))
                 )

@@ -157,7 +157,9 @@ def _range_items(kb: Any) -> list[Item]:
                     ident=rng.id,
                     kind="range",
                     title=rng.name,
-                    label=f"{rng.name} ({domain.name})",
+                    label=f"{rng.name}, {domain.name}"
+                    if rng.name.endswith(")")
+                    else f"{rng.name} ({domain.name})",
                     key=short_key(f"r:{rng.id}"),
                     phrases=phrases,
                     composites=composites,
