@@ -405,7 +405,7 @@ def test_to_json_has_the_documented_fields(engine):
     assert data["domain"] == "Risk Management" and data["range"] == "Infection control"
     assert data["level"] == "strategic"
     assert data["topic"] is None and data["section"] is None
-    assert data["suggestions"] == []
+    assert data["suggestions"] is None  # unused fields are null
     assert 0 <= data["score"] <= 1
     none = engine.ask("what's the weather").to_json()
     assert none["kind"] == "none" and none["range"] is None and none["suggestions"]

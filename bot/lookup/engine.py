@@ -146,7 +146,7 @@ class Answer:
                 "answer",
             )
         }
-        data["suggestions"] = list(self.suggestions)
+        data["suggestions"] = list(self.suggestions) if self.kind in ("clarify", "none") else None
         data["score"] = round(self.score, 3)
         data["levels"] = list(self.levels)
         data["section_kind"] = self.section_kind
