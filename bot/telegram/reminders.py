@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden
+from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.flows.callbacks import go_data
@@ -29,7 +29,13 @@ CLAIMER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 async def send_due_reminders(
     bot: Bot, repo: Repository, claimer: str = CLAIMER, now: datetime | None = None
 ) -> int:
-    """Send every due, unclaimed reminder this process manages to claim; returns how many."""
+    """Send every due, unclaimed reminder this process manages to claim; returns how many.
+
+    A user who blocked the bot is marked inactive: no more reminders, no retries.
+    Telegram asking to slow down (after the rate limiter's own retries) ends this run; any
+    other failure is logged and the run goes on with the next user. A reminder whose sending
+    failed stays claimed and is not retried (the repository cannot release a claim yet).
+    """
     sent = 0
     keyboard = InlineKeyboardMarkup(
         [
@@ -47,6 +53,12 @@ async def send_due_reminders(
         except Forbidden:
             log.info("a user blocked the bot; marking them inactive")
             await repo.mark_inactive(reminder.user_id)
+            continue
+        except RetryAfter:
+            log.warning("Telegram asked to slow down; a reminder is lost, the rest wait for later")
+            break
+        except TelegramError as exc:
+            log.warning("could not send a reminder (%s); it is not retried", exc.message)
             continue
         await repo.mark_reminder_sent(reminder.id)
         sent += 1
