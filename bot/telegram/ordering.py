@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable
+from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
@@ -16,22 +17,32 @@ MAX_CONCURRENT_UPDATES = 64
 
 
 class PerUserOrder(BaseUpdateProcessor):
-    """A lock per user (or chat, when there is no user), held while their update runs."""
+    """A lock per user (or chat, when there is no user), held while their update runs.
+
+    An update first waits for its user's earlier updates, and only then for one of the
+    `max_concurrent_updates` slots: waiting behind your own lock takes no slot, so a user
+    who sends more updates than there are slots cannot make everyone else queue behind them.
+    """
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
+    # PTB marks process_update @final (for type checkers only); it takes a slot for the whole
+    # call, including the wait for the user's lock, so the lock is taken here, before the slot.
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
         key = _owner(update)
         if key is None:
-            await coroutine
+            await super().process_update(update, coroutine)
             return
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
-            await coroutine
+            await super().process_update(update, coroutine)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""
