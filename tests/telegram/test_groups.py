@@ -20,6 +20,7 @@ from tests.telegram.updates import (
     TgUser,
     as_update,
     bot_settings,
+    callback,
     command,
     query_db,
     started,
@@ -200,6 +201,19 @@ async def test_plain_chatter_is_ignored_and_replies_to_the_bot_are_answered(app,
     assert [c.method for c in calls] == ["sendMessage"], calls
     assert calls[0].chat_id == GROUP["id"] and calls[0].ok
     assert len(group_messages(rec)) == 2
+
+
+async def test_a_candidate_button_in_a_group_answers_there_for_whoever_taps(app, rec, kb):
+    bob, carol = Member(app, rec, BOB, "Bob"), Member(app, rec, CAROL, "Carol")
+    (clarify,) = await bob.command("/ask resource negotiation")
+    buttons = [(label, data) for label, data in clarify.buttons if data]
+    assert len(buttons) >= 2, clarify.buttons
+    label, data = next(b for b in buttons if "Population Care" in b[0])
+    calls = await carol.feed(callback(data, bot_message(rec, clarify), carol.user))
+    assert [c.method for c in calls] == ["answerCallbackQuery", "sendMessage"], calls
+    population = next(d for d in kb.competency.domains if d.name == "Population Care")
+    managerial = next(r for r in population.ranges if r.name == "Resource negotiation").managerial
+    assert calls[1].chat_id == GROUP["id"] and managerial in shown(rec, calls[1])
 
 
 async def test_help_in_a_group_reads_as_written(app, rec):
