@@ -93,15 +93,21 @@ async def test_log_alone_lists_entries_and_takes_the_next_message(driver, sqlite
 
 async def test_close_candidates_are_offered_without_a_tick(driver, sqlite_repo):
     await driver.onboard()
-    await driver.command("/log Prepared the monthly management accounts, 3h")
+    # "resource negotiation" is a range of both Finance and Population Care: no confident answer
+    await driver.command("/log Led the resource negotiation for our new clinic, 3h")
     labels = driver.labels(driver.replies[-1].views[-1])
-    assert "Monthly accounting (Finance)" in labels[:-2]  # the lookup's order may vary
+    assert "Resource negotiation (Finance)" in labels[:-2]  # the lookup's order may vary
+    assert "Resource negotiation (Population Care)" in labels[:-2]
     assert not any(label.startswith("✓") for label in labels)
     assert labels[-2:] == ["No domain", "Cancel"]
     assert "My best guesses" in driver.text
-    await driver.tap("Monthly accounting")
+    await driver.tap("Resource negotiation (Population Care)")
     [entry] = await sqlite_repo.cpd_entries(driver.user.id)
-    assert (entry.domain_id, entry.range_id, entry.hours) == ("finance", "monthly-accounting", 3.0)
+    assert (entry.domain_id, entry.range_id, entry.hours) == (
+        "population-care",
+        "resource-negotiation-population-care",
+        3.0,
+    )
 
 
 async def test_text_the_lookup_cannot_place_offers_every_domain(driver, sqlite_repo, kb):

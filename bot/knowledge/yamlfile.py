@@ -11,6 +11,8 @@ from pydantic import BaseModel, ValidationError
 from bot.knowledge.errors import KnowledgeError
 
 M = TypeVar("M", bound=BaseModel)
+# libyaml's safe loader when PyYAML was built with it (about 3x faster at start-up).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(path: Path) -> Any:
@@ -20,7 +22,7 @@ def read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise KnowledgeError(str(path), "(file)", f"cannot be read: {exc.strerror}") from exc
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
