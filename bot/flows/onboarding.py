@@ -76,7 +76,10 @@ def tap_role(state: FlowState, value: str, ctx: Context) -> Outcome:
 def stage_definitions(ctx: Context) -> list[str]:
     lines = []
     for stage in ctx.kb.career.stages:
-        definition = stage.definition or "No one-line definition in the framework."
+        definition = stage.definition or (
+            "the framework gives no one-line definition; its late-career options are about "
+            "winding down, legacy and leadership (careerbot's summary)."
+        )
         lines.append(f"{stage.title}: {definition}")
     return lines
 
