@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.settings import Settings  # noqa: E402
+from bot.storage.migrate import upgrade_to_head_async  # noqa: E402
 from bot.telegram.app import build_application  # noqa: E402
 
 TOKEN = "123456:BENCH"
@@ -246,8 +247,10 @@ async def one(engine: str, users: int) -> dict[str, Any]:
     raw = POSTGRES.replace("postgresql+asyncpg", "postgresql")
     conn = await asyncpg.connect(raw)
     await conn.execute(f'CREATE SCHEMA "{schema}"')
+    url = f"{POSTGRES}?search_path={schema}"
     try:
-        timings, elapsed = await run_journeys(f"{POSTGRES}?search_path={schema}", users)
+        await upgrade_to_head_async(url)  # PostgreSQL is migrated by `careerbot db upgrade`
+        timings, elapsed = await run_journeys(url, users)
     finally:
         await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await conn.close()

@@ -496,3 +496,26 @@ async def test_group_opt_ins_apply_with_a_step_and_read_back(repo: Repository) -
     await repo.apply_step(501, 1, "menu", "menu", {}, [SetGroupOptIns(-900, False)])
     assert await repo.group_mentors(-900, "finance") == []
     assert (await repo.group_membership(-900, 501)).share_profile is False
+
+
+async def test_begin_turn_records_the_user_and_reads_their_state(repo: Repository) -> None:
+    first = await repo.begin_turn(601, "Dee")
+    assert first.user is not None and first.user.name == "Dee"
+    assert first.conversation is None and first.profile is None
+    await repo.apply_step(601, 0, "assess", "rate", {"i": 0}, [])
+    again = await repo.begin_turn(601, "Dee Renamed")
+    assert again.user.name == "Dee Renamed"
+    assert again.conversation.step == "rate" and again.conversation.version == 1
+    assert again.user.last_seen >= first.user.last_seen
+
+
+async def test_a_released_reminder_can_be_claimed_again(repo: Repository) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    await repo.touch_user(602, "Eve")
+    now = datetime.now(UTC)
+    rid = await repo.schedule_reminder(602, now - timedelta(minutes=1), "reassess")
+    assert await repo.claim_reminder(rid, "a")
+    assert not await repo.release_reminder(rid, "b")  # only the claimer can release it
+    assert await repo.release_reminder(rid, "a")
+    assert await repo.claim_reminder(rid, "b")

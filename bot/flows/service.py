@@ -22,6 +22,7 @@ from bot.flows.plan import PlanData, build_plan
 from bot.flows.router import dispatch, group_in_focus, needs_history
 from bot.flows.views import Attachment, View
 from bot.knowledge import KnowledgeBase
+from bot.storage.changes import PROFILE_CHANGES
 from bot.storage.repository import (
     AssessmentRecord,
     CpdEntryRecord,
@@ -64,8 +65,7 @@ class Conversations:
         self._clock = clock
 
     async def handle(self, user: UserRef, event: Event) -> Reply:
-        await self._repo.touch_user(user.id, user.name)
-        snapshot = await self._repo.load_snapshot(user.id)
+        snapshot = await self._repo.begin_turn(user.id, user.name)
         state = _state_of(snapshot)
         history = membership = None
         if needs_history(state, event):
@@ -96,8 +96,8 @@ class Conversations:
             if version is None:
                 return await self._raced(user)
             shown = replace(outcome.state, version=version)
-            if outcome.changes:
-                snapshot = await self._repo.load_snapshot(user.id)
+            if any(isinstance(change, PROFILE_CHANGES) for change in outcome.changes):
+                snapshot = await self._repo.begin_turn(user.id, user.name)
                 ctx = self._context(user, snapshot, history, membership)
         views = list(outcome.views)
         if outcome.show_state:

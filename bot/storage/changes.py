@@ -163,3 +163,7 @@ __all__ = [
     "check_level",
     "check_stage",
 ]
+
+
+#: Changes that alter what the next view may show of the user (privacy, profile, targets).
+PROFILE_CHANGES = (AcceptPrivacy, SetProfile, SetTarget)

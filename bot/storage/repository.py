@@ -8,7 +8,7 @@ session is gone.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -349,24 +349,18 @@ class Repository:
 
     async def touch_user(self, user_id: int, name: str) -> None:
         """Create the user or refresh name/last_seen; a user who writes again is active."""
-        now = self._now()
         async with self._sessions.begin() as s:
-            stmt = _insert(s, _users).values(
-                id=user_id,
-                name=name[:NAME_MAX],
-                first_seen=now,
-                last_seen=now,
-                active=True,
-            )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[_users.c.id],
-                set_={
-                    "name": stmt.excluded.name,
-                    "last_seen": stmt.excluded.last_seen,
-                    "active": True,
-                },
-            )
-            await s.execute(stmt)
+            await s.execute(self._touch_statement(s, user_id, name, self._now()))
+
+    @staticmethod
+    def _touch_statement(s: AsyncSession, user_id: int, name: str, now: datetime) -> Any:
+        stmt = _insert(s, _users).values(
+            id=user_id, name=name[:NAME_MAX], first_seen=now, last_seen=now, active=True
+        )
+        return stmt.on_conflict_do_update(
+            index_elements=[_users.c.id],
+            set_={"name": name[:NAME_MAX], "last_seen": now, "active": True},
+        )
 
     async def get_user(self, user_id: int) -> UserRecord | None:
         async with self._sessions.begin() as s:
@@ -387,69 +381,83 @@ class Repository:
 
     async def load_snapshot(self, user_id: int) -> Snapshot:
         async with self._sessions.begin() as s:
-            u, p, c = _users, _profiles, _conversations
-            head = (
-                await s.execute(
-                    select(
-                        u,
-                        p.c.user_id.label("p_user_id"),
-                        p.c.role,
-                        p.c.career_stage,
-                        p.c.directions,
-                        p.c.years_in_management,
-                        p.c.updated_at.label("p_updated_at"),
-                        c.c.user_id.label("c_user_id"),
-                        c.c.flow,
-                        c.c.step,
-                        c.c.payload,
-                        c.c.version,
-                        c.c.message_id,
-                        c.c.updated_at.label("c_updated_at"),
-                    )
-                    .select_from(
-                        u.outerjoin(p, p.c.user_id == u.c.id).outerjoin(c, c.c.user_id == u.c.id)
-                    )
-                    .where(u.c.id == user_id)
-                )
-            ).one_or_none()
-            if head is None:
-                return Snapshot(None, None, None, None)
-            user = UserRecord(
-                id=head.id,
-                name=head.name,
-                first_seen=head.first_seen,
-                last_seen=head.last_seen,
-                privacy_accepted_at=head.privacy_accepted_at,
-                active=head.active,
-            )
-            targets = await self._targets(s, user_id)
-            profile = None
-            if head.p_user_id is not None or targets:
-                profile = ProfileRecord(
-                    user_id=user_id,
-                    role=head.role,
-                    career_stage=head.career_stage,
-                    directions=tuple(head.directions or ()),
-                    years_in_management=head.years_in_management,
-                    updated_at=head.p_updated_at,
-                    targets=targets,
-                )
-            conversation = None
-            if head.c_user_id is not None:
-                conversation = ConversationRecord(
-                    flow=head.flow,
-                    step=head.step,
-                    payload=dict(head.payload or {}),
-                    version=head.version,
-                    message_id=head.message_id,
-                    updated_at=head.c_updated_at,
-                )
+            snapshot = await self._snapshot(s, user_id)
+            if snapshot.user is None:
+                return snapshot
             open_id = self._open_assessment_id_query(user_id).scalar_subquery()
             rows = (
                 await s.execute(_assessments_with_ratings().where(_assessments.c.id == open_id))
             ).all()
             found = _assessment_records(rows)
-            return Snapshot(user, profile, conversation, found[0] if found else None)
+            return replace(snapshot, open_assessment=found[0] if found else None)
+
+    async def begin_turn(self, user_id: int, name: str) -> Snapshot:
+        """The read at the start of one update, in one transaction: the user is recorded as seen
+        (created if new) and what a conversation step needs comes back (without the open
+        assessment, which the steps carry in their payload)."""
+        async with self._sessions.begin() as s:
+            await s.execute(self._touch_statement(s, user_id, name, self._now()))
+            return await self._snapshot(s, user_id)
+
+    async def _snapshot(self, s: AsyncSession, user_id: int) -> Snapshot:
+        u, p, c = _users, _profiles, _conversations
+        head = (
+            await s.execute(
+                select(
+                    u,
+                    p.c.user_id.label("p_user_id"),
+                    p.c.role,
+                    p.c.career_stage,
+                    p.c.directions,
+                    p.c.years_in_management,
+                    p.c.updated_at.label("p_updated_at"),
+                    c.c.user_id.label("c_user_id"),
+                    c.c.flow,
+                    c.c.step,
+                    c.c.payload,
+                    c.c.version,
+                    c.c.message_id,
+                    c.c.updated_at.label("c_updated_at"),
+                )
+                .select_from(
+                    u.outerjoin(p, p.c.user_id == u.c.id).outerjoin(c, c.c.user_id == u.c.id)
+                )
+                .where(u.c.id == user_id)
+            )
+        ).one_or_none()
+        if head is None:
+            return Snapshot(None, None, None, None)
+        user = UserRecord(
+            id=head.id,
+            name=head.name,
+            first_seen=head.first_seen,
+            last_seen=head.last_seen,
+            privacy_accepted_at=head.privacy_accepted_at,
+            active=head.active,
+        )
+        targets = await self._targets(s, user_id)
+        profile = None
+        if head.p_user_id is not None or targets:
+            profile = ProfileRecord(
+                user_id=user_id,
+                role=head.role,
+                career_stage=head.career_stage,
+                directions=tuple(head.directions or ()),
+                years_in_management=head.years_in_management,
+                updated_at=head.p_updated_at,
+                targets=targets,
+            )
+        conversation = None
+        if head.c_user_id is not None:
+            conversation = ConversationRecord(
+                flow=head.flow,
+                step=head.step,
+                payload=dict(head.payload or {}),
+                version=head.version,
+                message_id=head.message_id,
+                updated_at=head.c_updated_at,
+            )
+        return Snapshot(user, profile, conversation, None)
 
     async def apply_step(
         self,
@@ -752,6 +760,20 @@ class Repository:
                 )
             ).scalar_one_or_none()
             return claimed is not None
+
+    async def release_reminder(self, reminder_id: int, claimer: str) -> bool:
+        """Give back a claim whose send failed, so a later run tries again; True if released."""
+        async with self._sessions.begin() as s:
+            result = await s.execute(
+                update(_reminders)
+                .where(
+                    _reminders.c.id == reminder_id,
+                    _reminders.c.claimed_by == claimer,
+                    _reminders.c.sent_at.is_(None),
+                )
+                .values(claimed_by=None)
+            )
+            return bool(result.rowcount)
 
     async def mark_reminder_sent(self, reminder_id: int) -> None:
         now = self._now()

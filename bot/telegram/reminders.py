@@ -34,7 +34,7 @@ async def send_due_reminders(
     A user who blocked the bot is marked inactive: no more reminders, no retries.
     Telegram asking to slow down (after the rate limiter's own retries) ends this run; any
     other failure is logged and the run goes on with the next user. A reminder whose sending
-    failed stays claimed and is not retried (the repository cannot release a claim yet).
+    failed is released, so a later run tries it again.
     """
     sent = 0
     keyboard = InlineKeyboardMarkup(
@@ -55,10 +55,12 @@ async def send_due_reminders(
             await repo.mark_inactive(reminder.user_id)
             continue
         except RetryAfter:
-            log.warning("Telegram asked to slow down; a reminder is lost, the rest wait for later")
+            log.warning("Telegram asked to slow down; the due reminders wait for the next run")
+            await repo.release_reminder(reminder.id, claimer)
             break
         except TelegramError as exc:
-            log.warning("could not send a reminder (%s); it is not retried", exc.message)
+            log.warning("could not send a reminder (%s); the next run tries again", exc.message)
+            await repo.release_reminder(reminder.id, claimer)
             continue
         await repo.mark_reminder_sent(reminder.id)
         sent += 1
