@@ -482,10 +482,13 @@ async def test_group_opt_ins_apply_with_a_step_and_read_back(repo: Repository) -
     await repo.touch_user(501, "Ana")
     await repo.group_seen(-900, "First5 North")
     assert await repo.group_membership(-900, 501) is None
+    await repo.apply_step(501, 0, "menu", "menu", {}, [SetGroupOptIns(-900, True)])
+    assert await repo.group_membership(-900, 501) is None  # not a member: nothing created
+    await repo.join_group(-900, 501)
     version = await repo.apply_step(
         501, 0, "menu", "menu", {}, [SetGroupOptIns(-900, True, ("finance", "finance"))]
     )
-    assert version == 1
+    assert version == 2
     membership = await repo.group_membership(-900, 501)
     assert membership is not None
     assert (membership.title, membership.share_profile, membership.mentor_domains) == (
@@ -493,7 +496,7 @@ async def test_group_opt_ins_apply_with_a_step_and_read_back(repo: Repository) -
         True,
         ("finance",),
     )
-    await repo.apply_step(501, 1, "menu", "menu", {}, [SetGroupOptIns(-900, False)])
+    await repo.apply_step(501, 2, "menu", "menu", {}, [SetGroupOptIns(-900, False)])
     assert await repo.group_mentors(-900, "finance") == []
     assert (await repo.group_membership(-900, 501)).share_profile is False
 

@@ -575,7 +575,7 @@ class Repository:
             case CancelReminders():
                 await self._cancel_reminders(s, user_id, now)
             case SetGroupOptIns():
-                await self._ensure_member(s, change.chat_id, user_id, now)
+                # Only an existing membership: someone who left cannot opt back in this way.
                 await s.execute(
                     update(_members)
                     .where(_members.c.chat_id == change.chat_id, _members.c.user_id == user_id)

@@ -130,6 +130,9 @@ def add_group_handlers(application: Application) -> None:
             in_group & filters.REPLY & filters.TEXT & ~filters.COMMAND, groups.on_reply_to_bot
         )
     )
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, groups.on_left_message)
+    )
 
 
 def add_private_handlers(application: Application) -> None:

@@ -163,3 +163,11 @@ async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     )
     if gone:
         await runtime(context).repo.leave_group(chat.id, member.user.id)
+
+
+async def on_left_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The "X left the group" service message: sent even in privacy mode and to non-admins."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or message.left_chat_member is None:
+        return
+    await runtime(context).repo.leave_group(chat.id, message.left_chat_member.id)

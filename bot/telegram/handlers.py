@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.exc import DBAPIError, OperationalError
-from telegram import Update
+from telegram import ChatMember, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.flows.events import Command, Event, Tap, Text
+from bot.flows.groups import optin_payload
 from bot.flows.service import Conversations, UserRef
 from bot.telegram.delivery import answer_tap, deliver
 from bot.telegram.lookups import on_lookup_tap
@@ -52,8 +54,32 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if message is None or message.text is None:
         return
     command = parse_command(message.text, context.bot.username)
-    if command is not None:
-        await _run(update, context, command)
+    if command is None:
+        return
+    chat_id = optin_payload(command.args) if command.name == "start" else None
+    if chat_id is not None and update.effective_user is not None:
+        await confirm_membership(context, chat_id, update.effective_user.id)
+    await _run(update, context, command)
+
+
+async def confirm_membership(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int
+) -> None:
+    """Ask Telegram whether the user is in the group of an opt-in link, and record it if so.
+
+    The bot otherwise only learns members from their commands in the group (privacy mode).
+    """
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError:
+        return  # not a group the bot is in, or not a member: the flow says so
+    if member.status in (ChatMember.LEFT, ChatMember.BANNED):
+        return
+    repo = context.bot_data["runtime"].repo
+    chat = await context.bot.get_chat(chat_id)
+    await repo.group_seen(chat_id, chat.title or "")
+    await repo.touch_user(user_id, member.user.full_name)
+    await repo.join_group(chat_id, user_id)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

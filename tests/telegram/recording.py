@@ -29,6 +29,7 @@ from typing import Any
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 777000
+META_METHODS = ("getUpdates", "getMe", "getChatMember", "getChat")
 BOT_USERNAME = "CareerbotTestBot"
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -235,6 +236,8 @@ class RecordingRequest(BaseRequest):
         self._file_seq = 0
         self._updates: deque[dict[str, Any]] = deque()
         self._update_event = asyncio.Event()
+        #: chat id -> user ids Telegram reports as members (getChatMember); others have "left".
+        self.members: dict[int, set[int]] = defaultdict(set)
 
     # -- BaseRequest ---------------------------------------------------------------------
     @property
@@ -315,11 +318,11 @@ class RecordingRequest(BaseRequest):
         return len(self.calls)
 
     def since(self, mark: int, *, include_meta: bool = False) -> list[Call]:
-        """Calls made after `mark` (getUpdates/getMe left out unless `include_meta`)."""
+        """Calls made after `mark` (reads such as getMe left out unless `include_meta`)."""
         calls = self.calls[mark:]
         if include_meta:
             return calls
-        return [c for c in calls if c.method not in ("getUpdates", "getMe")]
+        return [c for c in calls if c.method not in META_METHODS]
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -334,6 +337,22 @@ class RecordingRequest(BaseRequest):
     # -- Bot API methods -----------------------------------------------------------------
     async def _api_getMe(self, params: dict, files: dict) -> Any:
         return self.bot_user
+
+    async def _api_getChatMember(self, params: dict, files: dict) -> Any:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        status = "member" if user_id in self.members[chat_id] else "left"
+        return {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "M"}}
+
+    async def _api_getChat(self, params: dict, files: dict) -> Any:
+        chat_id = int(params["chat_id"])
+        kind = "supergroup" if chat_id < 0 else "private"
+        return {
+            "id": chat_id,
+            "type": kind,
+            "title": "G",
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+        }
 
     async def _api_setMyCommands(self, params: dict, files: dict) -> Any:
         commands = params.get("commands") or []

@@ -393,3 +393,39 @@ async def test_a_user_blocking_the_bot_is_marked_inactive(app, rec, sqlite_url):
     blocked = membership("my_chat_member", private, BOT_USER, "member", "kicked", by=ana.user)
     assert await ana.feed(blocked) == []
     assert query_db(sqlite_url, "select active from users where id = ?", ANA) == [(0,)]
+
+
+async def test_a_member_telegram_vouches_for_can_opt_in_without_a_group_command(
+    app, rec, sqlite_url
+):
+    """Privacy mode hides silent members; the opt-in link asks Telegram (getChatMember)."""
+    ana = Member(app, rec, ANA, "Ana")
+    await assessed(ana, STRATEGIC_IN_FINANCE)
+    rec.members[GROUP["id"]].add(ANA)  # in the group, but has never written there
+    (optins,) = await ana.private.command(f"/start g{GROUP['id']}")
+    assert strip_html(optins.text).startswith("Group opt-ins")
+    assert [c.params["user_id"] for c in rec.of("getChatMember")] == [ANA]
+    bob = Member(app, rec, BOB, "Bob")  # Telegram says Bob is not in the group
+    await assessed(bob, ALL_MANAGERIAL)
+    (not_member,) = await bob.private.command(f"/start g{GROUP['id']}")
+    assert "member" in not_member.text and "Group opt-ins" not in not_member.text
+
+
+async def test_the_left_the_group_service_message_drops_opt_ins(app, rec, sqlite_url):
+    """Without admin rights the bot gets no chat_member updates, only this service message."""
+    ana, bob = Member(app, rec, ANA, "Ana"), Member(app, rec, BOB, "Bob")
+    await assessed(ana, STRATEGIC_IN_FINANCE)
+    await opt_in(ana, "Share my levels", "Mentor: Finance")
+    left = {
+        "message_id": 999,
+        "date": int(time.time()),
+        "chat": GROUP,
+        "from": ana.user,
+        "left_chat_member": ana.user,
+    }
+    assert await ana.feed({"update_id": next(_update_ids), "message": left}) == []
+    (after,) = await bob.command("/mentors finance")
+    assert "tg://user" not in after.text
+    assert query_db(sqlite_url, "select count(*) from group_members where user_id = ?", ANA) == [
+        (0,)
+    ]
