@@ -16,22 +16,19 @@ YAML, on schema violations and when a file is incomplete.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
 
 from bot.knowledge.errors import KnowledgeError
-from bot.knowledge.yamlfile import read_yaml
+from bot.knowledge.yamlfile import read_yaml, validate
 
 # What the seed holds; a file with fewer (or more) items is incomplete (or invented).
 EXPECTED_ROLES = 3
@@ -369,64 +366,6 @@ class CoreAreaMapping(_Frozen):
 
 # ------------------------------------------------------------------------------- loading
 
-M = TypeVar("M", bound=BaseModel)
-
-_LABEL_KEYS = ("title", "name", "term", "label", "core_area", "id")
-
-
-def _label(node: Any) -> str | None:
-    if isinstance(node, dict):
-        for key in _LABEL_KEYS:
-            value = node.get(key)
-            if isinstance(value, str | int) and str(value).strip():
-                return str(value)
-    return None
-
-
-def _item_path(data: Any, loc: Iterable[int | str]) -> str:
-    """`("stages", 1, "ksa")` -> `stages[1] (Established career).ksa`."""
-    parts: list[str] = []
-    node = data
-    for key in loc:
-        parts.append(f"[{key}]" if isinstance(key, int) else (f".{key}" if parts else str(key)))
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            node = None
-        if isinstance(key, int) and (label := _label(node)):
-            parts.append(f" ({label})")
-    return "".join(parts) or "(top level)"
-
-
-def _problem(error: dict[str, Any], field: str | None) -> str:
-    kind = error["type"]
-    message = re.sub(r"^(Value|Assertion) error, ", "", error["msg"])
-    if field is None:
-        return message
-    if kind == "missing":
-        return f"field '{field}' is missing"
-    if kind == "extra_forbidden":
-        return f"unknown field '{field}'"
-    return f"field '{field}': {message}"
-
-
-def _validate(path: str, data: Any, model: type[M]) -> M:
-    """Validate parsed YAML, turning pydantic's first error into a KnowledgeError."""
-    if not isinstance(data, dict):
-        raise KnowledgeError(path, "(top level)", "expected a mapping of keys to values")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        loc = tuple(first["loc"])
-        field = loc[-1] if loc and isinstance(loc[-1], str) else None
-        item_loc = loc[:-1] if field is not None else loc
-        problem = _problem(first, field)
-        if len(errors) > 1:
-            problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise KnowledgeError(path, _item_path(data, item_loc), problem) from exc
-
 
 def _where(collection: str, index: int, label: str | None = None) -> str:
     return f"{collection}[{index}]" + (f" ({label})" if label else "")
@@ -512,7 +451,7 @@ def _check_career(path: str, fw: CareerFramework) -> None:
 def load_career(path: str | Path) -> CareerFramework:
     """Read knowledge/career.yaml; raise KnowledgeError if malformed or incomplete."""
     file = str(path)
-    framework = _validate(file, read_yaml(Path(path)), CareerFramework)
+    framework = validate(file, read_yaml(Path(path)), CareerFramework)
     _check_career(file, framework)
     return framework
 
@@ -520,7 +459,7 @@ def load_career(path: str | Path) -> CareerFramework:
 def load_glossary(path: str | Path) -> Glossary:
     """Read knowledge/glossary.yaml; raise KnowledgeError if malformed or inconsistent."""
     file = str(path)
-    glossary = _validate(file, read_yaml(Path(path)), Glossary)
+    glossary = validate(file, read_yaml(Path(path)), Glossary)
     _check_unique(file, "entries", [e.id for e in glossary.entries], "id")
     _check_unique(file, "entries", [e.term.casefold() for e in glossary.entries], "term")
     terms = {e.term.casefold(): e.term for e in glossary.entries}
@@ -541,7 +480,7 @@ def load_mapping(path: str | Path, career: CareerFramework | None = None) -> Cor
     area ids must be exactly the framework's.
     """
     file = str(path)
-    mapping = _validate(file, read_yaml(Path(path)), CoreAreaMapping)
+    mapping = validate(file, read_yaml(Path(path)), CoreAreaMapping)
     found = tuple(d.id for d in mapping.domains)
     if found != DOMAIN_IDS:
         raise KnowledgeError(

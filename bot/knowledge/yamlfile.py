@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,36 +31,63 @@ def read_yaml(path: Path) -> Any:
         raise KnowledgeError(str(path), where, f"is not valid YAML: {exc}") from exc
 
 
-def describe_location(data: Any, loc: tuple[int | str, ...]) -> str:
-    """Turn a pydantic error location into e.g. `domains[4] (Finance).ranges[2] (Insurance)`."""
+_LABEL_KEYS = ("title", "name", "term", "label", "core_area", "id")
+
+
+def _label(node: Any) -> str | None:
+    if isinstance(node, dict):
+        for key in _LABEL_KEYS:
+            value = node.get(key)
+            if isinstance(value, str | int) and str(value).strip():
+                return str(value)
+    return None
+
+
+def item_path(data: Any, loc: Iterable[int | str]) -> str:
+    """`("stages", 1, "ksa")` -> `stages[1] (Established career).ksa`."""
     parts: list[str] = []
     node = data
     for key in loc:
-        if isinstance(key, int):
-            parts.append(f"[{key}]")
-        else:
-            parts.append(f".{key}" if parts else str(key))
+        parts.append(f"[{key}]" if isinstance(key, int) else (f".{key}" if parts else str(key)))
         try:
             node = node[key]
         except (KeyError, IndexError, TypeError):
             node = None
-        if isinstance(key, int) and isinstance(node, dict):
-            label = node.get("name") or node.get("title") or node.get("term") or node.get("id")
-            if label:
-                parts.append(f" ({label})")
+        if isinstance(key, int) and (label := _label(node)):
+            parts.append(f" ({label})")
     return "".join(parts) or "(top level)"
 
 
-def validate(path: Path, data: Any, model: type[M]) -> M:
-    """Validate parsed YAML against `model`, reporting the first problem by item."""
+def _problem(error: dict[str, Any], field: str | None) -> str:
+    kind = error["type"]
+    message = re.sub(r"^(Value|Assertion) error, ", "", error["msg"])
+    if field is None:
+        return message
+    if kind == "missing":
+        return f"field '{field}' is missing"
+    if kind == "extra_forbidden":
+        return f"unknown field '{field}'"
+    return f"field '{field}': {message}"
+
+
+def validate(path: str, data: Any, model: type[M]) -> M:
+    """Validate parsed YAML, turning pydantic's first error into a KnowledgeError."""
+    if not isinstance(data, dict):
+        raise KnowledgeError(path, "(top level)", "expected a mapping of keys to values")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        item = describe_location(data, tuple(first["loc"]))
-        raise KnowledgeError(str(path), item, first["msg"]) from exc
+        errors = exc.errors()
+        first = errors[0]
+        loc = tuple(first["loc"])
+        field = loc[-1] if loc and isinstance(loc[-1], str) else None
+        item_loc = loc[:-1] if field is not None else loc
+        problem = _problem(first, field)
+        if len(errors) > 1:
+            problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+        raise KnowledgeError(path, item_path(data, item_loc), problem) from exc
 
 
 def load_model(path: Path, model: type[M]) -> M:
     """Read and validate one knowledge file."""
-    return validate(path, read_yaml(path), model)
+    return validate(str(path), read_yaml(path), model)
