@@ -7,6 +7,7 @@ with one tap; `/log` alone lists recent entries (the service reads them) and ask
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -90,8 +91,15 @@ def start(state: FlowState, args: str, ctx: Context) -> Outcome:
     return Outcome(state.moved("log_text"), action=LIST_ACTION)
 
 
+def clean_entry(text: str) -> str:
+    """The entry as one line: whitespace collapsed, other control characters (NUL, ESC...)
+    dropped. They mean nothing in a log entry, and PostgreSQL refuses NUL in text columns."""
+    kept = "".join(c for c in text if c.isspace() or unicodedata.category(c) != "Cc")
+    return " ".join(kept.split())[:MAX_ENTRY]
+
+
 def propose(state: FlowState, text: str, ctx: Context) -> Outcome:
-    entry = " ".join(text.split())[:MAX_ENTRY]
+    entry = clean_entry(text)
     if not entry:
         return Outcome(None)  # asks again
     match, options = _suggestions(entry, ctx)
