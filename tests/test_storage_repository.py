@@ -486,7 +486,7 @@ async def test_group_opt_ins_apply_with_a_step_and_read_back(repo: Repository) -
     assert await repo.group_membership(-900, 501) is None  # not a member: nothing created
     await repo.join_group(-900, 501)
     version = await repo.apply_step(
-        501, 0, "menu", "menu", {}, [SetGroupOptIns(-900, True, ("finance", "finance"))]
+        501, 1, "menu", "menu", {}, [SetGroupOptIns(-900, True, ("finance", "finance"))]
     )
     assert version == 2
     membership = await repo.group_membership(-900, 501)
