@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from io import BytesIO
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -50,12 +51,31 @@ def _domain_label(ax: PolarAxes, angle: float, name: str, skipped: bool) -> None
     )
 
 
+# (domain id, domain name, current level, target level) per domain, in the framework's order.
+ChartLines = tuple[tuple[str, str, str | None, str | None], ...]
+CACHED_CHARTS = 64
+
+
 def render_radar(plan: PlanData, previous: Mapping[str, str] | None = None) -> bytes:
-    """The chart as PNG bytes (1080 x 1080 px)."""
-    count = len(plan.lines)
+    """The chart as PNG bytes (1080 x 1080 px).
+
+    Drawing takes about 0.1 s, so charts are cached by what they show: the chart sent when an
+    assessment is saved is the one `/plan` sends next.
+    """
+    lines: ChartLines = tuple((x.domain.id, x.domain.name, x.current, x.target) for x in plan.lines)
+    before = tuple(sorted(previous.items())) if previous else None
+    return _draw(lines, plan.assessed_on, before)
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def _draw(
+    lines: ChartLines, assessed_on: str, previous_items: tuple[tuple[str, str], ...] | None
+) -> bytes:
+    previous = dict(previous_items) if previous_items else None
+    count = len(lines)
     angles = _closed([2 * math.pi * i / count for i in range(count)])
-    now = _closed([_radius(x.current) for x in plan.lines])
-    target = _closed([_radius(x.target) for x in plan.lines])
+    now = _closed([_radius(current) for _, _, current, _ in lines])
+    target = _closed([_radius(goal) for _, _, _, goal in lines])
 
     fig = Figure(figsize=(SIZE_INCHES, SIZE_INCHES), dpi=DPI)
     FigureCanvasAgg(fig)
@@ -74,20 +94,20 @@ def render_radar(plan: PlanData, previous: Mapping[str, str] | None = None) -> b
     ax.yaxis.set_zorder(5)
     ax.set_xticks(angles[:-1], [])
     ax.grid(color="#BBBBBB", linewidth=0.8)
-    for angle, line in zip(angles[:-1], plan.lines, strict=True):
-        _domain_label(ax, angle, line.domain.name, line.current is None)
+    for angle, (_, name, current, _) in zip(angles[:-1], lines, strict=True):
+        _domain_label(ax, angle, name, current is None)
 
     ax.plot(angles, now, "-", color=BLUE, lw=3, marker="o", ms=9, label="Now", zorder=4)
     ax.fill(angles, [0.0 if math.isnan(v) else v for v in now], color=BLUE, alpha=0.18)
     ax.plot(angles, target, "--", color=VERMILLION, lw=2.5, marker="s", ms=8, label="Target")
     if previous:
-        before = _closed([_radius(previous.get(x.domain.id)) for x in plan.lines])
+        before = _closed([_radius(previous.get(domain_id)) for domain_id, *_ in lines])
         ax.plot(
             angles, before, ":", color=BLACK, alpha=0.5, lw=2, marker="^", ms=7, label="Previous"
         )
 
     fig.suptitle("Your profile: now vs target", fontsize=19, fontweight="bold", y=0.975)
-    fig.text(0.5, 0.905, f"Self-assessment of {plan.assessed_on}", ha="center", fontsize=13)
+    fig.text(0.5, 0.905, f"Self-assessment of {assessed_on}", ha="center", fontsize=13)
     fig.legend(loc="lower center", ncol=3, fontsize=14, frameon=False, bbox_to_anchor=(0.5, 0.01))
     out = BytesIO()
     fig.savefig(out, format="png", dpi=DPI)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
@@ -33,6 +34,9 @@ from bot.storage.repository import (
 )
 
 MAX_PDF_ENTRIES = 500
+
+
+DRAWING_THREADS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,9 @@ class Conversations:
         self._kb = kb
         self._lookup = lookup
         self._clock = clock
+        # Charts and PDFs are drawn off the event loop, by a few threads of their own: each
+        # drawing holds a figure in memory, and more threads than cores would not draw faster.
+        self._drawing = ThreadPoolExecutor(DRAWING_THREADS, thread_name_prefix="drawing")
 
     async def handle(self, user: UserRef, event: Event) -> Reply:
         snapshot = await self._repo.begin_turn(user.id, user.name)
@@ -159,7 +166,8 @@ class Conversations:
         plan = build_plan(self._kb, profile, history) if profile else None
         if plan is None:
             return view
-        png = await asyncio.to_thread(render_radar, plan, _previous(history))
+        loop = asyncio.get_running_loop()
+        png = await loop.run_in_executor(self._drawing, render_radar, plan, _previous(history))
         photo = Attachment("profile-chart.png", png, caption(plan), kind="photo")
         return replace(view, attachments=(photo, *view.attachments))
 
@@ -174,8 +182,8 @@ class Conversations:
         entries = await self._repo.cpd_entries(user.id, limit=MAX_PDF_ENTRIES)
         plan = build_plan(self._kb, snapshot.profile, history) if snapshot.profile else None
         today = self._clock().date()
-        pdf = await asyncio.to_thread(
-            self._plan_pdf, user.name, today, plan, _previous(history), entries
+        pdf = await asyncio.get_running_loop().run_in_executor(
+            self._drawing, self._plan_pdf, user.name, today, plan, _previous(history), entries
         )
         plan_doc = Attachment(
             "development-plan.pdf", pdf, "Your development plan, for appraisal or your mentor."
