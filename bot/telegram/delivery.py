@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Bot, CallbackQuery, InputFile
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 
 from bot.flows.service import Reply
 from bot.flows.views import View
@@ -33,11 +33,12 @@ async def answer_tap(query: CallbackQuery, notice: str = "") -> None:
     """Answer a tap (stops the button's spinner); a failure here must not stop the reply.
 
     Telegram refuses answers to queries older than about 15 seconds, e.g. taps queued while
-    the bot was down: the step has been taken by then, so the reply is still sent.
+    the bot was down, and an answer can time out: the step has been taken by then, so the
+    reply is still sent (at worst the button's spinner runs on until Telegram stops it).
     """
     try:
         await query.answer(notice or None)
-    except BadRequest as exc:
+    except (BadRequest, NetworkError) as exc:  # NetworkError includes TimedOut
         log.info("could not answer a button tap (%s)", exc.message)
 
 
