@@ -39,11 +39,19 @@ def parse_command(text: str, bot_username: str) -> Command | None:
     return Command(name.lower(), args.strip())
 
 
+def from_bot(update: Update) -> bool:
+    """Sent by a bot. Telegram keeps bots from seeing each other's messages (they could loop
+    for ever); should one arrive anyway (a self-hosted Bot API server), it is not answered."""
+    return update.effective_user is not None and update.effective_user.is_bot
+
+
 async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         if update.callback_query is not None:  # e.g. a tap on an inline-mode message
             await answer_tap(update.callback_query)
+        return
+    if user.is_bot:
         return
     reply = await conversations(context).handle(UserRef(user.id, user.full_name), event)
     await deliver(context.bot, chat.id, reply, update.callback_query)
@@ -100,12 +108,12 @@ async def on_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.effective_message is not None:
+    if update.effective_message is not None and not from_bot(update):
         await update.effective_message.reply_text(NON_TEXT_HINT)
 
 
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.edited_message is not None:
+    if update.edited_message is not None and not from_bot(update):
         await update.edited_message.reply_text(EDITED_HINT)
 
 
