@@ -1,0 +1,169 @@
+"""Peer groups: memberships and each member's opt-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import DOMAIN_RATING
+from bot.storage.records import NAME_MAX, Membership, Mentor, SharedProfile
+from bot.storage.store import Store
+from bot.storage.tables import _assessments, _chats, _insert, _members, _ratings, _users
+
+
+class GroupStore(Store):
+    """Group chats and memberships."""
+
+    async def group_seen(self, chat_id: int, title: str) -> None:
+        """The bot is (still) in this group chat; records the current title."""
+        now = self._now()
+        async with self._sessions.begin() as s:
+            stmt = _insert(s, _chats).values(
+                id=chat_id, title=title[:NAME_MAX], bot_member=True, added_at=now
+            )
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[_chats.c.id],
+                set_={"title": stmt.excluded.title, "bot_member": True},
+            )
+            await s.execute(stmt)
+
+    async def group_bot_removed(self, chat_id: int) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(update(_chats).where(_chats.c.id == chat_id).values(bot_member=False))
+
+    async def join_group(self, chat_id: int, user_id: int) -> None:
+        """Record membership (idempotent). The user must exist (`touch_user`)."""
+        now = self._now()
+        async with self._sessions.begin() as s:
+            await self._ensure_member(s, chat_id, user_id, now)
+
+    async def set_group_sharing(self, chat_id: int, user_id: int, share: bool) -> None:
+        now = self._now()
+        async with self._sessions.begin() as s:
+            await self._ensure_member(s, chat_id, user_id, now)
+            await s.execute(
+                update(_members)
+                .where(_members.c.chat_id == chat_id, _members.c.user_id == user_id)
+                .values(share_profile=share)
+            )
+
+    async def set_mentor_domains(self, chat_id: int, user_id: int, domains: Sequence[str]) -> None:
+        now = self._now()
+        async with self._sessions.begin() as s:
+            await self._ensure_member(s, chat_id, user_id, now)
+            await s.execute(
+                update(_members)
+                .where(_members.c.chat_id == chat_id, _members.c.user_id == user_id)
+                .values(mentor_domains=list(dict.fromkeys(domains)))
+            )
+
+    async def group_membership(self, chat_id: int, user_id: int) -> Membership | None:
+        """The user's membership of one group with its title and opt-ins, if known."""
+        m, c = _members, _chats
+        async with self._sessions.begin() as s:
+            row = (
+                await s.execute(
+                    select(c.c.title, m.c.share_profile, m.c.mentor_domains)
+                    .join(m, m.c.chat_id == c.c.id)
+                    .where(m.c.chat_id == chat_id, m.c.user_id == user_id)
+                )
+            ).first()
+        if row is None:
+            return None
+        return Membership(chat_id, row.title, row.share_profile, tuple(row.mentor_domains or ()))
+
+    async def leave_group(self, chat_id: int, user_id: int) -> bool:
+        """Forget the membership and with it the member's opt-ins for that group."""
+        async with self._sessions.begin() as s:
+            result = await s.execute(
+                delete(_members).where(_members.c.chat_id == chat_id, _members.c.user_id == user_id)
+            )
+            return bool(result.rowcount)
+
+    async def group_shared_profiles(self, chat_id: int) -> list[SharedProfile]:
+        """Latest completed per-domain ratings of active members who opted in to share.
+
+        Members without a completed assessment are left out. Ordered by name.
+        """
+        m, u, a, r = _members, _users, _assessments, _ratings
+        async with self._sessions.begin() as s:
+            members = (
+                await s.execute(
+                    select(u.c.id, u.c.name)
+                    .join(m, m.c.user_id == u.c.id)
+                    .where(
+                        m.c.chat_id == chat_id, m.c.share_profile.is_(True), u.c.active.is_(True)
+                    )
+                )
+            ).all()
+            if not members:
+                return []
+            names = {row.id: row.name for row in members}
+            latest: dict[int, Any] = {}
+            for row in (
+                await s.execute(
+                    select(a.c.id, a.c.user_id, a.c.completed_at)
+                    .where(a.c.user_id.in_(list(names)), a.c.completed_at.is_not(None))
+                    .order_by(a.c.completed_at, a.c.id)
+                )
+            ).all():
+                latest[row.user_id] = row
+            if not latest:
+                return []
+            levels: dict[int, dict[str, str]] = {row.id: {} for row in latest.values()}
+            for row in (
+                await s.execute(
+                    select(r.c.assessment_id, r.c.domain_id, r.c.level)
+                    .where(r.c.assessment_id.in_(list(levels)), r.c.range_id == DOMAIN_RATING)
+                    .order_by(r.c.id)
+                )
+            ).all():
+                levels[row.assessment_id][row.domain_id] = row.level
+            out = [
+                SharedProfile(
+                    user_id=uid,
+                    name=names[uid],
+                    assessment_id=row.id,
+                    completed_at=row.completed_at,
+                    levels=levels[row.id],
+                )
+                for uid, row in latest.items()
+            ]
+            return sorted(out, key=lambda p: (p.name.casefold(), p.user_id))
+
+    async def group_mentors(self, chat_id: int, domain_id: str) -> list[Mentor]:
+        """Active members offering to mentor in `domain_id` in this group, by name."""
+        m, u = _members, _users
+        async with self._sessions.begin() as s:
+            rows = (
+                await s.execute(
+                    select(u.c.id, u.c.name, m.c.mentor_domains)
+                    .join(m, m.c.user_id == u.c.id)
+                    .where(m.c.chat_id == chat_id, u.c.active.is_(True))
+                )
+            ).all()
+        mentors = [Mentor(r.id, r.name) for r in rows if domain_id in (r.mentor_domains or ())]
+        return sorted(mentors, key=lambda x: (x.name.casefold(), x.user_id))
+
+    @staticmethod
+    async def _ensure_member(s: AsyncSession, chat_id: int, user_id: int, now: datetime) -> None:
+        await s.execute(
+            _insert(s, _chats)
+            .values(id=chat_id, title="", bot_member=True, added_at=now)
+            .on_conflict_do_nothing(index_elements=[_chats.c.id])
+        )
+        await s.execute(
+            _insert(s, _members)
+            .values(
+                chat_id=chat_id,
+                user_id=user_id,
+                joined_at=now,
+                share_profile=False,
+                mentor_domains=[],
+            )
+            .on_conflict_do_nothing(index_elements=[_members.c.chat_id, _members.c.user_id])
+        )

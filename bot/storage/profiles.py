@@ -1,0 +1,165 @@
+"""Users and their profiles: role, stage, directions, targets, privacy acceptance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.changes import (
+    UNSET,
+    _Unset,
+    check_level,
+    check_stage,
+)
+from bot.storage.records import NAME_MAX, ProfileRecord, UserRecord
+from bot.storage.store import Store
+from bot.storage.tables import _insert, _profiles, _targets, _users
+
+
+class ProfileStore(Store):
+    """Users and profiles."""
+
+    async def touch_user(self, user_id: int, name: str) -> None:
+        """Create the user or refresh name/last_seen; a user who writes again is active."""
+        async with self._sessions.begin() as s:
+            await s.execute(self._touch_statement(s, user_id, name, self._now()))
+
+    @staticmethod
+    def _touch_statement(s: AsyncSession, user_id: int, name: str, now: datetime) -> Any:
+        stmt = _insert(s, _users).values(
+            id=user_id, name=name[:NAME_MAX], first_seen=now, last_seen=now, active=True
+        )
+        return stmt.on_conflict_do_update(
+            index_elements=[_users.c.id],
+            set_={"name": name[:NAME_MAX], "last_seen": now, "active": True},
+        )
+
+    async def get_user(self, user_id: int) -> UserRecord | None:
+        async with self._sessions.begin() as s:
+            row = (await s.execute(select(_users).where(_users.c.id == user_id))).one_or_none()
+            return None if row is None else UserRecord(**row._mapping)
+
+    async def accept_privacy(self, user_id: int) -> None:
+        now = self._now()
+        async with self._sessions.begin() as s:
+            await self._accept_privacy(s, user_id, now)
+
+    async def mark_inactive(self, user_id: int) -> None:
+        """The user blocked the bot."""
+        async with self._sessions.begin() as s:
+            await s.execute(update(_users).where(_users.c.id == user_id).values(active=False))
+
+    async def set_profile(
+        self,
+        user_id: int,
+        *,
+        role: str | None | _Unset = UNSET,
+        career_stage: str | None | _Unset = UNSET,
+        directions: Sequence[str] | _Unset = UNSET,
+        years_in_management: int | None | _Unset = UNSET,
+    ) -> None:
+        """Change the given profile fields (creating the profile when needed)."""
+        now = self._now()
+        async with self._sessions.begin() as s:
+            await self._set_profile(
+                s,
+                user_id,
+                now,
+                role=role,
+                career_stage=career_stage,
+                directions=directions,
+                years_in_management=years_in_management,
+            )
+
+    async def set_target(self, user_id: int, domain_id: str, level: str) -> None:
+        now = self._now()
+        async with self._sessions.begin() as s:
+            await self._set_target(s, user_id, domain_id, level, now)
+
+    async def latest_profile(self, user_id: int) -> ProfileRecord | None:
+        async with self._sessions.begin() as s:
+            row = (
+                await s.execute(select(_profiles).where(_profiles.c.user_id == user_id))
+            ).one_or_none()
+            targets = await self._targets(s, user_id)
+            if row is None and not targets:
+                return None
+            if row is None:
+                return ProfileRecord(user_id=user_id, targets=targets)
+            return ProfileRecord(
+                user_id=user_id,
+                role=row.role,
+                career_stage=row.career_stage,
+                directions=tuple(row.directions or ()),
+                years_in_management=row.years_in_management,
+                updated_at=row.updated_at,
+                targets=targets,
+            )
+
+    @staticmethod
+    async def _targets(s: AsyncSession, user_id: int) -> dict[str, str]:
+        rows = await s.execute(
+            select(_targets.c.domain_id, _targets.c.level)
+            .where(_targets.c.user_id == user_id)
+            .order_by(_targets.c.domain_id)
+        )
+        return {row.domain_id: row.level for row in rows}
+
+    @staticmethod
+    async def _accept_privacy(s: AsyncSession, user_id: int, now: datetime) -> None:
+        await s.execute(
+            update(_users)
+            .where(_users.c.id == user_id, _users.c.privacy_accepted_at.is_(None))
+            .values(privacy_accepted_at=now)
+        )
+
+    @staticmethod
+    async def _set_profile(
+        s: AsyncSession,
+        user_id: int,
+        now: datetime,
+        *,
+        role: str | None | _Unset,
+        career_stage: str | None | _Unset,
+        directions: Sequence[str] | _Unset,
+        years_in_management: int | None | _Unset,
+    ) -> None:
+        given: dict[str, Any] = {}
+        if role is not UNSET:
+            given["role"] = role
+        if career_stage is not UNSET:
+            given["career_stage"] = check_stage(career_stage)  # type: ignore[arg-type]
+        if directions is not UNSET:
+            given["directions"] = list(directions)  # type: ignore[arg-type]
+        if years_in_management is not UNSET:
+            given["years_in_management"] = years_in_management
+        stmt = _insert(s, _profiles).values(
+            user_id=user_id,
+            role=given.get("role"),
+            career_stage=given.get("career_stage"),
+            directions=given.get("directions", []),
+            years_in_management=given.get("years_in_management"),
+            updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_profiles.c.user_id],
+            set_={name: getattr(stmt.excluded, name) for name in [*given, "updated_at"]},
+        )
+        await s.execute(stmt)
+
+    @staticmethod
+    async def _set_target(
+        s: AsyncSession, user_id: int, domain_id: str, level: str, now: datetime
+    ) -> None:
+        stmt = _insert(s, _targets).values(
+            user_id=user_id, domain_id=domain_id, level=check_level(level), set_at=now
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_targets.c.user_id, _targets.c.domain_id],
+            set_={"level": stmt.excluded.level, "set_at": stmt.excluded.set_at},
+        )
+        await s.execute(stmt)

@@ -1,0 +1,124 @@
+"""Re-assessment reminders: scheduled, claimed once, sent, released or cancelled."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.records import ReminderRecord
+from bot.storage.store import Store
+from bot.storage.tables import _reminder_record, _reminders, _users
+
+
+class ReminderStore(Store):
+    """Reminders."""
+
+    async def schedule_reminder(self, user_id: int, due_at: datetime, kind: str) -> int:
+        now = self._now()
+        async with self._sessions.begin() as s:
+            return await self._schedule(s, user_id, due_at, kind, now)
+
+    async def due_reminders(self, now: datetime, limit: int = 100) -> list[ReminderRecord]:
+        """Unclaimed, unsent, uncancelled reminders due by `now`, of active users."""
+        r = _reminders
+        async with self._sessions.begin() as s:
+            rows = (
+                await s.execute(
+                    select(r)
+                    .join(_users, _users.c.id == r.c.user_id)
+                    .where(
+                        r.c.due_at <= now,
+                        r.c.sent_at.is_(None),
+                        r.c.claimed_by.is_(None),
+                        r.c.cancelled_at.is_(None),
+                        _users.c.active.is_(True),
+                    )
+                    .order_by(r.c.due_at, r.c.id)
+                    .limit(limit)
+                )
+            ).all()
+            return [_reminder_record(row) for row in rows]
+
+    async def claim_reminder(self, reminder_id: int, claimer: str) -> bool:
+        """Atomically claim a reminder for sending; True for exactly one claimer."""
+        r = _reminders
+        async with self._sessions.begin() as s:
+            claimed = (
+                await s.execute(
+                    update(r)
+                    .where(
+                        r.c.id == reminder_id,
+                        r.c.sent_at.is_(None),
+                        r.c.claimed_by.is_(None),
+                        r.c.cancelled_at.is_(None),
+                    )
+                    .values(claimed_by=claimer)
+                    .returning(r.c.id)
+                )
+            ).scalar_one_or_none()
+            return claimed is not None
+
+    async def release_reminder(self, reminder_id: int, claimer: str) -> bool:
+        """Give back a claim whose send failed, so a later run tries again; True if released."""
+        async with self._sessions.begin() as s:
+            result = await s.execute(
+                update(_reminders)
+                .where(
+                    _reminders.c.id == reminder_id,
+                    _reminders.c.claimed_by == claimer,
+                    _reminders.c.sent_at.is_(None),
+                )
+                .values(claimed_by=None)
+            )
+            return bool(result.rowcount)
+
+    async def mark_reminder_sent(self, reminder_id: int) -> None:
+        now = self._now()
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(_reminders).where(_reminders.c.id == reminder_id).values(sent_at=now)
+            )
+
+    async def cancel_reminders(self, user_id: int) -> int:
+        """Cancel the user's pending reminders; returns how many."""
+        now = self._now()
+        async with self._sessions.begin() as s:
+            return await self._cancel_reminders(s, user_id, now)
+
+    async def pending_reminders(self, user_id: int) -> list[ReminderRecord]:
+        """The user's reminders that are neither sent nor cancelled, soonest first."""
+        r = _reminders
+        async with self._sessions.begin() as s:
+            rows = (
+                await s.execute(
+                    select(r)
+                    .where(
+                        r.c.user_id == user_id, r.c.sent_at.is_(None), r.c.cancelled_at.is_(None)
+                    )
+                    .order_by(r.c.due_at, r.c.id)
+                )
+            ).all()
+            return [_reminder_record(row) for row in rows]
+
+    @staticmethod
+    async def _schedule(
+        s: AsyncSession, user_id: int, due_at: datetime, kind: str, now: datetime
+    ) -> int:
+        result = await s.execute(
+            _reminders.insert()
+            .values(user_id=user_id, due_at=due_at, kind=kind, created_at=now)
+            .returning(_reminders.c.id)
+        )
+        return int(result.scalar_one())
+
+    @staticmethod
+    async def _cancel_reminders(s: AsyncSession, user_id: int, now: datetime) -> int:
+        r = _reminders
+        result = await s.execute(
+            update(r)
+            .where(r.c.user_id == user_id, r.c.sent_at.is_(None), r.c.cancelled_at.is_(None))
+            .values(cancelled_at=now)
+        )
+        return int(result.rowcount or 0)
