@@ -13,8 +13,15 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 if TYPE_CHECKING:
     from bot.storage.repository import Repository
 
-#: How long (ms) an SQLite connection waits for another writer before giving up.
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+#: How long (ms) an SQLite connection waits for another writer before giving up. Each step is
+#: one transaction of a few milliseconds, so the bot's own writers never wait near this; a
+#: longer wait means something else holds the file (a backup, a stuck process), and the user
+#: should hear "temporarily unavailable" within seconds, not after 15 s of silence.
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+#: How long (s) a transaction waits for SQLite's one pooled connection. Queued behind a
+#: locked file, every update would otherwise wait one busy timeout after another; a healthy
+#: burst of updates drains in well under a second.
+SQLITE_POOL_TIMEOUT_S = 2.0
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -69,7 +76,12 @@ def create_engine(
         # and several connections would contend for its lock through the busy handler, which
         # sleeps; one kept connection makes transactions queue in the pool instead.
         if path is not None and "poolclass" not in kwargs:
-            kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0)
+            kwargs.update(
+                poolclass=AsyncAdaptedQueuePool,
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=SQLITE_POOL_TIMEOUT_S,
+            )
         engine = create_async_engine(u, connect_args=connect_args, **kwargs)
         _install_sqlite_listeners(engine, wal=path is not None, foreign_keys=sqlite_foreign_keys)
         return engine

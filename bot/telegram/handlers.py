@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from telegram import ChatMember, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -141,7 +142,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling a %s update", update_kind(update), exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    text = DB_DOWN if isinstance(error, (OperationalError, DBAPIError, OSError)) else FAILED
+    # (PoolTimeout: no database connection came free in time, e.g. behind a locked file)
+    down = (OperationalError, DBAPIError, PoolTimeout, OSError)
+    text = DB_DOWN if isinstance(error, down) else FAILED
     try:
         if update.callback_query is not None:
             await answer_tap(update.callback_query)
