@@ -418,11 +418,19 @@ async def test_groups(storage: Storage, rc: Repository, clock: FakeClock) -> Non
     await rc.set_mentor_domains(chat, A, ["finance", "people", "finance"])
     await rc.set_mentor_domains(chat, B, ["finance"])
     await rc.set_mentor_domains(chat, C, ["people"])
-    assert await rc.group_mentors(chat, "finance") == [(A, "Ann"), (B, "bob")]
-    assert await rc.group_mentors(chat, "people") == [(A, "Ann"), (C, "Cat")]
-    assert await rc.group_mentors(chat, "estates") == []
-    await rc.mark_inactive(B)
+    # an offer counts while the latest assessment still rates that domain Strategic:
+    # A is Managerial in finance now and unrated in people, B has no completed assessment
+    assert await rc.group_mentors(chat, "finance") == []
+    assert await rc.group_mentors(chat, "people") == [(C, "Cat")]
+    clock.advance(days=30)
+    a3 = await rc.start_assessment(A)
+    await rc.record_rating(a3, "finance", "strategic")
+    await rc.complete_assessment(a3)
     assert await rc.group_mentors(chat, "finance") == [(A, "Ann")]
+    assert await rc.group_mentors(chat, "estates") == []
+    await rc.mark_inactive(C)
+    assert await rc.group_mentors(chat, "people") == []
+    await rc.touch_user(C, "Cat")  # writing to the bot again makes a user active
 
     # leaving drops the opt-ins for that group only
     other = -100999

@@ -25,7 +25,8 @@ career development framework, and help you plan your development.
 Or just type a question, e.g. "what does managerial mean for complaints"."""
 
 PRIVACY = """What I store: your Telegram id and name, your role, career stage, directions, \
-self-ratings with their dates, targets, and where you are in a conversation.
+self-ratings with their dates, targets, your CPD/evidence log, reminders, your opt-ins for \
+peer groups, and where you are in a conversation.
 Your ratings are yours: I never post them into a group unless you opt in for that group.
 /export sends you everything I store about you; /forget deletes all of it."""
 

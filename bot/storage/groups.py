@@ -14,6 +14,8 @@ from bot.storage.records import NAME_MAX, Membership, Mentor, SharedProfile
 from bot.storage.store import Store
 from bot.storage.tables import _assessments, _chats, _insert, _members, _ratings, _users
 
+STRATEGIC = "strategic"
+
 
 class GroupStore(Store):
     """Group chats and memberships."""
@@ -89,7 +91,7 @@ class GroupStore(Store):
 
         Members without a completed assessment are left out. Ordered by name.
         """
-        m, u, a, r = _members, _users, _assessments, _ratings
+        m, u = _members, _users
         async with self._sessions.begin() as s:
             members = (
                 await s.execute(
@@ -103,40 +105,20 @@ class GroupStore(Store):
             if not members:
                 return []
             names = {row.id: row.name for row in members}
-            latest: dict[int, Any] = {}
-            for row in (
-                await s.execute(
-                    select(a.c.id, a.c.user_id, a.c.completed_at)
-                    .where(a.c.user_id.in_(list(names)), a.c.completed_at.is_not(None))
-                    .order_by(a.c.completed_at, a.c.id)
-                )
-            ).all():
-                latest[row.user_id] = row
-            if not latest:
-                return []
-            levels: dict[int, dict[str, str]] = {row.id: {} for row in latest.values()}
-            for row in (
-                await s.execute(
-                    select(r.c.assessment_id, r.c.domain_id, r.c.level)
-                    .where(r.c.assessment_id.in_(list(levels)), r.c.range_id == DOMAIN_RATING)
-                    .order_by(r.c.id)
-                )
-            ).all():
-                levels[row.assessment_id][row.domain_id] = row.level
+            latest = await self._latest_levels(s, list(names))
             out = [
-                SharedProfile(
-                    user_id=uid,
-                    name=names[uid],
-                    assessment_id=row.id,
-                    completed_at=row.completed_at,
-                    levels=levels[row.id],
-                )
-                for uid, row in latest.items()
+                SharedProfile(uid, names[uid], row.id, row.completed_at, levels)
+                for uid, (row, levels) in latest.items()
             ]
             return sorted(out, key=lambda p: (p.name.casefold(), p.user_id))
 
     async def group_mentors(self, chat_id: int, domain_id: str) -> list[Mentor]:
-        """Active members offering to mentor in `domain_id` in this group, by name."""
+        """Active members offering to mentor in `domain_id` in this group, by name.
+
+        An offer counts only while the member's latest assessment still rates that domain
+        Strategic: offers are made for Strategic domains, and a later self-assessment may say
+        otherwise.
+        """
         m, u = _members, _users
         async with self._sessions.begin() as s:
             rows = (
@@ -146,8 +128,43 @@ class GroupStore(Store):
                     .where(m.c.chat_id == chat_id, u.c.active.is_(True))
                 )
             ).all()
-        mentors = [Mentor(r.id, r.name) for r in rows if domain_id in (r.mentor_domains or ())]
+            offering = [r for r in rows if domain_id in (r.mentor_domains or ())]
+            latest = await self._latest_levels(s, [r.id for r in offering])
+        mentors = [
+            Mentor(r.id, r.name)
+            for r in offering
+            if r.id in latest and latest[r.id][1].get(domain_id) == STRATEGIC
+        ]
         return sorted(mentors, key=lambda x: (x.name.casefold(), x.user_id))
+
+    @staticmethod
+    async def _latest_levels(
+        s: AsyncSession, user_ids: list[int]
+    ) -> dict[int, tuple[Any, dict[str, str]]]:
+        """Each user's latest completed assessment row and its per-domain levels."""
+        if not user_ids:
+            return {}
+        a, r = _assessments, _ratings
+        latest: dict[int, Any] = {}
+        for row in (
+            await s.execute(
+                select(a.c.id, a.c.user_id, a.c.completed_at)
+                .where(a.c.user_id.in_(user_ids), a.c.completed_at.is_not(None))
+                .order_by(a.c.completed_at, a.c.id)
+            )
+        ).all():
+            latest[row.user_id] = row
+        levels: dict[int, dict[str, str]] = {row.id: {} for row in latest.values()}
+        if levels:
+            for row in (
+                await s.execute(
+                    select(r.c.assessment_id, r.c.domain_id, r.c.level)
+                    .where(r.c.assessment_id.in_(list(levels)), r.c.range_id == DOMAIN_RATING)
+                    .order_by(r.c.id)
+                )
+            ).all():
+                levels[row.assessment_id][row.domain_id] = row.level
+        return {uid: (row, levels[row.id]) for uid, row in latest.items()}
 
     @staticmethod
     async def _ensure_member(s: AsyncSession, chat_id: int, user_id: int, now: datetime) -> None:
