@@ -114,7 +114,7 @@ def add_group_handlers(application: Application) -> None:
 
     CommandHandler ignores commands addressed to another bot (`/ask@otherbot`).
     """
-    in_group = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+    in_group = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & groups.FROM_PEOPLE
     for name, callback in (
         ("ask", groups.on_ask),
         ("help", groups.on_help),

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import ChatMember, ChatMemberRestricted, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
+from telegram import ChatMember, ChatMemberRestricted, InlineKeyboardMarkup, Message, Update
+from telegram.ext import ContextTypes, filters
 from telegram.helpers import mention_html
 
 from bot.flows.core import Lookup
@@ -27,6 +27,18 @@ GROUP_HELP = (
     "/mentors DOMAIN: members offering to mentor, e.g. /mentors finance\n"
     "Your own ratings and plan stay in our private chat."
 )
+
+
+class _FromPeople(filters.MessageFilter):
+    """Messages from people: not from other bots, except anonymous admins (a bot account that
+    Telegram uses for them, with the group as `sender_chat`)."""
+
+    def filter(self, message: Message) -> bool:
+        sender = message.from_user
+        return sender is None or not sender.is_bot or message.sender_chat is not None
+
+
+FROM_PEOPLE = _FromPeople(name="FROM_PEOPLE")
 PRIVATE_ONLY = "I do that in our private chat, so your answers stay yours:"
 
 

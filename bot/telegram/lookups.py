@@ -82,7 +82,7 @@ async def on_lookup_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     tap = parse(query.data or "")
     answer = runtime(context).lookup.resolve(tap.key) if isinstance(tap, LookupTap) else None
-    if answer is None:
+    if answer is None or answer.kind == "none":  # a forged or outdated key
         await query.answer("Sorry, I don't recognise that button.")
         return
     await query.answer()

@@ -216,6 +216,31 @@ async def test_a_candidate_button_in_a_group_answers_there_for_whoever_taps(app,
     assert calls[1].chat_id == GROUP["id"] and managerial in shown(rec, calls[1])
 
 
+async def test_a_forged_lookup_button_in_a_group_posts_nothing(app, rec):
+    bob, carol = Member(app, rec, BOB, "Bob"), Member(app, rec, CAROL, "Carol")
+    (answer,) = await bob.command("/ask complaints")
+    calls = await carol.feed(callback("k:zzz-not-an-item", bot_message(rec, answer), carol.user))
+    assert [c.method for c in calls] == ["answerCallbackQuery"], calls
+    assert calls[0].params["text"] == "Sorry, I don't recognise that button."
+
+
+async def test_other_bots_are_not_answered_but_anonymous_admins_are(app, rec):
+    other_bot = {"id": 5555, "is_bot": True, "first_name": "Helper", "username": "HelperBot"}
+    assert (
+        await Member(app, rec, BOB, "Bob").feed(command("/ask complaints", other_bot, GROUP)) == []
+    )
+    anonymous = {
+        "id": 1087968824,
+        "is_bot": True,
+        "first_name": "Group",
+        "username": "GroupAnonymousBot",
+    }
+    update = command("/ask complaints", anonymous, GROUP)
+    update["message"]["sender_chat"] = GROUP
+    (answer,) = await Member(app, rec, BOB, "Bob").feed(update)
+    assert "Complaints" in shown(rec, answer)
+
+
 async def test_help_in_a_group_reads_as_written(app, rec):
     bob = Member(app, rec, BOB, "Bob")
     (help_,) = await bob.command("/help")
