@@ -245,3 +245,12 @@ async def test_two_users_do_not_share_state(service):
     await b.command("/start")
     await b.tap("Continue")
     assert "1/9" in b.text
+
+
+async def test_forget_works_for_someone_who_only_asked_a_question(driver, sqlite_repo):
+    await driver.type("what does strategic mean for complaints")
+    await driver.command("/forget")
+    await driver.tap("Yes, delete everything")
+    assert "users: 1" in driver.text
+    tables = (await sqlite_repo.export_user(driver.user.id))["tables"]
+    assert all(rows == [] for rows in tables.values())

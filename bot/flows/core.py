@@ -59,7 +59,6 @@ class Context:
     kb: KnowledgeBase
     lookup: Lookup
     user_name: str
-    known: bool
     privacy_accepted: bool
     profile: ProfileRecord | None
     history: tuple[AssessmentRecord, ...] | None

@@ -83,10 +83,6 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
         done = View("Stopped. Your answers so far are saved.", title="Cancelled")
         return Outcome(state.moved(IDLE), views=(done,), show_state=False)
     if name == "forget":
-        if not ctx.known:
-            return Outcome(
-                None, views=(View("I have nothing stored about you."),), show_state=False
-            )
         return Outcome(state.moved("forget"))
     if not ctx.privacy_accepted:
         return _needs_profile(state)

@@ -34,8 +34,6 @@ from bot.storage.repository import (
 )
 
 MAX_PDF_ENTRIES = 500
-
-
 DRAWING_THREADS = 2
 
 
@@ -128,9 +126,6 @@ class Conversations:
             kb=self._kb,
             lookup=self._lookup,
             user_name=user.name,
-            known=snapshot.user is not None
-            and snapshot.user.privacy_accepted_at is not None
-            or snapshot.profile is not None,
             privacy_accepted=bool(snapshot.user and snapshot.user.privacy_accepted_at),
             profile=snapshot.profile,
             history=history,
@@ -148,11 +143,12 @@ class Conversations:
 
     async def _forget(self, user: UserRef) -> Reply:
         deleted = await self._repo.forget_user(user.id)
-        counts = ", ".join(f"{n} {table}" for table, n in deleted.items() if n)
+        counts = ", ".join(f"{table.replace('_', ' ')}: {n}" for table, n in deleted.items() if n)
         return Reply(
             (
                 View(
-                    f"Deleted: {counts or 'nothing'}. Send /start to begin again.",
+                    f"Deleted everything I stored about you (rows deleted: {counts or 'none'}). "
+                    "Send /start to begin again.",
                     title="Forgotten",
                     replace=True,
                 ),

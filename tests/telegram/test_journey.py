@@ -218,7 +218,7 @@ async def test_forget_deletes_everything_in_place(alice, rec, sqlite_url):
     edit = assert_edited(
         await alice.press("Yes, delete everything"), confirm.message_id, "Forgotten"
     )
-    assert "Deleted:" in edit.text and "/start" in edit.text
+    assert "Deleted everything" in edit.text and "/start" in edit.text
     assert query_db(sqlite_url, "select count(*) from users") == [(0,)]
     assert query_db(sqlite_url, "select count(*) from ratings") == [(0,)]
     (welcome,) = await alice.command("/start")
