@@ -55,7 +55,7 @@ def test_scripted_console_session_reaches_a_plan_that_quotes_the_framework(tmp_p
     for descriptor in quoted:  # every descriptor the plan quotes is the seed's, word for word
         assert normalise(descriptor) in seed, descriptor
     assert "■□· Practice Operation and Development: Administrative → Managerial" in plan
-    chart = tmp_path / ".local" / "share" / "careerbot" / "exports" / "profile-chart.png"
+    chart = tmp_path / "exports" / "profile-chart.png"  # beside the SQLite file
     assert f"Saved profile-chart.png to {chart}" in out
     assert chart.read_bytes().startswith(b"\x89PNG")
     assert "Infection control – Strategic role" in out  # a question typed after the plan
