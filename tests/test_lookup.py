@@ -474,3 +474,32 @@ def test_cli_single_query_text_and_json():
     assert "Infection control" in text.stdout.decode() and "Strategic" in text.stdout.decode()
     as_json = _run_cli(["strategic IC", "--json"])
     assert json.loads(as_json.stdout)["level"] == "strategic"
+
+
+@pytest.mark.parametrize(
+    ("query", "domain", "level"),
+    [
+        ("finance managerial", "Finance", "managerial"),
+        ("HR admin", "Human Resources", "administrative"),
+        ("strategic risk management", "Risk Management", "strategic"),
+    ],
+)
+def test_a_domain_with_a_level_shows_that_level_for_every_range(engine, kb, query, domain, level):
+    answer = engine.ask(query)
+    assert (answer.kind, answer.domain, answer.range, answer.level) == (
+        "competency",
+        domain,
+        None,
+        level,
+    )
+    found = next(d for d in kb.competency.domains if d.name == domain)
+    for rng in found.ranges:
+        assert f"• {rng.name}: “{getattr(rng, level)}”" in answer.answer
+    assert len(answer.answer) <= 3500
+    again = engine.resolve(answer.key)
+    assert again.answer == answer.answer and len(answer.key.encode()) <= 40
+    assert {c.title for c in answer.related} >= {
+        f"{domain} – {lv}"
+        for lv in ("Administrative", "Managerial", "Strategic")
+        if lv.lower() != level
+    }

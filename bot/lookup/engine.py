@@ -186,6 +186,9 @@ class LookupEngine:
         self.keys: dict[str, tuple[int, tuple[Level, ...] | None]] = {}
         for index, item in enumerate(self.items):
             self.keys[item.key] = (index, None)
+            if item.kind == "domain":
+                for level in SENIORITY:
+                    self.keys[self._level_key(item, (level,))] = (index, (level,))
             if item.kind == "range":
                 for level in SENIORITY:
                     self.keys[self._level_key(item, (level,))] = (index, (level,))
@@ -211,6 +214,8 @@ class LookupEngine:
             return self._none(key, [])
         index, levels = target
         item = self.items[index]
+        if item.kind == "domain" and levels:
+            return self._domain_level_answer(key, item, levels[0], 1.0)
         if item.kind == "range":
             return self._range_answer(key, item, list(levels) if levels else list(SENIORITY), 1.0)
         return self._item_answer(key, item, 1.0)
@@ -412,6 +417,9 @@ class LookupEngine:
         if item.kind == "range":
             levels = self._levels(query, best)
             return self._range_answer(text, item, levels, best.score)
+        named = {t.level for t in query.tokens if t.level}
+        if item.kind == "domain" and len(named) == 1:  # "finance managerial"
+            return self._domain_level_answer(text, item, named.pop(), best.score)
         return self._item_answer(text, item, best.score)
 
     def _levels(self, query: ParsedQuery, best: _Scored) -> list[Level]:
@@ -499,6 +507,28 @@ class LookupEngine:
             range_id=rng.id,
             domain_id=domain.id,
             key=key,
+        )
+
+    def _domain_level_answer(self, text: str, item: Item, level: Level, score: float) -> Answer:
+        """One level across a domain: each range's descriptor at that level."""
+        domain = item.obj
+        related = [
+            Candidate(f"{domain.name} – {lv.label}", self._level_key(item, (lv,)))
+            for lv in SENIORITY
+            if lv is not level
+        ]
+        related.append(Candidate(item.label, item.key))
+        return Answer(
+            query=text,
+            kind="competency",
+            answer=fmt.domain_level_answer(item, level),
+            domain=domain.name,
+            level=level.value,
+            score=min(score, 1.0),
+            related=tuple(related),
+            levels=(level.value,),
+            domain_id=domain.id,
+            key=self._level_key(item, (level,)),
         )
 
     def _item_answer(self, text: str, item: Item, score: float) -> Answer:

@@ -83,6 +83,14 @@ def domain_answer(item: Item) -> str:
     return clip("\n".join(lines))
 
 
+def domain_level_answer(item: Item, level: Level) -> str:
+    domain = item.obj
+    lines = [f"{domain.number}. {domain.name} – {level.label} role, range by range:", ""]
+    lines += [f"• {r.name}: {_quote(r.descriptor(level))}" for r in domain.ranges]
+    lines += ["", f"Source: {domain.source}, {level.label} Role column ({COMPETENCY_NOTE})."]
+    return clip("\n".join(lines))
+
+
 def glossary_answer(item: Item) -> str:
     entry = item.obj
     expansion = entry.expansion
