@@ -110,7 +110,8 @@ def _draw(
     fig.text(0.5, 0.905, f"Self-assessment of {assessed_on}", ha="center", fontsize=13)
     fig.legend(loc="lower center", ncol=3, fontsize=14, frameon=False, bbox_to_anchor=(0.5, 0.01))
     out = BytesIO()
-    fig.savefig(out, format="png", dpi=DPI)
+    # Fast zlib: encoding took a third of the drawing time at the default level.
+    fig.savefig(out, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     return out.getvalue()
 
 
