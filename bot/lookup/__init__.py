@@ -4,6 +4,7 @@ Used by chat, inline mode and groups alike. Build the engine once at start-up; `
 `resolve` are then cheap (well under a millisecond).
 """
 
-from bot.lookup.engine import Answer, Candidate, LookupEngine
+from bot.lookup.answer import Answer, Candidate
+from bot.lookup.engine import LookupEngine
 
 __all__ = ["Answer", "Candidate", "LookupEngine"]

@@ -6,7 +6,8 @@ import json
 import sys
 from typing import IO, Any
 
-from bot.lookup.engine import Answer, LookupEngine
+from bot.lookup.answer import Answer
+from bot.lookup.engine import LookupEngine
 
 # Characters some line readers treat as line breaks, which json.dumps leaves alone.
 _LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}

@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from bot.lookup.engine import Answer, LookupEngine
+from bot.lookup.answer import Answer
+from bot.lookup.engine import LookupEngine
 
 DEVSET = Path(__file__).resolve().parents[2] / "tests" / "lookup_devset.yaml"
 _UNSET = object()
