@@ -532,3 +532,8 @@ class RecordingRequest(BaseRequest):
 def strip_html(text: str) -> str:
     """Plain text of an HTML-mode text (for readable assertions)."""
     return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def methods(calls: list[Call]) -> list[str]:
+    """The Bot API methods of `calls`, in order."""
+    return [c.method for c in calls]

@@ -10,7 +10,6 @@ from sqlalchemy.exc import OperationalError
 
 from bot.flows.service import Reply
 from bot.flows.views import MAX_TEXT, Button, View
-from bot.telegram.app import build_application
 from bot.telegram.handlers import DB_DOWN, EDITED_HINT, FAILED, NON_TEXT_HINT
 from bot.telegram.render import messages, split_text
 from tests.telegram import updates
@@ -20,34 +19,13 @@ from tests.telegram.recording import (
     NETWORK,
     NOT_MODIFIED,
     QUERY_TOO_OLD,
-    Call,
-    RecordingRequest,
+    methods,
     parse_html,
     too_many,
 )
-from tests.telegram.updates import TOKEN, TgUser, bot_settings, query_db, started
+from tests.telegram.updates import TOKEN, TgUser, query_db
 
 SAVED = "answers so far are saved"
-
-
-@pytest.fixture
-def rec() -> RecordingRequest:
-    return RecordingRequest()
-
-
-@pytest.fixture
-async def app(sqlite_url, rec):
-    async with started(build_application(bot_settings(sqlite_url), request=rec)) as app:
-        yield app
-
-
-@pytest.fixture
-def alice(app, rec) -> TgUser:
-    return TgUser(app, rec, user_id=1001, first_name="Alice")
-
-
-def methods(calls: list[Call]) -> list[str]:
-    return [c.method for c in calls]
 
 
 def errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:

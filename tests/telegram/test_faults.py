@@ -23,7 +23,7 @@ from bot.storage.migrate import upgrade_to_head_async
 from bot.telegram.app import build_application
 from bot.telegram.handlers import FAILED, NON_TEXT_HINT
 from tests.telegram import updates
-from tests.telegram.recording import Call, RecordingRequest, strip_html, too_many
+from tests.telegram.recording import Call, RecordingRequest, methods, strip_html, too_many
 from tests.telegram.updates import TgUser, bot_settings, started
 
 ALICE = 1001
@@ -57,10 +57,6 @@ class FlakyRequest(RecordingRequest):
             params = dict(request_data.parameters) if request_data is not None else {}
             self.calls.append(Call(api_method, params, error="timed out"))
         raise TimedOut()
-
-
-def methods(calls: list[Call]) -> list[str]:
-    return [c.method for c in calls]
 
 
 def errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -111,17 +107,6 @@ async def bot_db(bot_db_url) -> str:
 @pytest.fixture
 def rec() -> FlakyRequest:
     return FlakyRequest()
-
-
-@pytest.fixture
-async def app(sqlite_url, rec):
-    async with started(build_application(bot_settings(sqlite_url), request=rec)) as app:
-        yield app
-
-
-@pytest.fixture
-def alice(app, rec) -> TgUser:
-    return TgUser(app, rec, user_id=ALICE, first_name="Alice")
 
 
 # -- two devices --------------------------------------------------------------------------

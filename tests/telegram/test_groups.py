@@ -14,16 +14,13 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from bot.flows.groups import MIN_SHARED
-from bot.telegram.app import build_application
 from tests.telegram.recording import BOT_USER, BOT_USERNAME, Call, RecordingRequest, strip_html
 from tests.telegram.updates import (
     TgUser,
     as_update,
-    bot_settings,
     callback,
     command,
     query_db,
-    started,
     sticker,
     text_message,
     user,
@@ -52,15 +49,8 @@ _update_ids = itertools.count(800_000)
 
 
 @pytest.fixture
-def rec() -> RecordingRequest:
-    return RecordingRequest()
-
-
-@pytest.fixture
-async def app(sqlite_url, rec):
-    application = build_application(bot_settings(sqlite_url), request=rec, rate_limited=False)
-    async with started(application) as app:
-        yield app
+def rate_limited() -> bool:
+    return False
 
 
 class Member:

@@ -15,9 +15,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from bot.telegram.app import build_application
 from tests.telegram.recording import BOT_USERNAME, Call, RecordingRequest, bad, strip_html
-from tests.telegram.updates import TgUser, as_update, bot_settings, started, user
+from tests.telegram.updates import TgUser, as_update, user
 
 MAX_RESULTS = 50
 ID_LIMIT = 64
@@ -80,10 +79,8 @@ def rec() -> InlineRecordingRequest:
 
 
 @pytest.fixture
-async def app(sqlite_url, rec):
-    application = build_application(bot_settings(sqlite_url), request=rec, rate_limited=False)
-    async with started(application) as app:
-        yield app
+def rate_limited() -> bool:
+    return False
 
 
 async def ask_inline(app, rec: RecordingRequest, query: str) -> Call:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from telegram import BotCommandScopeAllPrivateChats
 
 from bot.telegram.app import PRIVATE_COMMANDS, build_application
-from tests.telegram.recording import Call, RecordingRequest, strip_html
+from tests.telegram.recording import Call, methods, strip_html
 from tests.telegram.updates import TgUser, bot_settings, query_db, started
 
 LEVELS = [
@@ -23,26 +22,6 @@ LEVELS = [
     "Administrative",
 ]
 DOMAIN_RATINGS = "select count(*) from ratings where range_id = ''"
-
-
-@pytest.fixture
-def rec() -> RecordingRequest:
-    return RecordingRequest()
-
-
-@pytest.fixture
-async def app(sqlite_url, rec):
-    async with started(build_application(bot_settings(sqlite_url), request=rec)) as app:
-        yield app
-
-
-@pytest.fixture
-def alice(app, rec) -> TgUser:
-    return TgUser(app, rec, user_id=1001, first_name="Alice")
-
-
-def methods(calls: list[Call]) -> list[str]:
-    return [c.method for c in calls]
 
 
 def assert_edited(

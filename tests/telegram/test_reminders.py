@@ -36,15 +36,8 @@ class SlowRequest(RecordingRequest):
 
 
 @pytest.fixture
-def rec() -> RecordingRequest:
-    return RecordingRequest()
-
-
-@pytest.fixture
-async def app(sqlite_url, rec):
-    application = build_application(bot_settings(sqlite_url), request=rec, rate_limited=False)
-    async with started(application) as app:
-        yield app
+def rate_limited() -> bool:
+    return False
 
 
 def repo_of(app):
