@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 
 import pytest
 from telegram import (
@@ -23,33 +22,18 @@ from telegram.ext import (
     InlineQueryHandler,
 )
 
+from tests.e2e.botprocess import require_emulator
 from tests.e2e.emulator import (
-    INSTALL_HINT,
     Emulator,
     EmulatorError,
-    emulator_installed,
-    node_available,
 )
 
 pytestmark = pytest.mark.e2e
 
 
-def _require_emulator() -> None:
-    missing = None
-    if not node_available():
-        missing = "node is not installed"
-    elif not emulator_installed():
-        missing = f"tests/e2e/emulator/node_modules is missing: {INSTALL_HINT}"
-    if missing is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"e2e emulator unavailable in CI: {missing}")
-    pytest.skip(f"e2e emulator unavailable: {missing}")
-
-
 @pytest.fixture(scope="module")
 def emulator():
-    _require_emulator()
+    require_emulator()
     with Emulator() as emu:
         yield emu
 

@@ -24,27 +24,13 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.e2e.emulator import BOT_ID, BOT_USERNAME, ChatMessage, Emulator, UserClient
-from tests.e2e.test_bot_process import STEP_TIMEOUT, BotProcess, _require_emulator
+from tests.e2e.botprocess import STEP_TIMEOUT
+from tests.e2e.emulator import BOT_ID, BOT_USERNAME, ChatMessage, UserClient
 
 pytestmark = pytest.mark.e2e
 
 GROUP_ID = -100555
 BOT = {"id": BOT_ID, "is_bot": True, "first_name": "Test First name", "username": BOT_USERNAME}
-
-
-@pytest.fixture
-def emulator():
-    _require_emulator()
-    with Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def bot(emulator, tmp_path):
-    process = BotProcess(emulator, tmp_path)
-    yield process
-    process.stop()
 
 
 def links(message: ChatMessage) -> list[str]:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.botprocess import button_data
 from tests.e2e.emulator import ChatMessage, Emulator, UserClient
-from tests.e2e.test_bot_process import BotProcess, _require_emulator, button_data
 
 pytestmark = pytest.mark.e2e
 
@@ -35,20 +35,6 @@ LEVEL_OF = {
 }
 SIGTERM_AFTER = 12  # ratings shown across all users before the signal
 WAIT = 60.0  # a user waits this long for an answer (the bot is down for a while)
-
-
-@pytest.fixture
-def emulator():
-    _require_emulator()
-    with Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def bot(emulator, tmp_path):
-    process = BotProcess(emulator, tmp_path)
-    yield process
-    process.stop()
 
 
 def answers_for(n: int) -> list[str]:
