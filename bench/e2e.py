@@ -19,10 +19,8 @@ import argparse
 import asyncio
 import os
 import shutil
-import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +34,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.e2e.botprocess import CAREERBOT, BotProcess  # noqa: E402
 from tests.e2e.emulator import (  # noqa: E402
     INSTALL_HINT,
     ChatMessage,
@@ -44,18 +43,6 @@ from tests.e2e.emulator import (  # noqa: E402
     node_available,
 )
 
-CAREERBOT = Path(sys.executable).parent / "careerbot"
-SETTINGS_VARS = (
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_BASE_URL",
-    "TELEGRAM_BASE_FILE_URL",
-    "WEBHOOK_URL",
-    "WEBHOOK_SECRET",
-    "DATABASE_URL",
-    "SQLITE_PATH",
-    "KNOWLEDGE_DIR",
-    "LOG_LEVEL",
-)
 LEVELS = ["Not yet", "Administrative", "Managerial", "Strategic"]
 LEVEL_OF = {
     "Not yet": "not_yet",
@@ -68,56 +55,6 @@ STEP_TIMEOUT = 120.0
 
 def answers_for(n: int) -> list[str]:
     return [LEVELS[(n * 7 + i * 3) % len(LEVELS)] for i in range(9)]
-
-
-class BotProcess:
-    """`careerbot run` with its output in a log file."""
-
-    def __init__(self, emulator: Emulator, workdir: Path) -> None:
-        self.emulator = emulator
-        self.log_path = workdir / "bot.log"
-        self.db = workdir / "careerbot.sqlite3"
-        env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
-        env.update(emulator.bot_env())
-        env.update(
-            HOME=str(workdir / "home"),
-            SQLITE_PATH=str(self.db),
-            LOG_LEVEL="INFO",
-            PYTHONUNBUFFERED="1",
-        )
-        self.env, self.workdir = env, workdir
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> float:
-        started = time.monotonic()
-        polls = self.emulator.get_updates_calls()
-        with self.log_path.open("a") as log:
-            self.process = subprocess.Popen(
-                [str(CAREERBOT), "run"],
-                cwd=self.workdir,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        while self.emulator.get_updates_calls() <= polls:
-            if self.process.poll() is not None or time.monotonic() - started > 60:
-                raise SystemExit(f"careerbot run did not start:\n{self.output()[-3000:]}")
-            time.sleep(0.05)
-        return time.monotonic() - started
-
-    def stop(self) -> int | None:
-        if self.process is None or self.process.poll() is not None:
-            return None if self.process is None else self.process.returncode
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait()
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 @dataclass

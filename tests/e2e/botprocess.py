@@ -33,7 +33,6 @@ SETTINGS_VARS = (
     "KNOWLEDGE_DIR",
     "LOG_LEVEL",
 )
-# The button pressed for each of the nine domains, in order ("Skip" leaves one unrated).
 
 
 def require_emulator() -> None:
@@ -58,12 +57,13 @@ class BotProcess:
         self.emulator = emulator
         self.workdir = workdir
         self.log_path = workdir / "bot.log"
+        self.db = workdir / "careerbot.sqlite3"
         self.process: subprocess.Popen | None = None
         env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
         env.update(emulator.bot_env())
         env.update(
             HOME=str(workdir / "home"),
-            SQLITE_PATH=str(workdir / "careerbot.sqlite3"),
+            SQLITE_PATH=str(self.db),
             LOG_LEVEL="INFO",
             PYTHONUNBUFFERED="1",
         )
