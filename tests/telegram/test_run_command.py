@@ -22,21 +22,11 @@ from telegram.ext import Application
 from bot.cli import NO_TOKEN, TOKEN_REJECTED
 from bot.telegram import app as app_module
 from bot.telegram.logging_setup import configure_logging
+from tests.e2e.botprocess import SETTINGS_VARS
 from tests.telegram.recording import RecordingRequest
 from tests.telegram.updates import TOKEN, bot_settings
 
 CAREERBOT = str(Path(sys.executable).parent / "careerbot")
-SETTINGS_VARS = (
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_BASE_URL",
-    "TELEGRAM_BASE_FILE_URL",
-    "WEBHOOK_URL",
-    "WEBHOOK_SECRET",
-    "DATABASE_URL",
-    "SQLITE_PATH",
-    "KNOWLEDGE_DIR",
-    "LOG_LEVEL",
-)
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
