@@ -97,6 +97,10 @@ async def test_start_to_plan_by_buttons_in_one_message(alice, rec, sqlite_url):
     assert second.text.startswith("<b>Support from the career framework</b>")
     assert ("Re-assess", "go:assess") in second.buttons
     assert m < first.message_id < second.message_id
+    (photo,) = [c for c in calls if c.method == "sendPhoto"]  # the profile chart, with /plan
+    assert (
+        photo.files["photo"].content.startswith(b"\x89PNG") and "Finance" in photo.params["caption"]
+    )
 
     # The whole of onboarding and the assessment happened in the first message.
     sent = [c for c in rec.of("sendMessage")]
@@ -175,8 +179,9 @@ async def test_export_sends_a_json_document(alice, rec):
     await alice.press("Start self-assessment")
     await alice.press("Strategic", m)
     calls = await alice.command("/export")
-    assert methods(calls)[:2] == ["sendMessage", "sendDocument"], calls
-    assert set(methods(calls[2:])) <= {"sendDocument"}  # e.g. the plan as a PDF
+    assert methods(calls) == ["sendMessage", "sendDocument", "sendDocument"], calls
+    pdf = calls[2].files["document"]  # the development plan, for appraisal
+    assert pdf.filename == "development-plan.pdf" and pdf.content.startswith(b"%PDF")
     note, document = calls[:2]
     assert note.chat_id == document.chat_id == 1001
     assert strip_html(note.text).startswith("Here is everything I store about you")
