@@ -62,6 +62,12 @@ class Driver:
 
     async def onboard(self, stage: str = "Early", directions: tuple[str, ...] = ("Moving up",)):
         await self.command("/start")
+        await self.onboard_steps(stage, directions)
+
+    async def onboard_steps(
+        self, stage: str = "Early", directions: tuple[str, ...] = ("Moving up",)
+    ) -> None:
+        """The taps of onboarding, from the welcome message on."""
         await self.tap("OK, let's start")
         await self.tap("Practice manager")
         await self.tap(stage)

@@ -254,3 +254,17 @@ async def test_forget_works_for_someone_who_only_asked_a_question(driver, sqlite
     assert "users: 1" in driver.text
     tables = (await sqlite_repo.export_user(driver.user.id))["tables"]
     assert all(rows == [] for rows in tables.values())
+
+
+async def test_assess_before_onboarding_carries_on_into_the_assessment(driver):
+    await driver.command("/assess")
+    await driver.onboard_steps()
+    assert "Your profile is saved" in driver.text
+    assert "Self-assessment · 1/9" in driver.text  # where the user was going
+
+
+async def test_a_plan_deep_link_for_a_newcomer_lands_in_the_plan_after_onboarding(driver):
+    await driver.command("/start plan")
+    assert "Welcome to careerbot" in driver.text
+    await driver.onboard_steps()
+    assert "needs a self-assessment first" in driver.text

@@ -83,3 +83,20 @@ async def test_group_picture_needs_three_members_and_names_no_one(service, sqlit
     assert "Finance: Not yet 0 · Admin 0 · Mgr 0 · Strat 3" in picture
     assert "Largest gaps" in picture and "Next session idea" in picture
     assert not any(name in picture for name in names)
+
+
+async def test_a_newcomer_from_a_group_link_reaches_the_opt_ins_after_onboarding(
+    service, sqlite_repo
+):
+    newcomer = Driver(service, UserRef(31, "Nia"))
+    await sqlite_repo.group_seen(GROUP, "First5 North")
+    await sqlite_repo.touch_user(31, "Nia")
+    await sqlite_repo.join_group(GROUP, 31)
+    await newcomer.command(f"/start g{GROUP}")
+    assert "Welcome to careerbot" in newcomer.text
+    await newcomer.onboard_steps()
+    assert "Your profile is saved" in newcomer.text
+    assert "Peer group: First5 North" in newcomer.text
+    await newcomer.tap("Share my levels")
+    await newcomer.tap("Save")
+    assert (await sqlite_repo.group_membership(GROUP, 31)).share_profile

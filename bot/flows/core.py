@@ -71,7 +71,7 @@ class Outcome:
     """A step's result: the next state (None: nothing to store), changes, views to show first.
 
     `show_state` renders the next state's view after `views`; `action` names work the service
-    does itself (deleting or exporting a user's data).
+    does itself (deleting or exporting a user's data); `then` is a deep link to follow next.
     """
 
     state: FlowState | None
@@ -80,6 +80,7 @@ class Outcome:
     show_state: bool = True
     action: str | None = None
     notice: str = ""
+    then: str = ""  # a /start payload to carry on with once this step is stored
 
 
 INVALID = Outcome(None, show_state=False, notice="That button is not valid here.")

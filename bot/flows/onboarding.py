@@ -43,6 +43,12 @@ def _after(state: FlowState) -> str:
     return state.payload.get("back", "")
 
 
+def _onward(state: FlowState, step: str, **payload: object) -> FlowState:
+    """The next onboarding step, carrying the deep link (`then`) the user arrived with."""
+    then = state.payload.get("then")
+    return state.moved(step, **payload, **({"then": then} if then else {}))
+
+
 def render_welcome(state: FlowState, ctx: Context) -> View:
     return View(
         f"{WELCOME}\n{PRIVACY_LINE}",
@@ -54,7 +60,7 @@ def render_welcome(state: FlowState, ctx: Context) -> View:
 def tap_welcome(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value != "ok":
         return INVALID
-    return Outcome(state.moved("role"), changes=(AcceptPrivacy(),))
+    return Outcome(_onward(state, "role"), changes=(AcceptPrivacy(),))
 
 
 def render_role(state: FlowState, ctx: Context) -> View:
@@ -69,7 +75,7 @@ def tap_role(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value not in ROLES:
         return INVALID
     back = _after(state)
-    nxt = state.moved(back) if back else state.moved("stage")
+    nxt = state.moved(back) if back else _onward(state, "stage")
     return Outcome(nxt, changes=(SetProfile(role=value),))
 
 
@@ -99,14 +105,14 @@ def render_stage(state: FlowState, ctx: Context) -> View:
 
 def _stage_chosen(state: FlowState, stage_id: str, extra: dict | None = None) -> Outcome:
     back = _after(state)
-    nxt = state.moved(back) if back else state.moved("dirs", sel=[], info=False)
+    nxt = state.moved(back) if back else _onward(state, "dirs", sel=[], info=False)
     fields = {"career_stage": stage_id, **(extra or {})}
     return Outcome(nxt, changes=(SetProfile(**fields),))
 
 
 def tap_stage(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value == "unsure":
-        return Outcome(state.moved("years", back=_after(state)))
+        return Outcome(_onward(state, "years", back=_after(state)))
     if value not in {s.id for s in ctx.kb.career.stages}:
         return INVALID
     return _stage_chosen(state, value)
@@ -125,7 +131,7 @@ def tap_years(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value not in YEAR_BANDS:
         return INVALID
     _, years, suggested = YEAR_BANDS[value]
-    return Outcome(state.moved("ysuggest", years=years, sug=suggested, back=_after(state)))
+    return Outcome(_onward(state, "ysuggest", years=years, sug=suggested, back=_after(state)))
 
 
 def render_ysuggest(state: FlowState, ctx: Context) -> View:
@@ -181,6 +187,11 @@ def tap_dirs(state: FlowState, value: str, ctx: Context) -> Outcome:
         change = SetProfile(directions=chosen)
         if back:
             return Outcome(state.moved(back), changes=(change,))
+        if then := state.payload.get("then"):  # on to where their link was taking them
+            saved = View("Your profile is saved.", title="All set")
+            return Outcome(
+                state.moved(IDLE), changes=(change,), views=(saved,), show_state=False, then=then
+            )
         done = View(
             "Your profile is saved. Next, a quick self-assessment: nine questions, one tap each.",
             title="All set",

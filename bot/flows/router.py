@@ -53,16 +53,19 @@ def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
     return on_tap(state, event.data, ctx)
 
 
-def _needs_profile(state: FlowState) -> Outcome:
+def _needs_profile(state: FlowState, name: str) -> Outcome:
+    """Onboarding first; then on to the command asked for, when it is one a link can start."""
     note = View("First, a minute to set up your profile.")
-    return Outcome(state.moved("welcome"), views=(note,))
+    then = {"then": name} if name in DEEP_LINKS else {}
+    return Outcome(state.moved("welcome", **then), views=(note,))
 
 
 def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
     name = command.name
     if name == "start":
-        if not ctx.privacy_accepted:
-            return Outcome(state.moved("welcome"))
+        if not ctx.privacy_accepted:  # a deep link waits until the profile is set up
+            link = command.args if _is_deep_link(command.args) else ""
+            return Outcome(state.moved("welcome", **({"then": link} if link else {})))
         chat_id = groups.optin_payload(command.args)
         if chat_id is not None:
             return groups.start_optin(state, chat_id, ctx)
@@ -85,7 +88,7 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
     if name == "forget":
         return Outcome(state.moved("forget"))
     if not ctx.privacy_accepted:
-        return _needs_profile(state)
+        return _needs_profile(state, name)
     if name == "assess":
         return assessment.start(state)
     if name == "settings":
@@ -100,6 +103,10 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
         return Outcome(None, views=(render_progress(ctx.kb, ctx.history or ()),), show_state=False)
     unknown = View(f"I don't know /{name[:30]}. /help lists what I can do.")
     return Outcome(None, views=(unknown,), show_state=False)
+
+
+def _is_deep_link(args: str) -> bool:
+    return args in DEEP_LINKS or groups.optin_payload(args) is not None
 
 
 def _plan_views(ctx: Context) -> list[View]:

@@ -18,7 +18,7 @@ from bot.appraisal.pdf import render_plan_pdf
 from bot.flows import account, assessment, groups, onboarding  # noqa: F401  (registers steps)
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup
 from bot.flows.cpd import LIST_ACTION, SHOWN, render_log
-from bot.flows.events import Event, Tap
+from bot.flows.events import Command, Event, Tap
 from bot.flows.plan import PlanData, build_plan
 from bot.flows.router import dispatch, group_in_focus, needs_history
 from bot.flows.views import Attachment, View
@@ -113,6 +113,9 @@ class Conversations:
             if history is None or outcome.changes:
                 history = tuple(await self._repo.assessment_history(user.id))
             views[0] = await self._with_chart(views[0], ctx.profile, history)
+        if outcome.then:
+            follow = await self.handle(user, Command("start", outcome.then))
+            views.extend(follow.views)
         return Reply(tuple(views), outcome.notice)
 
     def _context(
