@@ -14,14 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge.career import (
-    DOMAIN_IDS,
-    CareerFramework,
-    load_career,
-    load_glossary,
-    load_mapping,
-)
+from bot.knowledge.career import CareerFramework, load_career
 from bot.knowledge.errors import KnowledgeError
+from bot.knowledge.glossary import load_glossary
+from bot.knowledge.mapping import DOMAIN_IDS, load_mapping
 from tests.seeds import CAREER_SEED, COMPETENCY_SEED, normalise, seed_text
 
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"

@@ -5,16 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.knowledge.career import (
-    CareerFramework,
-    CoreAreaMapping,
-    Glossary,
-    load_career,
-    load_glossary,
-    load_mapping,
-)
+from bot.knowledge.career import CareerFramework, load_career
 from bot.knowledge.competency import CompetencyFramework, load_competency
 from bot.knowledge.errors import KnowledgeError
+from bot.knowledge.glossary import Glossary, load_glossary
+from bot.knowledge.mapping import CoreAreaMapping, load_mapping
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from bot.knowledge.common import Frozen
 from bot.knowledge.errors import KnowledgeError
 from bot.knowledge.yamlfile import load_model
 
@@ -27,11 +28,7 @@ class Level(StrEnum):
         return self.value.capitalize()
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Range(_Frozen):
+class Range(Frozen):
     """One row of a domain table: a range of work with a descriptor per level."""
 
     id: str
@@ -46,7 +43,7 @@ class Range(_Frozen):
         return getattr(self, level.value)
 
 
-class Domain(_Frozen):
+class Domain(Frozen):
     id: str
     number: int
     name: str
@@ -55,20 +52,20 @@ class Domain(_Frozen):
     ranges: tuple[Range, ...] = Field(min_length=1)
 
 
-class LevelInfo(_Frozen):
+class LevelInfo(Frozen):
     id: Level
     name: str
     column: str
 
 
-class DocumentInfo(_Frozen):
+class DocumentInfo(Frozen):
     id: str
     title: str
     year: int
     note: str
 
 
-class CompetencyFramework(_Frozen):
+class CompetencyFramework(Frozen):
     document: DocumentInfo
     levels: tuple[LevelInfo, ...]
     domains: tuple[Domain, ...]
