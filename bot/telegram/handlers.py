@@ -52,7 +52,7 @@ async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event)
         if update.callback_query is not None:  # e.g. a tap on an inline-mode message
             await answer_tap(update.callback_query)
         return
-    if user.is_bot:
+    if from_bot(update):
         return
     reply = await conversations(context).handle(UserRef(user.id, user.full_name), event)
     await deliver(context.bot, chat.id, reply, update.callback_query)
