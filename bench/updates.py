@@ -41,17 +41,7 @@ from bot.telegram.app import build_application  # noqa: E402
 TOKEN = "123456:BENCH"
 BOT = {"id": 1, "is_bot": True, "first_name": "careerbot", "username": "BenchBot"}
 POSTGRES = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-LEVELS = [
-    "Administrative",
-    "Managerial",
-    "Not yet",
-    "Administrative",
-    "Managerial",
-    "Strategic",
-    "Administrative",
-    "Not yet",
-    "Managerial",
-]
+LEVELS = ["Not yet", "Administrative", "Managerial", "Strategic"]
 
 
 class InstantApi(BaseRequest):

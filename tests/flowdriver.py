@@ -8,6 +8,21 @@ from bot.flows.events import Command, Event, Tap, Text
 from bot.flows.service import Conversations, Reply, UserRef
 from bot.flows.views import MAX_CALLBACK_BYTES, MAX_TEXT, Button, View
 
+# Nine self-ratings, one per domain in the framework's order, as button labels.
+LEVELS = [
+    "Administrative",
+    "Managerial",
+    "Not yet",
+    "Administrative",
+    "Managerial",
+    "Strategic",
+    "Administrative",
+    "Not yet",
+    "Administrative",
+]
+# The same with Finance (the fifth domain) rated Strategic, so its holder may offer to mentor.
+STRATEGIC_IN_FINANCE = [*LEVELS[:4], "Strategic", "Managerial", *LEVELS[6:]]
+
 
 def check_limits(reply: Reply) -> None:
     """Every view fits a Telegram message; every button's data fits callback data."""

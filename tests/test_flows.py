@@ -11,19 +11,7 @@ from bot.flows.events import Tap, Text
 from bot.flows.service import Conversations, UserRef
 from bot.storage.engine import create_repository
 from bot.storage.models import Rating
-from tests.flowdriver import Driver
-
-LEVELS = [
-    "Administrative",
-    "Managerial",
-    "Not yet",
-    "Administrative",
-    "Managerial",
-    "Strategic",
-    "Administrative",
-    "Not yet",
-    "Administrative",
-]
+from tests.flowdriver import LEVELS, Driver
 
 
 @pytest.fixture

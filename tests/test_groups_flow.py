@@ -6,20 +6,9 @@ import pytest
 
 from bot.flows.groups import MIN_SHARED, group_picture
 from bot.flows.service import Conversations, UserRef
-from tests.flowdriver import Driver
+from tests.flowdriver import STRATEGIC_IN_FINANCE, Driver
 
 GROUP = -100777
-STRATEGIC_IN_FINANCE = [
-    "Administrative",
-    "Managerial",
-    "Not yet",
-    "Administrative",
-    "Strategic",
-    "Managerial",
-    "Administrative",
-    "Not yet",
-    "Administrative",
-]
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from bot.flows.groups import MIN_SHARED
+from tests.flowdriver import STRATEGIC_IN_FINANCE
 from tests.telegram.recording import BOT_USER, BOT_USERNAME, Call, RecordingRequest, strip_html
 from tests.telegram.updates import (
     TgUser,
@@ -30,17 +31,6 @@ GROUP = {"id": -100123, "type": "group", "title": "First5 North"}
 SUPERGROUP = {"id": -1001234567890, "type": "supergroup", "title": "PM network"}
 ANA, BOB, CAROL = 2001, 2002, 2003
 # Nine domains in order; Finance (the fifth) rated Strategic.
-STRATEGIC_IN_FINANCE = [
-    "Administrative",
-    "Managerial",
-    "Not yet",
-    "Administrative",
-    "Strategic",
-    "Managerial",
-    "Administrative",
-    "Not yet",
-    "Administrative",
-]
 ALL_MANAGERIAL = ["Managerial"] * 9
 # What would give away someone's self-assessment or stage in a group message.
 PERSONAL_WORDS = ["Not yet", "Administrative", "Managerial", "Strategic", "Early", "Strat", "Mgr"]

@@ -7,20 +7,10 @@ import json
 from telegram import BotCommandScopeAllPrivateChats
 
 from bot.telegram.app import PRIVATE_COMMANDS, build_application
+from tests.flowdriver import LEVELS
 from tests.telegram.recording import Call, methods, strip_html
 from tests.telegram.updates import TgUser, bot_settings, query_db, started
 
-LEVELS = [
-    "Administrative",
-    "Managerial",
-    "Not yet",
-    "Administrative",
-    "Managerial",
-    "Strategic",
-    "Administrative",
-    "Not yet",
-    "Administrative",
-]
 DOMAIN_RATINGS = "select count(*) from ratings where range_id = ''"
 
 
