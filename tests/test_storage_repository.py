@@ -530,3 +530,23 @@ async def test_a_released_reminder_can_be_claimed_again(repo: Repository) -> Non
     assert not await repo.release_reminder(rid, "b")  # only the claimer can release it
     assert await repo.release_reminder(rid, "a")
     assert await repo.claim_reminder(rid, "b")
+
+
+async def test_a_claim_from_a_process_that_died_lapses(storage, clock) -> None:
+    from datetime import timedelta
+
+    from bot.storage.reminders import CLAIM_TIMEOUT
+
+    repo = storage.repository(clock)
+    await repo.touch_user(603, "Fay")
+    rid = await repo.schedule_reminder(603, clock.now - timedelta(minutes=1), "reassess")
+    assert await repo.claim_reminder(rid, "dead-process")  # ... which never sends it
+    assert await repo.due_reminders(clock.now) == []
+    assert not await repo.claim_reminder(rid, "other")
+    clock.advance(seconds=CLAIM_TIMEOUT.total_seconds() + 1)
+    [due] = await repo.due_reminders(clock.now)
+    assert due.id == rid and due.claimed_by == "dead-process"
+    assert await repo.claim_reminder(rid, "other")
+    await repo.mark_reminder_sent(rid)
+    clock.advance(seconds=CLAIM_TIMEOUT.total_seconds() + 1)
+    assert await repo.due_reminders(clock.now) == []  # sent: never again

@@ -173,6 +173,7 @@ class Reminder(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(255))
+    claimed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
 
 

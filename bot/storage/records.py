@@ -117,6 +117,7 @@ class ReminderRecord:
     created_at: datetime
     sent_at: datetime | None
     claimed_by: str | None
+    claimed_at: datetime | None
     cancelled_at: datetime | None
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.records import ReminderRecord
 from bot.storage.store import Store
 from bot.storage.tables import _reminder_record, _reminders, _users
+
+# A claim not followed by "sent" or a release within this long belonged to a process that died
+# mid-send; the reminder is then due again. (A send takes well under a second.)
+CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
 class ReminderStore(Store):
@@ -21,7 +25,8 @@ class ReminderStore(Store):
             return await self._schedule(s, user_id, due_at, kind, now)
 
     async def due_reminders(self, now: datetime, limit: int = 100) -> list[ReminderRecord]:
-        """Unclaimed, unsent, uncancelled reminders due by `now`, of active users."""
+        """Unsent, uncancelled reminders due by `now`, of active users, that nobody holds a
+        live claim on (a claim older than `CLAIM_TIMEOUT` belonged to a process that died)."""
         r = _reminders
         async with self._sessions.begin() as s:
             rows = (
@@ -31,7 +36,7 @@ class ReminderStore(Store):
                     .where(
                         r.c.due_at <= now,
                         r.c.sent_at.is_(None),
-                        r.c.claimed_by.is_(None),
+                        _claimable(now),
                         r.c.cancelled_at.is_(None),
                         _users.c.active.is_(True),
                     )
@@ -44,6 +49,7 @@ class ReminderStore(Store):
     async def claim_reminder(self, reminder_id: int, claimer: str) -> bool:
         """Atomically claim a reminder for sending; True for exactly one claimer."""
         r = _reminders
+        now = self._now()
         async with self._sessions.begin() as s:
             claimed = (
                 await s.execute(
@@ -51,10 +57,10 @@ class ReminderStore(Store):
                     .where(
                         r.c.id == reminder_id,
                         r.c.sent_at.is_(None),
-                        r.c.claimed_by.is_(None),
+                        _claimable(now),
                         r.c.cancelled_at.is_(None),
                     )
-                    .values(claimed_by=claimer)
+                    .values(claimed_by=claimer, claimed_at=now)
                     .returning(r.c.id)
                 )
             ).scalar_one_or_none()
@@ -70,7 +76,7 @@ class ReminderStore(Store):
                     _reminders.c.claimed_by == claimer,
                     _reminders.c.sent_at.is_(None),
                 )
-                .values(claimed_by=None)
+                .values(claimed_by=None, claimed_at=None)
             )
             return bool(result.rowcount)
 
@@ -122,3 +128,9 @@ class ReminderStore(Store):
             .values(cancelled_at=now)
         )
         return int(result.rowcount or 0)
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Nobody holds the reminder, or its holder's claim has lapsed."""
+    r = _reminders
+    return or_(r.c.claimed_by.is_(None), r.c.claimed_at < now - CLAIM_TIMEOUT)

@@ -108,6 +108,7 @@ def _reminder_record(row: Any) -> ReminderRecord:
         created_at=row.created_at,
         sent_at=row.sent_at,
         claimed_by=row.claimed_by,
+        claimed_at=row.claimed_at,
         cancelled_at=row.cancelled_at,
     )
 

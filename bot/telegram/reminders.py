@@ -1,7 +1,8 @@
 """Sending due reminders from PTB's JobQueue, once each, even with several bot processes.
 
 Reminders live in the database, so a restart loses none: the repeating job finds whatever is
-due. Each is claimed in the database before sending, so two processes never both send it.
+due. Each is claimed in the database before sending, so two processes never both send it; the
+claim of a process that dies mid-send lapses after ten minutes and another process sends it.
 """
 
 from __future__ import annotations
