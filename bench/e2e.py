@@ -34,7 +34,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.botprocess import CAREERBOT, BotProcess  # noqa: E402
+from tests.e2e.botprocess import CAREERBOT, LEVEL_OF, LEVELS, BotProcess  # noqa: E402
 from tests.e2e.emulator import (  # noqa: E402
     INSTALL_HINT,
     ChatMessage,
@@ -43,13 +43,6 @@ from tests.e2e.emulator import (  # noqa: E402
     node_available,
 )
 
-LEVELS = ["Not yet", "Administrative", "Managerial", "Strategic"]
-LEVEL_OF = {
-    "Not yet": "not_yet",
-    "Administrative": "administrative",
-    "Managerial": "managerial",
-    "Strategic": "strategic",
-}
 STEP_TIMEOUT = 120.0
 
 

@@ -14,7 +14,7 @@ from matplotlib.image import imread
 from bot.appraisal.chart import MAX_CAPTION, caption, render_radar
 from bot.flows.plan import PlanData, build_plan
 from bot.knowledge import KnowledgeBase
-from bot.storage.repository import AssessmentRecord, ProfileRecord, RatingRecord
+from bot.storage.records import AssessmentRecord, ProfileRecord, RatingRecord
 
 NOW = [
     "administrative",

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from bot.appraisal.chart import render_radar
 from bot.appraisal.pdf import render_plan_pdf
-from bot.storage.repository import CpdEntryRecord
+from bot.storage.records import CpdEntryRecord
 from tests.test_appraisal_chart import realistic_plan, skipped_plan
 
 TODAY = date(2025, 3, 21)

@@ -35,7 +35,8 @@ from bot.flows.views import MAX_CALLBACK_BYTES, MAX_TEXT, View
 from bot.storage.changes import AcceptPrivacy
 from bot.storage.engine import create_repository
 from bot.storage.migrate import upgrade_to_head_async
-from bot.storage.repository import Membership, Repository, Snapshot
+from bot.storage.records import Membership, Snapshot
+from bot.storage.repository import Repository
 from bot.telegram.app import build_application
 from bot.telegram.handlers import DB_DOWN, FAILED
 from bot.telegram.render import messages

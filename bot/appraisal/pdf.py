@@ -21,7 +21,7 @@ from bot.flows.cpd import supports
 from bot.flows.levels import bar, label
 from bot.flows.plan import PlanData, next_steps
 from bot.knowledge import KnowledgeBase
-from bot.storage.repository import CpdEntryRecord
+from bot.storage.records import CpdEntryRecord
 
 FONT = "DejaVu"
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"

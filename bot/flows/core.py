@@ -11,7 +11,7 @@ from bot.flows.callbacks import step_data
 from bot.flows.views import Button, View
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import Change
-from bot.storage.repository import AssessmentRecord, Membership, ProfileRecord
+from bot.storage.records import AssessmentRecord, Membership, ProfileRecord
 
 IDLE = "menu"
 
@@ -21,7 +21,8 @@ class Lookup(Protocol):
 
     def ask(self, query: str) -> Any: ...
 
-    def resolve(self, key: str) -> Any: ...
+    def resolve(self, key: str) -> Any:
+        """The answer behind a button's key; an unknown key gives a "none" answer."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, reg
 from bot.flows.views import Button, View, rows
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import AddCpdEntry
-from bot.storage.repository import CpdEntryRecord
+from bot.storage.records import CpdEntryRecord
 
 FLOW = "cpd"
 MAX_ENTRY = 1000

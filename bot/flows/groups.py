@@ -14,7 +14,7 @@ from bot.flows.levels import LABELS, RATING_LEVELS, rank
 from bot.flows.views import View, rows
 from bot.knowledge import KnowledgeBase, Level
 from bot.storage.changes import SetGroupOptIns
-from bot.storage.repository import SharedProfile
+from bot.storage.records import SharedProfile
 
 FLOW = "groups"
 MIN_SHARED = 3

@@ -14,7 +14,7 @@ from bot.flows.levels import RATING_LEVELS, bar, label, rank
 from bot.flows.views import Button, View, rows
 from bot.knowledge import KnowledgeBase, Level
 from bot.knowledge.competency import Domain, Range
-from bot.storage.repository import AssessmentRecord, ProfileRecord
+from bot.storage.records import AssessmentRecord, ProfileRecord
 
 MAX_GAPS = 3
 RANGES_PER_GAP = 2

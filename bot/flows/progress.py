@@ -8,7 +8,7 @@ from bot.flows.callbacks import go_data
 from bot.flows.levels import label, rank
 from bot.flows.views import Button, View, rows
 from bot.knowledge import KnowledgeBase
-from bot.storage.repository import AssessmentRecord
+from bot.storage.records import AssessmentRecord
 
 SHOWN = 6
 

@@ -143,7 +143,7 @@ def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
         answer = ctx.lookup.resolve(tap.key)
         # The engine answers an unknown key with its "could not find" answer, not None: a
         # forged key, or one from an old message after the knowledge changed, is no item.
-        if answer is None or getattr(answer, "kind", None) == "none":
+        if answer.kind == "none":
             return Outcome(None, notice="That item is no longer available.", show_state=False)
         return Outcome(None, views=(render_answer(answer),), show_state=False)
     if not isinstance(tap, StepTap) or tap.step not in STEPS:

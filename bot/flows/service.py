@@ -24,14 +24,14 @@ from bot.flows.router import dispatch, group_in_focus, needs_history
 from bot.flows.views import Attachment, View
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import PROFILE_CHANGES
-from bot.storage.repository import (
+from bot.storage.records import (
     AssessmentRecord,
     CpdEntryRecord,
     Membership,
     ProfileRecord,
-    Repository,
     Snapshot,
 )
+from bot.storage.repository import Repository
 
 MAX_PDF_ENTRIES = 500
 DRAWING_THREADS = 2

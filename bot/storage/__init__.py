@@ -19,7 +19,7 @@ from bot.storage.changes import (
 )
 from bot.storage.engine import create_engine, create_repository, create_sessionmaker
 from bot.storage.models import CAREER_STAGES, LEVELS
-from bot.storage.repository import (
+from bot.storage.records import (
     AssessmentClosedError,
     AssessmentRecord,
     ConversationRecord,
@@ -29,12 +29,12 @@ from bot.storage.repository import (
     ProfileRecord,
     RatingRecord,
     ReminderRecord,
-    Repository,
     SharedProfile,
     Snapshot,
     StorageError,
     UserRecord,
 )
+from bot.storage.repository import Repository
 
 __all__ = [
     "CAREER_STAGES",

@@ -38,19 +38,9 @@ from bot.storage.groups import GroupStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.profiles import ProfileStore
 from bot.storage.records import (
-    AssessmentClosedError,
-    AssessmentRecord,
     ConversationRecord,
-    CpdEntryRecord,
-    Membership,
-    Mentor,
-    NoOpenAssessmentError,
     ProfileRecord,
-    RatingRecord,
-    ReminderRecord,
-    SharedProfile,
     Snapshot,
-    StorageError,
     UserRecord,
 )
 from bot.storage.reminders import ReminderStore
@@ -65,7 +55,6 @@ from bot.storage.tables import (
     _range_key,
     _ratings,
     _users,
-    owned_rows_clause,
 )
 
 
@@ -279,23 +268,3 @@ class Repository(ProfileStore, AssessmentStore, CpdStore, ReminderStore, GroupSt
                 )
             case _:
                 raise TypeError(f"not a storage change: {change!r}")
-
-
-__all__ = [
-    "AssessmentClosedError",
-    "AssessmentRecord",
-    "ConversationRecord",
-    "CpdEntryRecord",
-    "Membership",
-    "Mentor",
-    "NoOpenAssessmentError",
-    "ProfileRecord",
-    "RatingRecord",
-    "ReminderRecord",
-    "Repository",
-    "SharedProfile",
-    "Snapshot",
-    "StorageError",
-    "UserRecord",
-    "owned_rows_clause",
-]

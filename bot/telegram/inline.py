@@ -93,7 +93,7 @@ def answers_for(engine: Any, query: str) -> list[Any]:
         found = [engine.resolve(c.key) for c in answer.candidates]
     else:
         found = [answer, *(engine.resolve(c.key) for c in answer.related)]
-    return [a for a in found if a is not None][:MAX_RESULTS]
+    return found[:MAX_RESULTS]
 
 
 async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.flows.levels import LABELS
 from tests.e2e.emulator import (
     INSTALL_HINT,
     ChatMessage,
@@ -20,6 +21,9 @@ from tests.e2e.emulator import (
 )
 
 CAREERBOT = Path(sys.executable).parent / "careerbot"
+# The rating buttons as users see them, and the level each one stores.
+LEVELS = list(LABELS.values())
+LEVEL_OF = {label: level for level, label in LABELS.items()}
 START_TIMEOUT = 60.0
 STEP_TIMEOUT = 15.0
 SETTINGS_VARS = (

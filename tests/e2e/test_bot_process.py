@@ -15,10 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.botprocess import (
-    STEP_TIMEOUT,
-    button_data,
-)
+from tests.e2e.botprocess import LEVEL_OF, STEP_TIMEOUT, button_data
 from tests.e2e.emulator import (
     ChatMessage,
     UserClient,
@@ -39,12 +36,6 @@ ANSWERS = [
 ]
 KILL_AFTER = 4  # answers given before SIGKILL; the fifth is pressed while the bot is down
 PRESSED: list[str] = []  # callback query ids, in order
-LEVEL_OF = {
-    "Not yet": "not_yet",
-    "Administrative": "administrative",
-    "Managerial": "managerial",
-    "Strategic": "strategic",
-}
 
 
 def tap(

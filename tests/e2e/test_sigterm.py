@@ -20,19 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.botprocess import button_data
+from tests.e2e.botprocess import LEVEL_OF, LEVELS, button_data
 from tests.e2e.emulator import ChatMessage, Emulator, UserClient
 
 pytestmark = pytest.mark.e2e
 
 USERS = 5
-LEVELS = ["Not yet", "Administrative", "Managerial", "Strategic"]
-LEVEL_OF = {
-    "Not yet": "not_yet",
-    "Administrative": "administrative",
-    "Managerial": "managerial",
-    "Strategic": "strategic",
-}
 SIGTERM_AFTER = 12  # ratings shown across all users before the signal
 WAIT = 60.0  # a user waits this long for an answer (the bot is down for a while)
 
