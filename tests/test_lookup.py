@@ -96,7 +96,6 @@ def test_comparison_shows_both_levels_and_only_those(engine, kb):
         ("retire and return", "training:late/retire-and-return", "training option"),
         ("contract management", "core:contract-management", "core area"),
         ("what does a PCN manager do", "role:primary-care-network-manager", "role"),
-        ("career drivers", "section:career-drivers", "framework section"),
         ("interventions for established career", "development:established", "development table"),
     ],
 )
@@ -306,7 +305,7 @@ def test_every_key_fits_telegram_callback_data_and_resolves(engine):
     for key, (index, _levels) in engine.keys.items():
         assert len(key.encode("utf-8")) <= MAX_KEY_BYTES, key
         answer = engine.resolve(key)
-        assert answer.kind in ("competency", "career", "glossary"), key
+        assert answer.kind in ("competency", "career", "glossary", "overview"), key
         assert answer.key == key
         assert answer.ident == engine.items[index].ident
 
@@ -404,7 +403,8 @@ def test_to_json_has_the_documented_fields(engine):
     assert data["kind"] == "competency"
     assert data["domain"] == "Risk Management" and data["range"] == "Infection control"
     assert data["level"] == "strategic"
-    assert data["topic"] is None and data["section"] is None
+    assert data["topic"] == "Infection control" and data["section"] == "competency range"
+    assert data["id"] == "infection-control"
     assert data["suggestions"] is None  # unused fields are null
     assert 0 <= data["score"] <= 1
     none = engine.ask("what's the weather").to_json()
@@ -459,7 +459,8 @@ def test_cli_json_lines_keeps_one_line_per_input_line():
     assert len(objects) == len(lines)
     assert objects[0]["kind"] == "competency" and objects[0]["range"] == "Infection control"
     assert objects[1]["query"] == "" and objects[1]["kind"] == "none"
-    assert objects[2]["topic"] == "direction:moving-across"
+    assert objects[2]["id"] == "direction:moving-across"
+    assert objects[2]["topic"] == "Moving across" and objects[2]["section"] == "career direction"
     assert objects[3]["query"].endswith("broken utf-8")
     assert objects[6]["query"] == "crlf line"
     assert objects[8]["query"] == "last line without newline"

@@ -63,6 +63,7 @@ async def populate(repo: Repository, uid: int, own_chat: int) -> None:
         message_id=uid * 10,
     )
     await repo.add_cpd_entry(uid, "webinar")
+    await repo.remember_answer(uid, "r:complaints:m")
     for chat in (SHARED_CHAT, own_chat):
         await repo.group_seen(chat, f"chat {chat}")
         await repo.join_group(chat, uid)

@@ -11,7 +11,7 @@ from bot.flows.callbacks import step_data
 from bot.flows.views import Button, View
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import Change
-from bot.storage.records import AssessmentRecord, Membership, ProfileRecord
+from bot.storage.records import AssessmentRecord, Membership, ProfileRecord, ReminderRecord
 
 IDLE = "menu"
 
@@ -19,7 +19,8 @@ IDLE = "menu"
 class Lookup(Protocol):
     """What the flows need of the lookup engine."""
 
-    def ask(self, query: str) -> Any: ...
+    def ask(self, query: str, context: str | None = None) -> Any:
+        """The answer to `query`, read as a follow-up to the answer keyed `context`."""
 
     def resolve(self, key: str) -> Any:
         """The answer behind a button's key; an unknown key gives a "none" answer."""
@@ -65,6 +66,8 @@ class Context:
     history: tuple[AssessmentRecord, ...] | None
     membership: Membership | None
     now: datetime
+    lookup_context: str | None = None  # the key of the last lookup answer shown
+    reminders: tuple[ReminderRecord, ...] = ()  # pending, loaded for "when is my next review"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,7 @@ class Outcome:
     action: str | None = None
     notice: str = ""
     then: str = ""  # a /start payload to carry on with once this step is stored
+    remember: str | None = None  # the key of a lookup answer shown: what follow-ups refer to
 
 
 INVALID = Outcome(None, show_state=False, notice="That button is not valid here.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows import account, assessment, cpd, groups, reminders
+from bot.flows import aboutme, account, assessment, cpd, groups, reminders
 from bot.flows.answers import render_answer
 from bot.flows.callbacks import GoTap, LookupTap, StepTap, go_data, parse
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
@@ -40,8 +40,21 @@ def needs_history(state: FlowState, event: Event) -> bool:
     """Whether handling `event` reads the user's completed assessments."""
     command = as_command(event)
     if command is not None:
+        if command.name == "ask":
+            return aboutme.intent(command.args) is not None
         return command.name in HISTORY_COMMANDS or group_in_focus(state, event) is not None
+    if isinstance(event, Text):
+        return aboutme.intent(event.text) is not None
     return isinstance(event, Tap) and state.step in ("settings", "gopt")
+
+
+def question_of(event: Event) -> str | None:
+    """The free-text question an event asks (typed text or /ask), if any."""
+    if isinstance(event, Text):
+        return event.text
+    if isinstance(event, Command) and event.name == "ask":
+        return event.args
+    return None
 
 
 def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
@@ -132,9 +145,13 @@ def on_text(state: FlowState, text: str, ctx: Context, asked: bool = False) -> O
     if not query:
         hint = View('Ask me about the frameworks, e.g. "what does strategic mean for complaints".')
         return Outcome(None, views=(hint,), show_state=False)
-    answer = render_answer(ctx.lookup.ask(query))
     resume = state.step != IDLE and state.step in STEPS
-    return Outcome(None, views=(answer,), show_state=resume)
+    about = aboutme.intent(query)
+    if about is not None and ctx.privacy_accepted:
+        view = aboutme.answer(about, query, ctx, ctx.reminders)
+        return Outcome(None, views=(view,), show_state=resume)
+    answer = ctx.lookup.ask(query, context=ctx.lookup_context)
+    return Outcome(None, views=(render_answer(answer),), show_state=resume, remember=answer.key)
 
 
 def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
@@ -145,7 +162,8 @@ def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
         # forged key, or one from an old message after the knowledge changed, is no item.
         if answer.kind == "none":
             return Outcome(None, notice="That item is no longer available.", show_state=False)
-        return Outcome(None, views=(render_answer(answer),), show_state=False)
+        view = render_answer(answer)
+        return Outcome(None, views=(view,), show_state=False, remember=answer.key)
     if not isinstance(tap, StepTap) or tap.step not in STEPS:
         return Outcome(None, notice="Sorry, I don't recognise that button.", show_state=False)
     if tap.step != state.step or tap.version != state.version:

@@ -15,12 +15,12 @@ from datetime import UTC, date, datetime
 
 from bot.appraisal.chart import caption, render_radar
 from bot.appraisal.pdf import render_plan_pdf
-from bot.flows import account, assessment, groups, onboarding  # noqa: F401  (registers steps)
+from bot.flows import aboutme, account, assessment, groups, onboarding  # noqa: F401  (registers steps)
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup
 from bot.flows.cpd import LIST_ACTION, SHOWN, render_log
 from bot.flows.events import Command, Event, Tap
 from bot.flows.plan import PlanData, build_plan
-from bot.flows.router import dispatch, group_in_focus, needs_history
+from bot.flows.router import dispatch, group_in_focus, needs_history, question_of
 from bot.flows.views import Attachment, View
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import PROFILE_CHANGES
@@ -78,7 +78,11 @@ class Conversations:
         if (chat_id := group_in_focus(state, event)) is not None:
             membership = await self._repo.group_membership(chat_id, user.id)
         ctx = self._context(user, snapshot, history, membership)
+        if (question := question_of(event)) is not None:
+            ctx = await self._with_question_context(user, ctx, question)
         outcome = dispatch(state, event, ctx)
+        if outcome.remember:
+            await self._repo.remember_answer(user.id, outcome.remember)
 
         if outcome.action == "forget":
             return await self._forget(user)
@@ -135,6 +139,12 @@ class Conversations:
             membership=membership,
             now=self._clock(),
         )
+
+    async def _with_question_context(self, user: UserRef, ctx: Context, question: str) -> Context:
+        """What a typed question may refer to: the last answer shown, or the user's reminders."""
+        if aboutme.intent(question) == aboutme.REVIEW:
+            return replace(ctx, reminders=tuple(await self._repo.pending_reminders(user.id)))
+        return replace(ctx, lookup_context=await self._repo.last_answer(user.id))
 
     async def _raced(self, user: UserRef) -> Reply:
         """Another tap got there first: say so and show where the user is now."""

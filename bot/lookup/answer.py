@@ -18,7 +18,7 @@ class Candidate:
 @dataclass(frozen=True, slots=True)
 class Answer:
     query: str
-    kind: str  # competency | career | glossary | clarify | none
+    kind: str  # competency | career | glossary | overview | compare | clarify | none
     answer: str
     domain: str | None = None  # domain name as in the seed
     range: str | None = None  # range name as in the seed
@@ -34,6 +34,7 @@ class Answer:
     range_id: str | None = None
     domain_id: str | None = None
     key: str | None = None  # resolve(key) gives this answer again
+    compared: tuple[str, ...] = ()  # the ids shown side by side (kind compare)
 
     @property
     def ident(self) -> str | None:
@@ -44,20 +45,31 @@ class Answer:
             return f"domain:{self.domain_id}"
         return self.topic
 
+    @property
+    def title(self) -> str | None:
+        """The answered item's title as written in the seed (a range's or domain's name, a
+        career or glossary item's title); None for a question back or "not found"."""
+        return self.range or self.section or self.domain
+
+    @property
+    def item_kind(self) -> str | None:
+        """What sort of item was answered, e.g. "competency range", "career direction"."""
+        if self.range_id:
+            return "competency range"
+        if self.domain_id:
+            return "competency domain"
+        return self.section_kind
+
     def to_json(self) -> dict[str, Any]:
-        data = {
-            name: getattr(self, name)
-            for name in (
-                "query",
-                "kind",
-                "domain",
-                "range",
-                "level",
-                "topic",
-                "section",
-                "answer",
-            )
-        }
+        """`topic` is the item's title as in the seed, `section` its kind, `id` its id and
+        `key` what to pass as the next query's `context`."""
+        data = {name: getattr(self, name) for name in ("query", "kind", "domain", "range", "level")}
+        data["topic"] = self.title
+        data["section"] = self.item_kind
+        data["id"] = self.ident
+        data["key"] = self.key
+        data["answer"] = self.answer
+        data["compared"] = list(self.compared)
         data["suggestions"] = list(self.suggestions) if self.kind in ("clarify", "none") else None
         data["score"] = round(self.score, 3)
         data["levels"] = list(self.levels)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.knowledge.competency import Level
 from bot.lookup import format as fmt
 from bot.lookup.answer import Answer, Candidate
+from bot.lookup.compare import compare_answer
 from bot.lookup.items import (
     CAREER_KINDS,
     LEVEL_CODES,
@@ -14,6 +15,7 @@ from bot.lookup.items import (
     Item,
     short_key,
 )
+from bot.lookup.overviews import overview_answer
 from bot.lookup.query import (
     ParsedQuery,
 )
@@ -116,6 +118,18 @@ class Answering:
                 domain_id=domain.id,
                 key=item.key,
             )
+        if item.kind in ("overview", "ksa"):
+            return Answer(
+                query=text,
+                kind="overview" if item.kind == "overview" else "career",
+                answer=overview_answer(item, self.kb),
+                topic=item.ident,
+                section=item.title,
+                section_kind=SECTION_KINDS[item.kind],
+                score=min(score, 1.0),
+                related=self._overview_related(item),
+                key=item.key,
+            )
         if item.kind == "glossary":
             return Answer(
                 query=text,
@@ -140,6 +154,55 @@ class Answering:
             key=item.key,
         )
 
+    def _glossary_with_item(self, text: str, glossary: int, score: float) -> Answer:
+        """An abbreviation that is both a glossary entry and a framework item's name: the
+        item when the abbreviation is its very name (IM&T), else the entry, with the other's
+        text added and a button to it."""
+        entry = self.items[glossary]
+        item = self.items[self.glossary_links[glossary]]
+        if entry.title.casefold() == item.title.casefold():
+            answer = self._item_answer(text, item, score)
+            extra = fmt.glossary_answer(entry).split("\n\nSource:")[0]
+            return replace(answer, answer=fmt.clip(f"{extra}\n\n{answer.answer}"))
+        answer = self._item_answer(text, entry, score)
+        also = f"In the framework: {item.label}."
+        return replace(
+            answer,
+            answer=fmt.clip(f"{answer.answer}\n\n{also}"),
+            related=(Candidate(item.label, item.key), *answer.related),
+        )
+
+    def _compare_answer(self, text: str, pair: tuple[int, int], level: Level | None) -> Answer:
+        first, second = self.items[pair[0]], self.items[pair[1]]
+        return Answer(
+            query=text,
+            kind="compare",
+            answer=compare_answer(first, second, level),
+            section=f"{first.title} / {second.title}",
+            section_kind="comparison",
+            level=level.value if level is not None and first.kind == "range" else None,
+            score=1.0,
+            related=(Candidate(first.label, first.key), Candidate(second.label, second.key)),
+            compared=(first.ident, second.ident),
+        )
+
+    def _overview_related(self, item: Item) -> tuple[Candidate, ...]:
+        """Buttons under an overview: the items it lists (the first few)."""
+        kinds = {
+            "overview:domains": "domain",
+            "overview:stages": "stage",
+            "overview:directions": "direction",
+            "overview:core-areas": "core",
+            "overview:roles": "role",
+        }
+        kind = kinds.get(item.ident)
+        if item.kind == "ksa":
+            stage = item.obj.id
+            return (self.candidate(f"stage:{stage}"), self.candidate(f"training:{stage}"))
+        if kind is None:
+            return ()
+        return tuple(Candidate(i.label, i.key) for i in self.items if i.kind == kind)
+
     def _career_related(self, item: Item) -> tuple[Candidate, ...]:
         out: list[Candidate] = []
         if item.kind == "direction":
@@ -153,7 +216,8 @@ class Answering:
                             out.append(self.candidate(ident))
         elif item.kind in ("stage", "training", "development"):
             stage_id = item.obj.id
-            for ident in (f"stage:{stage_id}", f"training:{stage_id}", f"development:{stage_id}"):
+            idents = ("stage", "ksa", "training", "development")
+            for ident in (f"{kind}:{stage_id}" for kind in idents):
                 if ident != item.ident:
                     out.append(self.candidate(ident))
         elif item.kind == "option":

@@ -1,4 +1,8 @@
-"""`careerbot ask`: answer one question, or one per line of stdin, as the bot would."""
+"""`careerbot ask`: answer one question, or one per line of stdin, as the bot would.
+
+A line of stdin is a question, or a JSON object `{"query": ..., "context": ...}` whose context
+(the previous answer's `key` or `id`) makes the query a follow-up ("and strategic?").
+"""
 
 from __future__ import annotations
 
@@ -44,6 +48,20 @@ def _lines(stream: Any) -> Any:
         yield line
 
 
+def _query_of(line: str) -> tuple[str, str | None]:
+    """The query and context of one input line: a JSON object with "query" (and optionally
+    "context"), or else the line itself."""
+    if line.lstrip().startswith("{"):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            return line, None
+        if isinstance(data, dict) and isinstance(data.get("query"), str):
+            context = data.get("context")
+            return data["query"], context if isinstance(context, str) else None
+    return line, None
+
+
 def run_ask(query: str | None, as_json: bool) -> int:
     """Print the answer to `query`, or to each line of stdin when `query` is None.
 
@@ -73,7 +91,7 @@ def run_ask(query: str | None, as_json: bool) -> int:
     stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else sys.stdin
     first = True
     for line in _lines(stream):
-        answer = engine.ask(line)
+        answer = engine.ask(*_query_of(line))
         if as_json:
             emit(json_line(answer))
         else:

@@ -30,6 +30,8 @@ from typing import Any
 from bot.knowledge.competency import Level
 from bot.lookup.answer import Answer, Candidate
 from bot.lookup.answering import SENIORITY, Answering, _Scored
+from bot.lookup.compare import pick_pair
+from bot.lookup.followup import Followup, Reading
 from bot.lookup.items import (
     W_ALIAS,
     W_CAREER_ALIAS,
@@ -37,6 +39,7 @@ from bot.lookup.items import (
     build_items,
 )
 from bot.lookup.names import Corrector, Lexicon, Mention
+from bot.lookup.overviews import overview_items, overview_of
 from bot.lookup.query import (
     COMPARE_WORDS,
     DOMAIN_WORDS,
@@ -46,7 +49,7 @@ from bot.lookup.query import (
     parse,
 )
 from bot.lookup.retrieval import TextIndex
-from bot.lookup.text import GENERIC, STOPWORDS, words, wordset
+from bot.lookup.text import GENERIC, STOPWORDS, fold, words, wordset
 
 TEXT_WORTH = 0.75  # a word found in an item's text, rather than in its name
 TEXT_WORTH_ONE = 0.45  # ... when it is the only word of the query the text has
@@ -88,7 +91,7 @@ class LookupEngine(Answering):
 
     def __init__(self, kb: Any) -> None:
         self.kb = kb
-        self.items: list[Item] = build_items(kb)
+        self.items: list[Item] = build_items(kb) + overview_items(kb)
         self.by_ident = {item.ident: i for i, item in enumerate(self.items)}
         self.lexicon = Lexicon(self.items)
         self.text = TextIndex(self.items)
@@ -113,14 +116,18 @@ class LookupEngine(Answering):
                     self.keys[self._level_key(item, levels)] = (index, levels)
         self.kb_has_career = getattr(kb, "career", None) is not None
         self.links = self._links()
+        self.glossary_links = self._glossary_links()
+        self.followup = Followup()
         self._ask_cached = lru_cache(maxsize=4096)(self._ask)
 
     # ------------------------------------------------------------------ public API
 
-    def ask(self, query: str) -> Answer:
-        """Answer free text: a competency/career/glossary item, a question back, or none."""
+    def ask(self, query: str, context: str | None = None) -> Answer:
+        """Answer free text: a competency/career/glossary item, an overview, a comparison, a
+        question back, or none. `context` is the previous answer's key (or id): a follow-up
+        such as "and strategic?" is read in its light."""
         normal = " ".join(str(query).split())[:MAX_QUERY_CHARS]
-        answer = self._ask_cached(normal)
+        answer = self._ask_cached(normal, context or "")
         return answer if answer.query == query else replace(answer, query=query)
 
     def resolve(self, key: str) -> Answer:
@@ -158,6 +165,20 @@ class LookupEngine(Answering):
                             links.add((d, self.by_ident[f"training:{stage.id}/{option}"]))
         return links
 
+    def _glossary_links(self) -> dict[int, int]:
+        """Glossary entry -> the framework item its term names ("SEA" is an alias of
+        Significant event audit/reporting, "IM&T" the name of a domain): one thing, one answer."""
+        names: dict[str, int] = {}
+        for i, item in enumerate(self.items):
+            if item.kind != "glossary":
+                for phrase, _ in item.phrases:
+                    names.setdefault(phrase.casefold(), i)
+        return {
+            i: names[item.title.casefold()]
+            for i, item in enumerate(self.items)
+            if item.kind == "glossary" and item.title.casefold() in names
+        }
+
     def _weights(self, query: ParsedQuery, phrased: set[int] | None = None) -> list[float]:
         out = []
         for i, token in enumerate(query.tokens):
@@ -167,12 +188,15 @@ class LookupEngine(Answering):
             out.append(weight)
         return out
 
+    def _mentions(self, query: ParsedQuery) -> list[Mention]:
+        tokens = query.tokens
+        return self.lexicon.mentions([t.stem for t in tokens], [t.factor for t in tokens])
+
     def _score(self, query: ParsedQuery) -> list[_Scored]:
         tokens = query.tokens
         if not tokens:
             return []
-        stems = [t.stem for t in tokens]
-        mentions: list[Mention] = self.lexicon.mentions(stems, [t.factor for t in tokens])
+        mentions: list[Mention] = self._mentions(query)
         covered: dict[int, dict[int, float]] = defaultdict(dict)
         phrased = set()  # tokens inside a name of two or more words: not generic there
         by_item: dict[int, list[Mention]] = defaultdict(list)
@@ -293,8 +317,44 @@ class LookupEngine(Answering):
 
     # ------------------------------------------------------------------ answering
 
-    def _ask(self, text: str) -> Answer:
+    def _context(self, context: str) -> tuple[Item, tuple[Level, ...]] | None:
+        """The item (and levels shown) of a previous answer, from its key or id."""
+        if context in self.keys:
+            index, levels = self.keys[context]
+            return self.items[index], levels or ()
+        if context in self.by_ident:
+            return self.items[self.by_ident[context]], ()
+        return None
+
+    def _reading(self, text: str, reading: Reading) -> Answer:
+        item = self.items[self.by_ident[reading.ident]]
+        if item.kind == "range":
+            return self._range_answer(text, item, list(reading.levels or SENIORITY), 1.0)
+        if item.kind == "domain" and reading.levels:
+            return self._domain_level_answer(text, item, reading.levels[0], 1.0)
+        return self._item_answer(text, item, 1.0)
+
+    def _ask(self, text: str, context: str = "") -> Answer:
         query = parse(text, self.corrector)
+        prior = self._context(context) if context else None
+        if prior is not None:
+            reading = self.followup.read(query, *prior)
+            if reading is not None and reading.ident in self.by_ident:
+                return self._reading(text, reading)
+        answer = self._fresh(text, query)
+        if (
+            prior is not None
+            and len(prior[1]) == 1
+            and answer.range_id
+            and len(answer.levels) == 3
+            and self.followup.carries_level(query)
+        ):  # "what about complaints", after "finance managerial"
+            item = self.items[self.by_ident[answer.range_id]]
+            return self._range_answer(text, item, list(prior[1]), answer.score)
+        return answer
+
+    def _fresh(self, text: str, query: ParsedQuery) -> Answer:
+        """The answer to a query read on its own."""
         if query.domain_number is not None and 1 <= query.domain_number <= len(
             self.kb.competency.domains
         ):
@@ -303,6 +363,21 @@ class LookupEngine(Answering):
             return self._item_answer(text, item, 1.0)
         if query.off_topic or text.startswith("/"):  # small talk, patients, bot commands
             return self._none(text, [])
+        overviews = [
+            self.items[self.by_ident[i]] for i in overview_of(query.folded) if i in self.by_ident
+        ]
+        if len(overviews) == 1:
+            return self._item_answer(text, overviews[0], 1.0)
+        if overviews:
+            return self._clarify(
+                text, query, [_Scored(self.by_ident[o.ident], 1.0, {}) for o in overviews]
+            )
+        if query.compare:
+            pair = pick_pair(self.items, self._mentions(query))
+            if pair is not None:
+                named = {t.level for t in query.tokens if t.level}
+                level = named.pop() if len(named) == 1 else None
+                return self._compare_answer(text, pair, level)
         scored = self._score(query)
         if (
             not scored
@@ -321,6 +396,12 @@ class LookupEngine(Answering):
             near = [best] + [r for r in near if r is not preferred]
             best = preferred
         rivals = [r for r in near if (best.index, r.index) not in self.links]
+        if len(rivals) == 1 and {best.index, rivals[0].index} & set(self.glossary_links):
+            pair = {best.index, rivals[0].index}
+            glossary = next(i for i in pair if i in self.glossary_links)
+            typed = fold(self.items[glossary].title) in fold(text)  # the abbreviation itself
+            if self.glossary_links[glossary] in pair and typed:
+                return self._glossary_with_item(text, glossary, best.score)
         if not rivals and query.alternatives and len(scored) > 1:
             # "clinical or organisational audit": two items named side by side -> ask which.
             other = next((r for r in scored[1:] if r.covered and r.score >= FOUND), None)

@@ -46,9 +46,11 @@ SECTION_KINDS = {
     "training": "training options",
     "option": "training option",
     "development": "development table",
+    "ksa": "knowledge, skills and abilities",
+    "overview": "overview",
     "glossary": "glossary",
 }
-CAREER_KINDS = frozenset(SECTION_KINDS) - {"glossary"}
+CAREER_KINDS = frozenset(SECTION_KINDS) - {"glossary", "overview", "ksa"}
 
 TRAINING_WORDS = (
     "training",
@@ -67,7 +69,6 @@ DEVELOPMENT_WORDS = (
     "development table",
     "learning outcomes",
 )
-KSA_WORDS = ("ksa", "knowledge skills and abilities", "skills")
 
 
 def short_key(full: str) -> str:
@@ -297,8 +298,7 @@ def _career_items(kb: Any) -> list[Item]:
                 label=f"{stage.title} (career stage)",
                 key=short_key(f"c:stage:{stage.id}"),
                 phrases=[(stage.title, W_NAME)] + [(a, W_CAREER_ALIAS) for a in stage.aliases],
-                composites=[(f"{f} {w}", W_COMPOSITE) for f in forms for w in KSA_WORDS]
-                + [(f"{stage.title} stage", W_NAME)],
+                composites=[(f"{stage.title} stage", W_NAME)],
                 texts={"": " ".join(filter(None, [stage.definition, stage.description]))},
                 obj=stage,
                 rank=0.98,

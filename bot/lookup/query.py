@@ -111,7 +111,11 @@ _OFF_TOPIC = re.compile(
     r"\b(book|cancel|change|move|reschedule|make) (me |my )?(an? )?(appointment|appt|"
     r"blood test|test|jab|vaccination)s?\b|\b(sick|fit) note\b|\bprescriptions?\b|"
     r"\btest results?\b|\bsee (a|the|my) (doctor|gp|nurse)\b|\bweather\b|\bjoke\b|"
-    r"\bwhat time is it\b|\bopening (hours|times)\b|\bopen on (saturday|sunday)\b"
+    r"\bwhat time is it\b|\bopening (hours|times)\b|\bopen on (saturday|sunday)\b|"
+    r"\b(order|buy|get) me\b|"
+    # Pay: a question about what a job pays, not the payroll work of "I run the salaries".
+    r"\b(what|whats|how much)\b.*\b(salary|salaries|pay band|pay scale|paid|earn|earns|wage)\b|"
+    r"\b(salary|pay band|pay scale|wage) (for|of)\b|\bagenda for change\b"
 )
 
 # Everyday words for what the framework's text says in its own words. Used only to find

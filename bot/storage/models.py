@@ -162,6 +162,16 @@ class Conversation(Base):
     updated_at: Mapped[datetime]
 
 
+class LookupContext(Base):
+    """The last framework item shown to a user, so "and strategic?" has something to follow."""
+
+    __tablename__ = "lookup_contexts"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, _user_fk(), primary_key=True)
+    answer_key: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
 class Reminder(Base):
     __tablename__ = "reminders"
     __table_args__ = (Index("ix_reminders_due_at", "due_at"),)

@@ -35,6 +35,7 @@ from bot.storage.changes import (
 )
 from bot.storage.cpd import CpdStore
 from bot.storage.groups import GroupStore
+from bot.storage.lookups import LookupContextStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.profiles import ProfileStore
 from bot.storage.records import (
@@ -58,7 +59,15 @@ from bot.storage.tables import (
 )
 
 
-class Repository(ProfileStore, AssessmentStore, CpdStore, ReminderStore, GroupStore, PrivacyStore):
+class Repository(
+    ProfileStore,
+    AssessmentStore,
+    CpdStore,
+    ReminderStore,
+    GroupStore,
+    PrivacyStore,
+    LookupContextStore,
+):
     """The bot's storage: one transaction per public method."""
 
     async def load_snapshot(self, user_id: int) -> Snapshot:

@@ -17,6 +17,7 @@ from bot.storage.models import (
     CpdEntry,
     GroupChat,
     GroupMember,
+    LookupContext,
     Profile,
     Rating,
     Reminder,
@@ -35,6 +36,7 @@ _reminders: Table = Reminder.__table__  # type: ignore[assignment]
 _cpd: Table = CpdEntry.__table__  # type: ignore[assignment]
 _chats: Table = GroupChat.__table__  # type: ignore[assignment]
 _members: Table = GroupMember.__table__  # type: ignore[assignment]
+_lookup_contexts: Table = LookupContext.__table__  # type: ignore[assignment]
 
 
 def _insert(s: AsyncSession, table: Table) -> Any:

@@ -1,0 +1,90 @@
+"""Two things side by side: two stages, roles, directions, core areas, ranges or domains.
+
+"early vs established career", "practice manager or pcn manager: what's the difference",
+"compare moving up and moving across". Two levels of one range stay with the range answer
+("complaints managerial vs strategic"); this is for two items of the same kind, both named.
+Each side quotes the framework, as the single answers do.
+"""
+
+from __future__ import annotations
+
+from bot.knowledge.competency import Level
+from bot.lookup.format import clip
+from bot.lookup.items import Item
+from bot.lookup.names import Mention
+
+COMPARABLE = ("stage", "role", "direction", "core", "range", "domain", "option", "driver")
+MAX_SIDE = 1600
+
+
+def _q(text: str) -> str:
+    return f"\u201c{text}\u201d"
+
+
+def pick_pair(items: list[Item], mentions: list[Mention]) -> tuple[int, int] | None:
+    """The two items of one comparable kind that the query names by separate words (the
+    pair of non-overlapping names that covers the most), in the order they were named."""
+    named = [
+        m
+        for m in mentions
+        if items[m.item].kind in COMPARABLE and (m.specific or len(m.tokens) >= 2)
+    ]
+    best: tuple[float, Mention, Mention] | None = None
+    for i, first in enumerate(named):
+        for second in named[i + 1 :]:
+            if first.item == second.item or items[first.item].kind != items[second.item].kind:
+                continue
+            if set(first.tokens) & set(second.tokens):
+                continue
+            worth = len(first.tokens) * first.weight + len(second.tokens) * second.weight
+            if best is None or worth > best[0]:
+                best = (worth, first, second)
+    if best is None:
+        return None
+    a, b = sorted(best[1:], key=lambda m: m.start)
+    return a.item, b.item
+
+
+def _side(item: Item, level: Level | None) -> list[str]:
+    obj, kind = item.obj, item.kind
+    if kind == "stage":
+        lines = [_q(obj.definition)] if obj.definition else []
+        lines += [
+            f"{name.capitalize()}: overall {block.overall_level} ({', '.join(block.attributes)})"
+            for name, block in obj.ksa.blocks()
+        ]
+        return lines
+    if kind == "role":
+        summary = obj.summary or obj.summary_fragment
+        lines = [_q(summary)] if summary else []
+        return lines + [f"• {r}" for r in obj.responsibilities[:6]]
+    if kind == "direction":
+        return [f"Outcome: {_q(obj.outcome)}"]
+    if kind == "core":
+        return [f"Example activities: {_q(obj.example_activities)}"]
+    if kind == "option":
+        return [_q(obj.information)]
+    if kind == "driver":
+        return [_q(obj.text)]
+    if kind == "domain":
+        return [f"{len(obj.ranges)} ranges: " + "; ".join(r.name for r in obj.ranges)]
+    levels = [level] if level is not None else list(Level)
+    return [f"{lv.label}: {_q(obj.descriptor(lv))}" for lv in levels]
+
+
+def _source(item: Item) -> str:
+    source = getattr(item.obj, "source", None) or getattr(item.extra, "source", None)
+    return str(source) if source else ""
+
+
+def compare_answer(first: Item, second: Item, level: Level | None) -> str:
+    heading = f"{first.label} and {second.label}, side by side"
+    if level is not None and first.kind == "range":
+        heading += f" ({level.label} role)"
+    lines = [heading]
+    for item in (first, second):
+        side = "\n".join(_side(item, level))
+        lines += ["", f"▸ {item.title}", clip(side, MAX_SIDE)]
+    sources = list(dict.fromkeys(filter(None, (_source(first), _source(second)))))
+    lines += ["", "Source: " + "; ".join(sources) + "."]
+    return clip("\n".join(lines))

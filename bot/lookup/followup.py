@@ -1,0 +1,126 @@
+"""Reading a short question in the light of the answer before it.
+
+"complaints managerial", then "and strategic?": the same range at another level. "training for
+early career", then "and for established?": the same kind of answer for another stage. "what
+is moving across", then "what training helps with that": that direction's training. "finance
+managerial", then "what about complaints": the new range at the level already in view.
+
+`Followup.read` gets the parsed query and the item and levels of the previous answer; it returns
+what to answer instead (an item, with levels when it is a range or domain), or None when the
+question stands on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.knowledge.competency import Level
+from bot.lookup.items import Item
+from bot.lookup.query import ParsedQuery
+from bot.lookup.text import term, words
+
+# Words that carry no topic in a follow-up ("and at strategic level, what does that look like?").
+_FILLER = frozenset(
+    term(w)
+    for w in words(
+        "and what about how s is are the a an at for of to in on it that this those these there "
+        "then so ok okay also same now what's whats look looks like mean means does do would "
+        "could should be level levels role one version side please me my i we thanks again "
+        "instead case when if compare compared comparison vs versus with help helps helpful "
+        "good useful suit suits fit fits recommend recommended get need any options option "
+        "show tell give available offered exist which there's is there"
+    )
+)
+_KIND_WORDS: dict[str, frozenset[str]] = {
+    "training": frozenset(
+        term(w) for w in words("training train course courses qualification qualifications")
+    ),
+    "ksa": frozenset(term(w) for w in words("skill skills ksa knowledge abilities ability")),
+    "development": frozenset(
+        term(w) for w in words("intervention interventions development learning outcomes outcome")
+    ),
+}
+_STAGE_WORDS = {
+    "early": "early",
+    "established": "established",
+    "late": "late",
+    "experienced": "established",
+}
+_STAGE_EXTRA = frozenset(term(w) for w in words("career stage stages"))
+_ALL = re.compile(r"\ball\b|\bevery\b|\beach\b|\bother\b")
+_MARKER = re.compile(r"^(and|what about|how about|same for|and for|what of|ok and|also)\b")
+STAGE_KINDS = ("stage", "training", "development", "ksa")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a follow-up asks for: an item (by ident) and, for a range or domain, levels."""
+
+    ident: str
+    levels: tuple[Level, ...] = ()
+
+
+def _stage_of(item: Item) -> str | None:
+    if item.kind in STAGE_KINDS:
+        return str(item.obj.id)
+    if item.kind == "option":
+        return str(item.extra.id)
+    return None
+
+
+class Followup:
+    def read(self, query: ParsedQuery, context: Item, levels: tuple[Level, ...]) -> Reading | None:
+        """The item (and levels) a follow-up to `context` asks for, or None."""
+        tokens = query.tokens
+        named = tuple(lv for lv in Level if any(t.level is lv for t in tokens))
+        rest = [t for t in tokens if t.level is None and t.stem not in _FILLER]
+        if not rest and (named or _ALL.search(query.folded)):
+            return self._levels(query, context, levels, named)
+        stems = {t.stem for t in rest}
+        stage = {_STAGE_WORDS[t.word] for t in rest if t.word in _STAGE_WORDS}
+        kinds = [k for k, kw in _KIND_WORDS.items() if stems & kw]
+        unexplained = stems - _STAGE_EXTRA - set().union(*_KIND_WORDS.values())
+        unexplained -= {term(w) for w in _STAGE_WORDS}
+        if unexplained or len(stage) > 1 or len(kinds) > 1:
+            return None
+        current = _stage_of(context)
+        if stage and not kinds:
+            (new,) = stage
+            if context.kind in STAGE_KINDS:
+                return Reading(f"{context.kind}:{new}")
+            if context.kind == "option":
+                return Reading(f"training:{new}")
+            if context.kind == "direction":
+                return Reading(f"development:{new}")
+            return None
+        if kinds:
+            (kind,) = kinds
+            new = next(iter(stage), None) or current
+            if new is not None:
+                return Reading(f"{kind}:{new}")
+            if context.kind == "direction" and kind in ("training", "development"):
+                return Reading(context.ident)
+        return None
+
+    def _levels(
+        self,
+        query: ParsedQuery,
+        context: Item,
+        before: tuple[Level, ...],
+        named: tuple[Level, ...],
+    ) -> Reading | None:
+        if context.kind not in ("range", "domain"):
+            return None
+        if not named:  # "and all levels?"
+            return Reading(context.ident) if context.kind == "range" else None
+        if context.kind == "domain":
+            return Reading(context.ident, named[:1])
+        if query.compare and len(before) == 1 and before[0] not in named:
+            return Reading(context.ident, tuple(lv for lv in Level if lv in {*before, *named}))
+        return Reading(context.ident, named)
+
+    @staticmethod
+    def carries_level(query: ParsedQuery) -> bool:
+        """ "what about complaints": a new topic asked in the same terms as the last one."""
+        return bool(_MARKER.search(query.folded))

@@ -1,0 +1,168 @@
+"""`SemanticIndex`: a small offline semantic ranking of the lookup items, to fuse with the
+lexical engine (`LookupEngine`).
+
+The vectors come from a static model2vec model (`bot/lookup/model/`, distilled from
+all-MiniLM-L6-v2 by `bench/build_static_model.py`): a text's vector is the normalised mean
+of its tokens' vectors, so encoding is a table look-up (no torch, no network) and the whole
+index builds in well under a second.
+
+Each item gets, once at start-up, one vector for its name (title and alias phrases) and one
+per text (for a competency range, one per level descriptor, so the best level is known).
+`rank` scores the query against every vector by cosine and keeps each item's best vector.
+
+    index = SemanticIndex(build_items(kb))
+    index.rank("who signs the cheques", k=3)
+    # -> [(item index, "managerial", 0.61), ...]
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.knowledge.competency import Level
+from bot.lookup.query import COMPARE_WORDS, LEVEL_WORDS
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+LEVELS = frozenset(level.value for level in Level)
+MAX_QUERY_CHARS = 500
+
+# Words that frame a question rather than say what it is about: level names ("strategic IC"),
+# comparisons and "what does ... stand for". Averaged in, they pull every short query towards
+# the items whose names contain them ("Strategy formulation", "Staff management").
+FRAME_WORDS = frozenset(LEVEL_WORDS) | COMPARE_WORDS | frozenset(
+    "level levels lvl grade stand stands stood meaning mean means abbreviation acronym".split()
+)
+_WORD = re.compile(r"[\w&'/-]+")
+# "what does PCO stand for", "QOF meaning", "define CQC": a glossary entry is wanted. With the
+# framing words gone, a glossary entry and a range sharing an abbreviation ("SEA") tie; this
+# much is added to the glossary entries' cosine.
+_GLOSSARY_INTENT = re.compile(
+    r"\b(stands? for|stood for|short for|abbreviation|acronym|define|definition|meaning|"
+    r"full form)\b|\bmeans?\W*$",
+    re.IGNORECASE,
+)
+GLOSSARY_NUDGE = 0.1
+
+
+def load_model(path: str | os.PathLike[str] = MODEL_DIR) -> Any:
+    """The static model from a local folder, never from the network."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from model2vec import StaticModel  # heavy-ish import, only when an index is built
+
+    folder = Path(path)
+    if not (folder / "model.safetensors").is_file():
+        raise FileNotFoundError(f"no static model in {folder}")
+    return StaticModel.from_pretrained(folder, normalize=True)
+
+
+def clean_query(query: str) -> str:
+    """The query without its framing words (see FRAME_WORDS); the query itself when nothing
+    else is left."""
+    text = " ".join(str(query).split())[:MAX_QUERY_CHARS]
+    kept = [w for w in _WORD.findall(text) if w.casefold().strip("'") not in FRAME_WORDS]
+    return " ".join(kept) if kept else text
+
+
+def _unique(forms: Sequence[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for form in forms:
+        key = " ".join(str(form).casefold().split())
+        if key and key not in seen:
+            seen[key] = str(form)
+    return list(seen.values())
+
+
+def name_forms(item: Any) -> list[str]:
+    """The names of an item: its title and alias phrases; for an item without phrases of its
+    own (a stage's training or development table) its label and composite names ("Late
+    career training"), since its title is the stage's."""
+    if item.phrases:
+        return _unique([item.title, *(text for text, _ in item.phrases)])
+    return _unique([item.label, *(text for text, _ in getattr(item, "composites", ()))])
+
+
+def name_text(item: Any) -> str:
+    """What an item is called, all its names in one text."""
+    return "; ".join(name_forms(item))
+
+
+class SemanticIndex:
+    """Cosine ranking of a query against every item's name and texts.
+
+    `rank(query, k)` -> [(item index, level value or None, score)], best first, one entry per
+    item. The level is given for competency ranges only: the level whose descriptor is
+    closest to the query (whether or not a descriptor was the item's best vector).
+    """
+
+    def __init__(self, items: Sequence[Any], model: Any = None, *, each_phrase: bool = True) -> None:
+        self.items = list(items)
+        self.model = model if model is not None else load_model()
+        texts: list[str] = []
+        owners: list[int] = []
+        levels: list[str | None] = []
+        for index, item in enumerate(self.items):
+            names = [name_text(item)]
+            if each_phrase:
+                names += name_forms(item)
+            for name in names:
+                texts.append(name)
+                owners.append(index)
+                levels.append(None)
+            for key, text in item.texts.items():
+                if not text or not text.strip():
+                    continue
+                texts.append(text)
+                owners.append(index)
+                levels.append(key if item.kind == "range" and key in LEVELS else None)
+        self.texts = texts
+        self.owners = np.asarray(owners, dtype=np.int64)
+        self.levels = levels
+        self.matrix = self._embed(texts)
+        # Rows are grouped by item: where each item's rows start (for per-item maxima).
+        self.starts = np.searchsorted(self.owners, np.arange(len(self.items)))
+        self._level_rows = np.asarray([lv is not None for lv in levels], dtype=bool)
+        self._glossary = np.asarray([item.kind == "glossary" for item in self.items], dtype=bool)
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = np.asarray(self.model.encode(list(texts)), dtype=np.float32)
+        if vectors.ndim == 1:
+            vectors = vectors[None, :]
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        norms[norms == 0.0] = 1.0
+        return vectors / norms
+
+    def scores(self, query: str) -> np.ndarray:
+        """The cosine of the query with every row (item name or text); zeros for no words."""
+        text = clean_query(query)
+        if not text:
+            return np.zeros(len(self.texts), dtype=np.float32)
+        return self.matrix @ self._embed([text])[0]
+
+    def rank(self, query: str, k: int = 10) -> list[tuple[int, str | None, float]]:
+        """The `k` items closest to the query: (item index, level or None, cosine), best first."""
+        if k <= 0 or not self.items:
+            return []
+        sims = self.scores(query)
+        if not np.any(sims):
+            return []
+        best = np.maximum.reduceat(sims, self.starts)
+        if _GLOSSARY_INTENT.search(query):
+            best = best + GLOSSARY_NUDGE * self._glossary
+        # Stable: equal scores keep the items' order, so results are deterministic.
+        order = np.argsort(-best, kind="stable")[:k]
+        level_sims = np.where(self._level_rows, sims, -np.inf)
+        out: list[tuple[int, str | None, float]] = []
+        for index in order.tolist():
+            start = self.starts[index]
+            stop = self.starts[index + 1] if index + 1 < len(self.starts) else len(sims)
+            level = None
+            if self._level_rows[start:stop].any():
+                level = self.levels[start + int(np.argmax(level_sims[start:stop]))]
+            out.append((index, level, float(best[index])))
+        return out
