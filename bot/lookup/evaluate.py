@@ -57,8 +57,8 @@ def judge(entry: dict[str, Any], answer: Answer, engine: LookupEngine) -> Verdic
     def fail(why: str) -> Verdict:
         return Verdict(entry, False, why, wrong_sure)
 
-    topic = entry.get("topic", "")
-    if SAME_AS.get(topic) == answer.ident or SAME_AS.get(answer.ident or "") == topic:
+    topic, ident = entry.get("topic"), answer.ident
+    if topic and ident and (SAME_AS.get(topic) == ident or SAME_AS.get(ident) == topic):
         return Verdict(entry, True, "", False)
     if kind == "compare":
         shown = set(getattr(answer, "compared", ()))
