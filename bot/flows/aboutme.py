@@ -15,6 +15,7 @@ from bot.flows.core import Context
 from bot.flows.levels import label, rank
 from bot.flows.plan import DomainLine, build_plan
 from bot.flows.views import Button, View, rows
+from bot.knowledge.competency import Level
 from bot.storage.records import ReminderRecord
 
 FOCUS, DOMAIN, TRAINING, REVIEW = "focus", "domain", "training", "review"
@@ -111,12 +112,11 @@ def _domain(ctx: Context, line: DomainLine, assessed_on: str) -> View:
         lines.append(f"Your target: {label(target)}.")
     nxt = max(rank(current), 0) + 1
     if target and rank(target) > rank(current) and nxt <= 3:
-        level = ("administrative", "managerial", "strategic")[nxt - 1]
-        first = domain.ranges[0]
+        level = tuple(Level)[nxt - 1]
         lines += [
             "",
-            f"The next level, {label(level)}, for example in {first.name}:",
-            f"“{first.descriptor(level)}”",
+            f"The next level, {level.label}, for example in {domain.ranges[0].name}:",
+            f"“{domain.ranges[0].descriptor(level)}”",
             f"Source: {domain.source}.",
         ]
     return View(

@@ -1,7 +1,8 @@
 """Lookup answers outside the private conversation: in groups and as inline results.
 
 These never touch a user's stored conversation: framework content is public, so anyone in a
-group may tap a candidate button and get the answer there.
+group may tap a candidate button and get the answer there. A member's last question in a
+group is remembered (as in their private chat), so "and strategic?" follows what they asked.
 """
 
 from __future__ import annotations
@@ -71,8 +72,12 @@ async def answer_in_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, que
             parse_mode=PARSE_MODE,
         )
         return
-    answer = runtime(context).lookup.ask(query)
+    rt, user = runtime(context), update.effective_user
+    previous = await rt.repo.last_answer(user.id) if user else None
+    answer = rt.lookup.ask(query, context=previous)
     await send_answer(context, chat.id, answer, message.message_id if message else None)
+    if user and answer.key:  # the member was recorded as seen before their question
+        await rt.repo.remember_answer(user.id, answer.key)
 
 
 async def on_lookup_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -434,3 +434,15 @@ async def test_the_left_the_group_service_message_drops_opt_ins(app, rec, sqlite
     assert query_db(sqlite_url, "select count(*) from group_members where user_id = ?", ANA) == [
         (0,)
     ]
+
+
+async def test_a_follow_up_in_a_group_reads_each_member_s_own_last_question(app, rec, kb):
+    bob, carol = Member(app, rec, BOB, "Bob"), Member(app, rec, CAROL, "Carol")
+    (bob_answer,) = await bob.command("/ask complaints managerial")
+    await carol.command("/ask fire safety administrative")
+    (follow,) = await bob.say("and strategic?", reply_to=bot_message(rec, bob_answer))
+    complaints = next(r for r in kb.competency.ranges if r.id == "complaints")
+    fire = next(r for r in kb.competency.ranges if r.id == "fire-safety")
+    assert complaints.strategic in shown(rec, follow)
+    (carol_follow,) = await carol.command("/ask and managerial?")
+    assert fire.managerial in shown(rec, carol_follow)

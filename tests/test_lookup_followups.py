@@ -1,0 +1,109 @@
+"""Follow-up questions: read in the light of the last answer, kept across a restart."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.flows.service import Conversations
+from bot.storage.engine import create_repository
+from tests.flowdriver import Driver
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "ident", "levels"),
+    [
+        ("complaints managerial", "and strategic?", "complaints", ("strategic",)),
+        ("complaints managerial", "what about admin", "complaints", ("administrative",)),
+        ("complaints managerial", "and all levels", "complaints", None),
+        ("finance managerial", "what about complaints", "complaints", ("managerial",)),
+        ("fire safety strategic", "compare with managerial", "fire-safety", None),
+        ("training for early career", "and for established?", "training:established", ()),
+        ("early career", "what training is there", "training:early", ()),
+        ("established career", "and the skills?", "ksa:established", ()),
+        ("what is moving across", "what training helps with that", "direction:moving-across", ()),
+        ("what is moving up", "and for late career?", "development:late", ()),
+        ("finance", "strategic", "domain:finance", ("strategic",)),
+    ],
+)
+def test_a_follow_up_is_read_against_the_last_answer(lookup, first, then, ident, levels):
+    previous = lookup.ask(first)
+    answer = lookup.ask(then, context=previous.key)
+    assert answer.ident == ident, (answer.kind, answer.ident)
+    if levels is not None:
+        assert answer.levels == levels
+    else:
+        assert len(answer.levels) >= 2
+
+
+def test_compare_with_another_level_shows_both(lookup):
+    previous = lookup.ask("fire safety strategic")
+    answer = lookup.ask("compare with managerial", context=previous.key)
+    assert answer.levels == ("managerial", "strategic")
+
+
+def test_a_question_that_stands_on_its_own_ignores_the_context(lookup):
+    previous = lookup.ask("complaints managerial")
+    assert lookup.ask("infection control", context=previous.key).ident == "infection-control"
+    assert lookup.ask("what are the 9 domains", context=previous.key).ident == "overview:domains"
+    assert lookup.ask("and strategic?", context="no such key").kind == "none"
+
+
+async def test_follow_ups_survive_a_restart(sqlite_storage, kb, lookup):
+    first = Driver(Conversations(sqlite_storage.repo, kb, lookup))
+    await first.type("complaints managerial")
+    complaints = next(r for r in kb.competency.ranges if r.id == "complaints")
+    assert complaints.managerial in first.text
+    repo, engine = create_repository(sqlite_storage.url)  # a new process on the same file
+    try:
+        second = Driver(Conversations(repo, kb, lookup), user=first.user)
+        await second.type("and strategic?")
+        assert complaints.strategic in second.text
+        await second.type("what about fire safety")
+        fire = next(r for r in kb.competency.ranges if r.id == "fire-safety")
+        assert fire.strategic in second.text and fire.administrative not in second.text
+    finally:
+        await engine.dispose()
+
+
+async def test_a_tapped_answer_becomes_the_context(sqlite_repo, kb, lookup):
+    driver = Driver(Conversations(sqlite_repo, kb, lookup))
+    await driver.type("resource negotiation")
+    await driver.tap("Population Care")
+    await driver.type("and strategic?")
+    rng = next(r for r in kb.competency.ranges if r.id == "resource-negotiation-population-care")
+    assert rng.strategic in driver.text
+
+
+def test_ask_json_reads_context_lines():
+    lines = [
+        "complaints managerial",
+        json.dumps({"query": "and strategic?", "context": "r:complaints:m"}),
+        json.dumps({"query": "and for established?", "context": "training:early"}),
+        json.dumps({"query": "and strategic?"}),
+        '{"not": "a query"}',
+    ]
+    code = "import sys; from bot.lookup.cli import run_ask; sys.exit(run_ask(None, True))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        input="\n".join(lines).encode(),
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    first, follow, stage, bare, odd = (json.loads(x) for x in result.stdout.splitlines())
+    assert (first["id"], first["level"]) == ("complaints", "managerial")
+    assert first["topic"] == "Complaints" and first["section"] == "competency range"
+    assert first["key"] == "r:complaints:m"
+    assert (follow["id"], follow["level"]) == ("complaints", "strategic")
+    assert stage["id"] == "training:established"
+    assert bare["kind"] == "none"  # no context: nothing to follow
+    assert odd["query"] == '{"not": "a query"}'
