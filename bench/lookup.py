@@ -1,149 +1,79 @@
-"""Benchmark of bot.lookup against a naive baseline, on the labelled development set.
+"""The lookup engine against the release before it, side by side in one run, on held-out queries.
 
-    python bench/lookup.py [--repeat 5] [--markdown]
+    python bench/lookup.py [--baseline be5ab17] [--repeat 3] [--markdown]
 
-Prints, side by side and from the same run: start-up (knowledge load, index build), peak
-memory, per-query latency (cold: every cache cleared before each pass; p50/p99 over the queries
-of each query's median over the passes, and over all samples), queries per second, and
-accuracy on tests/lookup_devset.yaml. The baseline is what one would write first:
-difflib's ratio of the query against every range name, best match answered, nothing below
-0.5. The process is pinned to one CPU where the OS allows it.
+Each engine runs in a process of its own (this file with `--worker ROOT`), pinned to one CPU:
+the current tree, and the baseline commit exported with `git archive` to a temporary folder.
+Each reports its start-up (knowledge load and index build), per-query latency (cold: caches
+cleared before each pass; p50/p99 over each query's median), accuracy on every labelled set
+(the development set it was tuned on, and the held-out sets it never was), and the peak RSS of
+a process that has imported what `careerbot run` imports and built the engine.
+A follow-up (`after`) is asked with the previous answer's key as context; an engine without
+follow-ups gets the bare question.
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
+import contextlib
 import gc
+import importlib.util
+import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-import tracemalloc
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-_t = time.perf_counter()
-from bot.knowledge import load_knowledge  # noqa: E402
-from bot.lookup import Answer, LookupEngine  # noqa: E402
-from bot.lookup.evaluate import judge, load_devset  # noqa: E402
-
-IMPORT_SECONDS = time.perf_counter() - _t
-KNOWLEDGE = ROOT / "knowledge"
+SETS = {
+    "development set (tuned on)": ROOT / "tests" / "lookup_devset.yaml",
+    "fresh development set (tuned on)": ROOT / "tests" / "lookup_devset_fresh.yaml",
+    "held-out split of the old devset": ROOT / "tests" / "lookup_heldout.yaml",
+    "fresh held-out set (helper-written)": ROOT / "tests" / "lookup_heldout_fresh.yaml",
+}
+BASELINE = "be5ab17"  # the first release's engine
 
 
-class DifflibBaseline:
-    """difflib.SequenceMatcher over the 84 range names; the best one, or "not found"."""
-
-    CUTOFF = 0.5
-
-    def __init__(self, kb) -> None:
-        self.ranges = [(r.name.lower(), r) for r in kb.competency.ranges]
-        self.domain_of = {r.id: kb.competency.domain_of(r.id) for r in kb.competency.ranges}
-
-    def ask(self, query: str) -> Answer:
-        text = query.lower().strip()
-        best, best_ratio = None, 0.0
-        for name, rng in self.ranges:
-            ratio = difflib.SequenceMatcher(None, text, name).ratio()
-            if ratio > best_ratio:
-                best, best_ratio = rng, ratio
-        if best is None or best_ratio < self.CUTOFF:
-            return Answer(query=query, kind="none", answer="", score=best_ratio)
-        domain = self.domain_of[best.id]
-        return Answer(
-            query=query,
-            kind="competency",
-            answer=best.administrative,
-            domain=domain.name,
-            range=best.name,
-            levels=("administrative", "managerial", "strategic"),
-            range_id=best.id,
-            domain_id=domain.id,
-            score=best_ratio,
-        )
+def pin_to_one_cpu() -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 
-def pin_to_one_cpu() -> str:
-    try:
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):
-        return "not pinned"
+def _judge_module() -> Any:
+    """The current judge (it knows every kind of label), whichever engine is measured."""
+    spec = importlib.util.spec_from_file_location(
+        "lookup_judge", ROOT / "bot" / "lookup" / "evaluate.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
-def startup(repeat: int) -> tuple[float, float, LookupEngine]:
-    """Best-of-`repeat` seconds to load the knowledge base and to build the engine."""
-    loads, builds = [], []
-    engine = None
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        kb = load_knowledge(KNOWLEDGE)
-        t1 = time.perf_counter()
-        engine = LookupEngine(kb)
-        t2 = time.perf_counter()
-        loads.append(t1 - t0)
-        builds.append(t2 - t1)
-    assert engine is not None
-    return min(loads), min(builds), engine
+class Asker:
+    """An engine with `ask(query, context)`, whether or not it reads follow-ups."""
 
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.by_ident = engine.by_ident
+        self.follows = "context" in engine.ask.__code__.co_varnames
 
-def peak_memory() -> tuple[float, float]:
-    """(peak Python allocation while loading and indexing, of which the index) in MiB."""
-    gc.collect()
-    tracemalloc.start()
-    kb = load_knowledge(KNOWLEDGE)
-    after_load = tracemalloc.get_traced_memory()[0]
-    engine = LookupEngine(kb)
-    current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    del engine
-    return peak / 2**20, (current - after_load) / 2**20
+    def ask(self, query: str, context: str | None = None) -> Any:
+        return self.engine.ask(query, context) if self.follows else self.engine.ask(query)
 
+    def resolve(self, key: str) -> Any:
+        return self.engine.resolve(key)
 
-def clear(system) -> None:
-    if isinstance(system, LookupEngine):
-        system._ask_cached.cache_clear()
-        system.corrector._cache.clear()
-
-
-def latencies(system, queries: list[str], repeat: int) -> tuple[list[float], list[float], float]:
-    """Cold per-query seconds (caches cleared before each pass): every sample, each query's
-    median over the passes (robust to other processes on the machine), and the total time."""
-    per_query: list[list[float]] = [[] for _ in queries]
-    total = 0.0
-    for _ in range(repeat):
-        clear(system)
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            for i, query in enumerate(queries):
-                t = time.perf_counter()
-                system.ask(query)
-                per_query[i].append(time.perf_counter() - t)
-            total += time.perf_counter() - start
-        finally:
-            gc.enable()
-    samples = [s for runs in per_query for s in runs]
-    medians = [statistics.median(runs) for runs in per_query]
-    return samples, medians, total
-
-
-def warm_p50(system, queries: list[str]) -> float:
-    for query in queries:
-        system.ask(query)
-    samples = []
-    for query in queries:
-        t = time.perf_counter()
-        system.ask(query)
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples)
+    def clear(self) -> None:
+        self.engine._ask_cached.cache_clear()
+        self.engine.corrector._cache.clear()
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -151,93 +81,154 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def accuracy(system, engine: LookupEngine, devset: list[dict]) -> tuple[float, int]:
-    verdicts = [judge(e, system.ask(e["q"]), engine) for e in devset]
-    wrong_sure = sum(v.confident_wrong for v in verdicts)
-    return sum(v.ok for v in verdicts) / len(verdicts), wrong_sure
+def worker(root: Path, repeat: int) -> dict[str, Any]:
+    """Measure the engine under `root` (run in its own process with `root` on sys.path)."""
+    pin_to_one_cpu()
+    t0 = time.perf_counter()
+    import bot.telegram.app  # noqa: F401  (what `careerbot run` imports)
+    from bot.knowledge import load_knowledge
+    from bot.lookup import LookupEngine
+
+    imports = time.perf_counter() - t0
+    loads, builds = [], []
+    engine = None
+    for _ in range(repeat):
+        gc.collect()
+        t1 = time.perf_counter()
+        kb = load_knowledge(root / "knowledge")
+        t2 = time.perf_counter()
+        engine = LookupEngine(kb)
+        loads.append(t2 - t1)
+        builds.append(time.perf_counter() - t2)
+    asker = Asker(engine)
+    judge = _judge_module()
+    accuracy = {}
+    all_queries: list[str] = []
+    for name, path in SETS.items():
+        entries = judge.load_devset(path)
+        verdicts = [judge.judge(e, judge.answer_for(asker, e), asker) for e in entries]
+        tags = Counter(e["tag"] for e in entries)
+        right = Counter(v.entry["tag"] for v in verdicts if v.ok)
+        accuracy[name] = {
+            "right": sum(v.ok for v in verdicts),
+            "of": len(verdicts),
+            "confident_wrong": sum(v.confident_wrong for v in verdicts),
+            "tags": {t: [right[t], n] for t, n in sorted(tags.items())},
+        }
+        all_queries += [e["q"] for e in entries]
+    per_query: list[list[float]] = [[] for _ in all_queries]
+    for _ in range(repeat):
+        asker.clear()
+        gc.collect()
+        gc.disable()
+        try:
+            for i, query in enumerate(all_queries):
+                t = time.perf_counter()
+                asker.ask(query)
+                per_query[i].append(time.perf_counter() - t)
+        finally:
+            gc.enable()
+    medians = [statistics.median(runs) for runs in per_query]
+    return {
+        "imports_s": imports,
+        "load_s": min(loads),
+        "index_s": min(builds),
+        "p50_s": percentile(medians, 0.5),
+        "p99_s": percentile(medians, 0.99),
+        "queries": len(all_queries),
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "accuracy": accuracy,
+        "follow_ups": asker.follows,
+    }
+
+
+def run_worker(root: Path, repeat: int) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", str(root), "--repeat", str(repeat)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        check=True,
+    )
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def export(commit: str, into: Path) -> Path:
+    """The baseline's bot/ and knowledge/ in a folder of their own."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "bot", "knowledge"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="passes over the devset")
-    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--baseline", default=BASELINE, help="commit of the baseline engine")
+    parser.add_argument("--repeat", type=int, default=3, help="cold passes over the queries")
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.repeat)))
+        return 0
 
-    pinned = pin_to_one_cpu()
-    devset = load_devset()
-    queries = [e["q"] for e in devset]
+    with tempfile.TemporaryDirectory() as tmp:
+        results = {"now": run_worker(ROOT, args.repeat)}
+        try:
+            base_root = export(args.baseline, Path(tmp))
+        except (OSError, subprocess.CalledProcessError) as exc:
+            print(f"(no baseline: cannot export {args.baseline}: {exc})")
+        else:
+            results[f"baseline {args.baseline}"] = run_worker(base_root, args.repeat)
+    names = list(results)
 
-    load_s, index_s, engine = startup(args.repeat)
-    t = time.perf_counter()
-    baseline = DifflibBaseline(engine.kb)
-    baseline_index_s = time.perf_counter() - t
-    peak_mib, index_mib = peak_memory()
-    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1e3:.2f} ms"
 
-    eng_samples, eng_medians, eng_total = latencies(engine, queries, args.repeat)
-    base_samples, base_medians, base_total = latencies(baseline, queries, args.repeat)
-    eng_acc, eng_wrong = accuracy(engine, engine, devset)
-    base_acc, base_wrong = accuracy(baseline, engine, devset)
-
-    def us(seconds: float) -> str:
-        micro = seconds * 1e6
-        return f"{micro:,.1f} µs" if micro < 10 else f"{micro:,.0f} µs"
-
-    rows = [
-        ("start-up: load knowledge", f"{load_s * 1e3:.0f} ms", f"{load_s * 1e3:.0f} ms"),
-        ("start-up: build index", f"{index_s * 1e3:.0f} ms", f"{baseline_index_s * 1e3:.2f} ms"),
+    rows: list[tuple[str, ...]] = []
+    for set_name in SETS:
+        for tag in sorted(results["now"]["accuracy"][set_name]["tags"]):
+            cells = []
+            for n in names:
+                right, of = results[n]["accuracy"][set_name]["tags"].get(tag, [0, 0])
+                cells.append(f"{right}/{of}")
+            rows.append((f"{set_name}: {tag}", *cells))
+        cells = []
+        for n in names:
+            acc = results[n]["accuracy"][set_name]
+            cells.append(
+                f"{acc['right'] / acc['of']:.1%} of {acc['of']} "
+                f"({acc['confident_wrong']} confident wrong)"
+            )
+        rows.append((f"**{set_name}: all**", *cells))
+    rows += [
         (
             "start-up: load + index",
-            f"{(load_s + index_s) * 1e3:.0f} ms",
-            f"{(load_s + baseline_index_s) * 1e3:.0f} ms",
+            *(ms(results[n]["load_s"] + results[n]["index_s"]) for n in names),
         ),
-        (
-            "p50 latency (cold, per-query median)",
-            us(percentile(eng_medians, 0.5)),
-            us(percentile(base_medians, 0.5)),
-        ),
-        (
-            "p99 latency (cold, per-query median)",
-            us(percentile(eng_medians, 0.99)),
-            us(percentile(base_medians, 0.99)),
-        ),
-        (
-            "p99 latency (cold, all samples)",
-            us(percentile(eng_samples, 0.99)),
-            us(percentile(base_samples, 0.99)),
-        ),
-        ("max latency (cold, all samples)", us(max(eng_samples)), us(max(base_samples))),
-        ("p50 latency (cached)", us(warm_p50(engine, queries)), "-"),
-        (
-            "queries per second (cold)",
-            f"{len(eng_samples) / eng_total:,.0f}",
-            f"{len(base_samples) / base_total:,.0f}",
-        ),
-        (
-            "devset accuracy",
-            f"{eng_acc:.1%} of {len(devset)}",
-            f"{base_acc:.1%} of {len(devset)}",
-        ),
-        ("confident answers to ambiguous/off-topic", str(eng_wrong), str(base_wrong)),
+        ("p50 per query (cold, one core)", *(ms(results[n]["p50_s"]) for n in names)),
+        ("p99 per query (cold, one core)", *(ms(results[n]["p99_s"]) for n in names)),
+        ("peak RSS, bot imports + engine", *(f"{results[n]['rss_mib']:.0f} MiB" for n in names)),
+        ("reads follow-ups", *("yes" if results[n]["follow_ups"] else "no" for n in names)),
     ]
     print(
-        f"bot.lookup vs difflib baseline - {len(queries)} devset queries, "
-        f"{args.repeat} cold passes, {pinned}, Python {sys.version.split()[0]}"
-    )
-    print(f"imports (bot.knowledge + bot.lookup, once per process): {IMPORT_SECONDS * 1e3:.0f} ms")
-    print(
-        f"peak Python memory while loading + indexing: {peak_mib:.1f} MiB "
-        f"(index alone {index_mib:.1f} MiB); process max RSS {rss_mib:.0f} MiB"
+        f"bot.lookup, {results['now']['queries']} queries, {args.repeat} cold passes, Python "
+        f"{sys.version.split()[0]}"
     )
     if args.markdown:
-        print("\n| metric | bot.lookup | difflib baseline |\n|---|---:|---:|")
-        for name, a, b in rows:
-            print(f"| {name} | {a} | {b} |")
+        print("\n| metric | " + " | ".join(names) + " |\n|---|" + "---:|" * len(names))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
     else:
         width = max(len(r[0]) for r in rows)
-        print(f"\n{'':{width}}  {'bot.lookup':>18}  {'difflib baseline':>18}")
-        for name, a, b in rows:
-            print(f"{name:{width}}  {a:>18}  {b:>18}")
+        print(f"\n{'':{width}}  " + "  ".join(f"{n:>34}" for n in names))
+        for row in rows:
+            print(f"{row[0]:{width}}  " + "  ".join(f"{c:>34}" for c in row[1:]))
     return 0
 
 

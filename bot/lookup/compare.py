@@ -27,7 +27,8 @@ def pick_pair(items: list[Item], mentions: list[Mention]) -> tuple[int, int] | N
     named = [
         m
         for m in mentions
-        if items[m.item].kind in COMPARABLE and (m.specific or len(m.tokens) >= 2)
+        if items[m.item].kind in COMPARABLE
+        and (m.specific or len(m.tokens) >= 2 or m.weight >= 0.9)
     ]
     best: tuple[float, Mention, Mention] | None = None
     for i, first in enumerate(named):

@@ -33,7 +33,7 @@ HEADS: dict[str, frozenset[str]] = {
     "directions": frozenset({"direction", "intention"}),
     "core-areas": frozenset({"core area", "area of technical expertise", "technical expertise"}),
     "roles": frozenset({"role", "management role", "job role", "job"}),
-    "drivers": frozenset({"driver", "motivation"}),
+    "drivers": frozenset({"driver", "motivation", "motivate", "motivate people"}),
 }
 FILLER = frozenset(
     term(w)
@@ -45,12 +45,16 @@ FILLER = frozenset(
         "seven 12 twelve 84 8 eight 2004 2024 competency competencies career careers "
         "management nhs england annex c common possible "
         "available have has got we i you can could would should for to so again quick quickly "
-        "mean means meaning defined define definition different differ difference between"
+        "mean means meaning defined define definition different differ difference between "
+        "pls plz please thing things stuff according exactly again here"
     )
 )
-_FOR_MANAGERS = re.compile(r"\b(for|of|in) (practice|pcn|primary care) managers?\b")
+_FOR_MANAGERS = re.compile(
+    r"\b(for|of|in) (practice|pcn|primary care) (managers?|management)\b|\b(for|of) pms\b|"
+    r"\baccording to (the|this) framework\b|\bin (this|the) (job|role)\b"
+)
 _AUTHORS = re.compile(r"\bwho (wrote|made|developed|designed|published|produced|created)\b")
-_FRAMEWORK = re.compile(r"\bframeworks?\b|\bannex c\b")
+_FRAMEWORK = re.compile(r"\b(frameworks?|annex c|thing|document|doc|guidance)\b")
 _CAREER_FRAMEWORK = re.compile(r"\b(career|2024|nhs england|development framework|nhse)\b")
 _COMPETENCY_FRAMEWORK = re.compile(r"\b(competenc\w*|2004|annex c)\b")
 _ABOUT_FRAMEWORK = re.compile(
@@ -59,6 +63,9 @@ _ABOUT_FRAMEWORK = re.compile(
     r"who s it for|who is (this|the \w+ framework|the framework) for|how old|what year|"
     r"when was|about the)\b"
 )
+_HEAD_STEMS = frozenset(term(w) for heads in HEADS.values() for h in heads for w in words(h))
+_LEVEL_STEMS = frozenset(term(w) for w in words("admin administrative managerial strategic and"))
+_COUNT = re.compile(r"\b(9|nine|12|twelve)\b")
 # Words of a question about a framework itself ("who wrote it", "what year").
 _ABOUT_WORDS = frozenset(
     term(w)
@@ -99,15 +106,17 @@ def overview_of(folded: str) -> list[str]:
         if _AUTHORS.search(folded):  # only the 2024 framework names who developed it
             return [f"overview:{CAREER}"]
         return [f"overview:{COMPETENCY}", f"overview:{CAREER}"]
-    left = [s for s in stems if s not in FILLER]
-    if not left:
-        return []
-    rest = " ".join(left)
+    left = [s for s in stems if s not in FILLER or s in _HEAD_STEMS]
+    if "level" in left:  # "what levels are there, admin managerial and?"
+        left = [s for s in left if s not in _LEVEL_STEMS]
+    if left == ["area"] and _COUNT.search(folded):  # "the 9 areas", "the 12 areas"
+        return [
+            "overview:core-areas" if "12" in folded or "twelve" in folded else "overview:domains"
+        ]
+    rest = " ".join(dict.fromkeys(left))
     for ident, heads in HEADS.items():
-        for head in sorted(heads, key=len, reverse=True):
-            head_stems = " ".join(_stems(head))
-            if rest == head_stems or rest == f"{head_stems} {head_stems}":
-                return [f"overview:{ident}"]
+        if any(rest == " ".join(_stems(head)) for head in heads):
+            return [f"overview:{ident}"]
     return []
 
 

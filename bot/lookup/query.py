@@ -51,7 +51,7 @@ LEVEL_NOUNS = frozenset({"level", "lvl", "grade", "role", "position"})
 
 
 COMPARE_WORDS = wordset(
-    "compare compared comparing comparison vs versus v difference differences different "
+    "compare compared comparing comparison vs versus v difference differences different diff "
     "differ contrast"
 )
 DOMAIN_WORDS = wordset("domain domains ranges competencies competences list")
@@ -115,7 +115,11 @@ _OFF_TOPIC = re.compile(
     r"\b(order|buy|get) me\b|"
     # Pay: a question about what a job pays, not the payroll work of "I run the salaries".
     r"\b(what|whats|how much)\b.*\b(salary|salaries|pay band|pay scale|paid|earn|earns|wage)\b|"
-    r"\b(salary|pay band|pay scale|wage) (for|of)\b|\bagenda for change\b"
+    r"\b(salary|pay band|pay scale|wage) (for|of)\b|\bagenda for change\b|"
+    # The asker's own entitlements and gadgets, not the work of managing them.
+    r"\b(do|will|would) i get\b|\bam i entitled\b|\bmy (nhs )?pension\b|"
+    r"\bmy own (leave|holidays?|mileage|expenses|pay|sick|annual)\b|\bbook my (own )?leave\b|"
+    r"\b(ringtone|wallpaper|reset my password|my password)\b"
 )
 
 # Everyday words for what the framework's text says in its own words. Used only to find
