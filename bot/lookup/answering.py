@@ -30,12 +30,21 @@ DEFAULT_SUGGESTIONS = (
 SENIORITY = (Level.ADMINISTRATIVE, Level.MANAGERIAL, Level.STRATEGIC)
 
 
+MEANING_WEIGHT = 0.3  # how much the semantic cosine adds to the lexical score when ranking
+
+
 @dataclass(slots=True)
 class _Scored:
     index: int
-    score: float
+    score: float  # the lexical score: the idf-weighted share of the query's words explained
     covered: dict[int, float]  # token index -> worth, from names
     evidence: bool = True  # a specific name, or two of the query's words in the item's text
+    meaning: float = 0.0  # cosine of the query and the item's closest name or text
+    meaning_level: str | None = None  # for a range: the level whose descriptor is closest
+
+    @property
+    def fused(self) -> float:
+        return self.score + MEANING_WEIGHT * self.meaning
 
 
 class Answering:

@@ -49,6 +49,7 @@ from bot.lookup.query import (
     parse,
 )
 from bot.lookup.retrieval import TextIndex
+from bot.lookup.semantic import SemanticIndex
 from bot.lookup.text import GENERIC, STOPWORDS, fold, words, wordset
 
 TEXT_WORTH = 0.75  # a word found in an item's text, rather than in its name
@@ -56,8 +57,12 @@ TEXT_WORTH_ONE = 0.45  # ... when it is the only word of the query the text has
 DESCRIPTION_PADDING = 0.6  # "I ...": unexplained words of a description count this much
 GENERIC_WEIGHT = 0.35  # everyday job words ("practice", "staff") count for this much
 OPTIONAL_WEIGHT = 0.3  # an optional word the item does not use
-FOUND = 0.5  # below this, "I could not find that"
-FOUND_DESCRIBED = 0.4  # ... for work described in a sentence ("I ...", "who ...")
+FOUND = 0.3  # below this, "I could not find that" (unless the meaning is close, see below)
+FOUND_DESCRIBED = 0.3  # ... for work described in a sentence ("I ...", "who ...")
+MEANING_SURE = 0.6  # a semantic cosine this high answers on its own ...
+MEANING_AGREE = 0.5  # ... this high, when the lexical score is at least FOUND_AGREE
+FOUND_AGREE = 0.15
+SEMANTIC_CANDIDATES = 10
 NAME_EVIDENCE = 0.5  # see _levels / _level_evidence
 STRONG_LEVEL = 0.4  # one level's descriptor explains this much more of the words ...
 WEAK_LEVEL = 0.1  # ... or, with no cue verb ("I just help", "I lead"), this much more
@@ -89,9 +94,10 @@ YEAR_TOKENS = wordset("year years yr yrs")
 class LookupEngine(Answering):
     """Builds every index once from a KnowledgeBase; `ask` and `resolve` are then cheap."""
 
-    def __init__(self, kb: Any) -> None:
+    def __init__(self, kb: Any, semantic: bool = True) -> None:
         self.kb = kb
         self.items: list[Item] = build_items(kb) + overview_items(kb)
+        self.semantic = SemanticIndex(self.items) if semantic else None
         self.by_ident = {item.ident: i for i, item in enumerate(self.items)}
         self.lexicon = Lexicon(self.items)
         self.text = TextIndex(self.items)
@@ -378,17 +384,13 @@ class LookupEngine(Answering):
                 named = {t.level for t in query.tokens if t.level}
                 level = named.pop() if len(named) == 1 else None
                 return self._compare_answer(text, pair, level)
-        scored = self._score(query)
-        if (
-            not scored
-            or scored[0].score < (FOUND_DESCRIBED if query.describes else FOUND)
-            or not scored[0].evidence
-        ):
+        scored = self._with_meaning(text, self._score(query))
+        if not scored or not self._found(query, scored[0]):
             return self._none(text, scored)
         best = scored[0]
         # A weakly supported reading of a described task is offered with its near rivals.
         close = CLOSE if best.score >= FOUND else CLOSE_WEAK
-        near = [r for r in scored[1:] if r.score >= best.score * close]
+        near = [r for r in scored[1:] if r.fused >= best.fused * close]
         # Of two close readings, one of which contains the other (a direction and one of its
         # interventions, a range and its domain), answer the containing one.
         preferred = next((r for r in near if (r.index, best.index) in self.links), None)
@@ -419,6 +421,29 @@ class LookupEngine(Answering):
             return self._domain_level_answer(text, item, named.pop(), best.score)
         return self._item_answer(text, item, best.score)
 
+    def _with_meaning(self, text: str, scored: list[_Scored]) -> list[_Scored]:
+        """The lexical candidates with their semantic closeness, and the items close in
+        meaning that no word of the query found; best first by the fused score."""
+        if self.semantic is None:
+            return scored
+        by_index = {r.index: r for r in scored}
+        for index, level, cosine in self.semantic.rank(text, k=SEMANTIC_CANDIDATES):
+            found = by_index.get(index)
+            if found is None:
+                found = by_index[index] = _Scored(index, 0.0, {}, evidence=False)
+            found.meaning, found.meaning_level = cosine, level
+        ranked = list(by_index.values())
+        ranked.sort(key=lambda r: (-r.fused, -self.items[r.index].rank, r.index))
+        return ranked
+
+    def _found(self, query: ParsedQuery, best: _Scored) -> bool:
+        """Is the best reading good enough to answer (or to ask about its close rivals)?"""
+        if best.evidence and best.score >= (FOUND_DESCRIBED if query.describes else FOUND):
+            return True
+        if best.meaning >= MEANING_SURE:
+            return True
+        return best.meaning >= MEANING_AGREE and best.score >= FOUND_AGREE
+
     def _levels(self, query: ParsedQuery, best: _Scored) -> list[Level]:
         """Which levels of the chosen range to show."""
         named = {t.level for i, t in enumerate(query.tokens) if t.level and i not in best.covered}
@@ -439,6 +464,8 @@ class LookupEngine(Answering):
                 return [query.cue_level]
             if level is not None and margin >= WEAK_LEVEL:
                 return [level]
+            if best.meaning_level is not None:  # the descriptor closest in meaning
+                return [Level(best.meaning_level)]
         elif query.cue_level is not None:
             return [query.cue_level]
         return list(SENIORITY)
