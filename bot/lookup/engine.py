@@ -22,6 +22,7 @@ described task points to (its descriptor's words, then cue verbs), else all thre
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import replace
 from functools import lru_cache
@@ -50,8 +51,9 @@ from bot.lookup.query import (
 )
 from bot.lookup.retrieval import TextIndex
 from bot.lookup.semantic import SemanticIndex
-from bot.lookup.text import GENERIC, STOPWORDS, fold, words, wordset
+from bot.lookup.text import GENERIC, STOPWORDS, fold, term, words, wordset
 
+_PARENTHESES = re.compile(r"\([^)]*\)")
 TEXT_WORTH = 0.75  # a word found in an item's text, rather than in its name
 TEXT_WORTH_ONE = 0.45  # ... when it is the only word of the query the text has
 DESCRIPTION_PADDING = 0.6  # "I ...": unexplained words of a description count this much
@@ -59,7 +61,8 @@ GENERIC_WEIGHT = 0.35  # everyday job words ("practice", "staff") count for this
 OPTIONAL_WEIGHT = 0.3  # an optional word the item does not use
 FOUND = 0.3  # below this, "I could not find that" (unless the meaning is close, see below)
 FOUND_DESCRIBED = 0.3  # ... for work described in a sentence ("I ...", "who ...")
-MEANING_SURE = 0.6  # a semantic cosine this high answers on its own ...
+CLEAR = 0.5  # a lexical score this high answers whatever else the query holds
+MEANING_SURE = 0.7  # a semantic cosine this high answers on its own ...
 MEANING_AGREE = 0.5  # ... this high, when the lexical score is at least FOUND_AGREE
 FOUND_AGREE = 0.15
 SEMANTIC_CANDIDATES = 10
@@ -123,6 +126,7 @@ class LookupEngine(Answering):
         self.kb_has_career = getattr(kb, "career", None) is not None
         self.links = self._links()
         self.glossary_links = self._glossary_links()
+        self.title_words = self._title_words()
         self.followup = Followup()
         self._ask_cached = lru_cache(maxsize=4096)(self._ask)
 
@@ -170,6 +174,36 @@ class LookupEngine(Answering):
                         for option in row.interventions:
                             links.add((d, self.by_ident[f"training:{stage.id}/{option}"]))
         return links
+
+    def _twins(self, one: _Scored, other: _Scored) -> bool:
+        """Two ranges of one name ("Project management"): only the words can part them."""
+        return self.items[one.index].obj.__class__ is self.items[other.index].obj.__class__ and (
+            _PARENTHESES.sub("", self.items[one.index].title).strip().casefold()
+            == _PARENTHESES.sub("", self.items[other.index].title).strip().casefold()
+        )
+
+    def _title_words(self) -> dict[str, list[int]]:
+        """Stem -> the ranges and training options whose title uses it ("audit": Clinical
+        audit, Organisational audit, Significant event audit/reporting)."""
+        out: dict[str, list[int]] = defaultdict(list)
+        for i, item in enumerate(self.items):
+            if item.kind in ("range", "option"):
+                for stem_ in dict.fromkeys(term(w) for w in words(item.title)):
+                    if stem_ not in STOPWORDS:
+                        out[stem_].append(i)
+        return dict(out)
+
+    def _one_word_many_titles(self, query: ParsedQuery) -> list[int]:
+        """The items a one-word query could mean, when its word is in several titles and is
+        not itself a title ("meetings", "data", "budgets"; not "complaints")."""
+        content = [t for t in query.tokens if t.level is None]
+        if len(content) != 1 or query.compare:
+            return []
+        found = self.title_words.get(content[0].stem, [])
+        exact = any(term(fold(self.items[i].title)) == content[0].stem for i in found)
+        if exact or len(found) < 2 or len({self.items[i].kind for i in found}) > 1:
+            return []
+        return found
 
     def _glossary_links(self) -> dict[int, int]:
         """Glossary entry -> the framework item its term names ("SEA" is an alias of
@@ -385,12 +419,22 @@ class LookupEngine(Answering):
                 level = named.pop() if len(named) == 1 else None
                 return self._compare_answer(text, pair, level)
         scored = self._with_meaning(text, self._score(query))
+        if many := self._one_word_many_titles(query):
+            order = {r.index: n for n, r in enumerate(scored)}
+            many.sort(key=lambda i: order.get(i, len(order)))
+            chosen = [_Scored(i, 1.0, {}) for i in many[:MAX_CANDIDATES]]
+            return self._clarify(text, query, chosen)
         if not scored or not self._found(query, scored[0]):
             return self._none(text, scored)
         best = scored[0]
         # A weakly supported reading of a described task is offered with its near rivals.
         close = CLOSE if best.score >= FOUND else CLOSE_WEAK
-        near = [r for r in scored[1:] if r.fused >= best.fused * close]
+        near = [
+            r
+            for r in scored[1:]
+            if r.fused >= best.fused * close
+            or (self._twins(r, best) and r.score >= best.score * close)
+        ]
         # Of two close readings, one of which contains the other (a direction and one of its
         # interventions, a range and its domain), answer the containing one.
         preferred = next((r for r in near if (r.index, best.index) in self.links), None)
@@ -437,12 +481,27 @@ class LookupEngine(Answering):
         return ranked
 
     def _found(self, query: ParsedQuery, best: _Scored) -> bool:
-        """Is the best reading good enough to answer (or to ask about its close rivals)?"""
+        """Is the best reading good enough to answer (or to ask about its close rivals)?
+        Below `CLEAR` the query must read as words, not as letters and digits."""
+        if best.score < CLEAR and not self._wordy(query):
+            return False
         if best.evidence and best.score >= (FOUND_DESCRIBED if query.describes else FOUND):
             return True
         if best.meaning >= MEANING_SURE:
             return True
         return best.meaning >= MEANING_AGREE and best.score >= FOUND_AGREE
+
+    def _wordy(self, query: ParsedQuery) -> bool:
+        """Most of the query is words people write: known words of two or more letters, or
+        alphabetic ones of three or more (not "s", "8", "xl1")."""
+        tokens = query.tokens
+        vocab = self.corrector.vocab
+        real = sum(
+            1
+            for t in tokens
+            if t.word.isalpha() and (len(t.word) >= 3 or (len(t.word) == 2 and t.word in vocab))
+        )
+        return bool(tokens) and real >= 0.6 * len(tokens)
 
     def _levels(self, query: ParsedQuery, best: _Scored) -> list[Level]:
         """Which levels of the chosen range to show."""

@@ -30,10 +30,10 @@ HEADS: dict[str, frozenset[str]] = {
     "ranges": frozenset({"range", "competency", "competence"}),
     "levels": frozenset({"level", "role level"}),
     "stages": frozenset({"stage", "career stage"}),
-    "directions": frozenset({"direction", "intention"}),
+    "directions": frozenset({"direction", "career direction", "intention"}),
     "core-areas": frozenset({"core area", "area of technical expertise", "technical expertise"}),
-    "roles": frozenset({"role", "management role", "job role", "job"}),
-    "drivers": frozenset({"driver", "motivation", "motivate", "motivate people"}),
+    "roles": frozenset({"role", "management role", "career role", "job role", "job"}),
+    "drivers": frozenset({"driver", "career driver", "motivation", "motivate", "motivate people"}),
 }
 FILLER = frozenset(
     term(w)

@@ -119,8 +119,18 @@ _OFF_TOPIC = re.compile(
     # The asker's own entitlements and gadgets, not the work of managing them.
     r"\b(do|will|would) i get\b|\bam i entitled\b|\bmy (nhs )?pension\b|"
     r"\bmy own (leave|holidays?|mileage|expenses|pay|sick|annual)\b|\bbook my (own )?leave\b|"
-    r"\b(ringtone|wallpaper|reset my password|my password)\b"
+    r"\b(ringtone|wallpaper|reset my password|my password)\b|"
+    r"\bmy (own )?(tax code|payslip|password|printer|phone|smartcard|laptop|car|holidays?|"
+    r"leave|pension|pay|salary|uniform)\b|"
+    # Tasks for an assistant, not questions about the frameworks.
+    r"\b(can|could|would|will) you (write|translate|draft|send|make|book|order|find|email)\b|"
+    r"\bwrite me\b|\btranslate\b|\bshould i buy\b|\bwhen is the next\b|\bwhat date\b|"
+    # How to work a system or a gadget: an IT helpdesk question.
+    r"\bhow do i\b.*\b(emis|systmone|teams|outlook|excel|smartcard|printer|laptop|password|"
+    r"app|phone)\b"
 )
+# "bank holiday" is a day off, not the practice's bank.
+_BANK_HOLIDAY = re.compile(r"\bbank holidays?\b", re.IGNORECASE)
 
 # Everyday words for what the framework's text says in its own words. Used only to find
 # descriptors that describe the work, never to match names.
@@ -270,7 +280,7 @@ def _level_of(ws: list[str], i: int, compare: bool) -> Level | None:
 
 
 def parse(text: str, corrector: Corrector) -> ParsedQuery:
-    raw = words(text)
+    raw = words(_BANK_HOLIDAY.sub("holiday", text))
     compare = any(w in COMPARE_WORDS for w in raw)
     ws: list[str] = []
     factors: list[float] = []
