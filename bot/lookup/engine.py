@@ -485,6 +485,8 @@ class LookupEngine(Answering):
         Below `CLEAR` the query must read as words, not as letters and digits."""
         if best.score < CLEAR and not self._wordy(query):
             return False
+        if best.evidence and best.score >= CLEAR:
+            return True
         if best.evidence and best.score >= (FOUND_DESCRIBED if query.describes else FOUND):
             return True
         if best.meaning >= MEANING_SURE:
