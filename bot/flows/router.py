@@ -11,10 +11,13 @@ from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
 from bot.flows.events import Command, Event, Tap, Text
 from bot.flows.plan import build_plan, render_plan
 from bot.flows.progress import render_progress
+from bot.flows.typed import PickOne, typed_choice
 from bot.flows.views import Button, View, rows
 
 MAX_QUERY = 300
 HISTORY_COMMANDS = {"plan", "progress"}
+HISTORY_STEPS = {"settings", "gopt"}  # their buttons depend on the latest assessment
+HERE = "_here"  # the value of a button that shows the step the user is at again
 DEEP_LINKS = {"assess", "plan", "progress", "settings", "help"}
 EXPIRED = "That button has expired: you have moved on since. Here is where you are now:"
 
@@ -41,7 +44,7 @@ def needs_history(state: FlowState, event: Event) -> bool:
     command = as_command(event)
     if command is not None:
         return command.name in HISTORY_COMMANDS or group_in_focus(state, event) is not None
-    return isinstance(event, Tap) and state.step in ("settings", "gopt")
+    return state.step in HISTORY_STEPS
 
 
 def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
@@ -125,16 +128,27 @@ def _plan_views(ctx: Context) -> list[View]:
 
 
 def on_text(state: FlowState, text: str, ctx: Context, asked: bool = False) -> Outcome:
-    step = STEPS.get(state.step)
-    if step is not None and step.text is not None and not asked:
-        return step.text(state, text, ctx)
+    """Text at a step: its own text (a log entry), a button it names, or a question."""
+    step = STEPS.get(state.step) if state.step != IDLE else None
+    if step is not None and not asked:
+        if step.text is not None:
+            return step.text(state, text, ctx)
+        shown = step.render(state, ctx)
+        choice = typed_choice(text, [b for row in shown.buttons for b in row])
+        if isinstance(choice, PickOne):
+            return Outcome(None, views=(View(choice.message),), show_state=False)
+        if choice is not None:
+            return dispatch(state, Tap(choice), ctx)
     query = " ".join(text.split())[:MAX_QUERY]
     if not query:
         hint = View('Ask me about the frameworks, e.g. "what does strategic mean for complaints".')
         return Outcome(None, views=(hint,), show_state=False)
     answer = render_answer(ctx.lookup.ask(query))
-    resume = state.step != IDLE and state.step in STEPS
-    return Outcome(None, views=(answer,), show_state=resume)
+    if step is not None:  # the step stays as it was, one tap away
+        title = step.render(state, ctx).title or "where you were"
+        back = (state.button(f"↩ Back to {title}", HERE),)
+        answer = replace(answer, buttons=(*answer.buttons, back))
+    return Outcome(None, views=(answer,), show_state=False)
 
 
 def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
@@ -152,4 +166,6 @@ def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
         current = STEPS[state.step].render(state, ctx)
         view = View(f"{EXPIRED}\n\n{current.body}", current.title, current.buttons)
         return Outcome(None, views=(view,), show_state=False, notice="That button has expired.")
+    if tap.value == HERE:
+        return Outcome(None)
     return STEPS[state.step].tap(state, tap.value, ctx)
