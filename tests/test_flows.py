@@ -329,3 +329,46 @@ async def test_text_typed_at_every_button_step(step, service, sqlite_repo):
     numbered, _ = await at_step()
     by_number = await numbered.type(str([b.data for b in buttons].index(chosen) + 1))
     assert [v.plain_text for v in by_number.views] == [v.plain_text for v in by_tap.views]
+
+
+async def test_the_first_question_has_no_back_button(driver):
+    await driver.onboard()
+    await driver.command("/assess")
+    assert "1/9" in driver.text
+    labels = driver.labels(driver.replies[-1].views[-1])
+    assert "◀ Back" not in labels and "Skip ▶" in labels
+    await driver.tap("Managerial")
+    assert "◀ Back" in driver.labels(driver.replies[-1].views[-1])  # 2/9 goes back to 1/9
+
+
+async def test_reassessment_shows_last_time_and_keeps_it_in_one_tap(driver, sqlite_repo):
+    await driver.onboard()
+    await driver.assess(LEVELS)
+    await driver.command("/assess")
+    assert "(last time: Administrative)" in driver.text  # the first domain's rating
+    await driver.tap("Keep Administrative")
+    assert "2/9" in driver.text and "(last time: Managerial)" in driver.text
+    await driver.type("keep")
+    assert "3/9" in driver.text and "(last time: Not yet)" in driver.text
+    snap = await sqlite_repo.load_snapshot(driver.user.id)
+    assert snap.open_assessment.levels == {
+        "practice-operation-and-development": "administrative",
+        "risk-management": "managerial",
+    }
+
+
+async def test_range_pass_lists_each_finished_domain_once_and_relabels_finishing(driver):
+    await driver.onboard()
+    await driver.command("/assess")
+    for level in LEVELS:
+        await driver.tap(level)
+    assert "No thanks: set my targets" in driver.labels(driver.replies[-1].views[-1])
+    for _ in range(2):  # Population Care's ranges rated, then redone
+        await driver.tap("Population Care")
+        for _ in range(5):
+            await driver.tap("Managerial")
+    labels = driver.labels(driver.replies[-1].views[-1])
+    assert "Done: set my targets" in labels and "No thanks: set my targets" not in labels
+    assert "Ranges rated in: Population Care." in driver.text
+    assert driver.text.count("Population Care") == 1
+    assert labels.count("✓ Population Care") == 1

@@ -15,7 +15,7 @@ from bot.flows.typed import PickOne, typed_choice
 from bot.flows.views import Button, View, rows
 
 MAX_QUERY = 300
-HISTORY_COMMANDS = {"plan", "progress"}
+HISTORY_COMMANDS = {"plan", "progress", "assess"}
 HISTORY_STEPS = {"settings", "gopt"}  # their buttons depend on the latest assessment
 HERE = "_here"  # the value of a button that shows the step the user is at again
 DEEP_LINKS = {"assess", "plan", "progress", "settings", "help"}
@@ -43,8 +43,9 @@ def needs_history(state: FlowState, event: Event) -> bool:
     """Whether handling `event` reads the user's completed assessments."""
     command = as_command(event)
     if command is not None:
-        return command.name in HISTORY_COMMANDS or group_in_focus(state, event) is not None
-    return state.step in HISTORY_STEPS
+        named = command.args if command.name == "start" else command.name
+        return named in HISTORY_COMMANDS or group_in_focus(state, event) is not None
+    return state.step in HISTORY_STEPS or assessment.shows_last_time(state)
 
 
 def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
