@@ -26,6 +26,8 @@ class PickOne:
 
     @property
     def message(self) -> str:
+        if not self.count:
+            return "No buttons to pick just now: ask me a question in words, or /start to carry on."
         span = f"1-{self.count}" if self.count > 1 else "1"
         return f"Pick one of the buttons ({span}), or ask me a question in words."
 
