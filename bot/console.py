@@ -64,6 +64,8 @@ class ConsoleChat:
             self.buttons = []
         for view in reply.views:
             self._show_view(view)
+        if reply.forgotten:
+            self._forget_exports()
 
     def say(self, text: str) -> None:
         """A line of the console's own (not from the bot's flows)."""
@@ -94,6 +96,16 @@ class ConsoleChat:
             if choices:
                 print(choices)
             print()
+
+    def _forget_exports(self) -> None:
+        """The exports this console saved (JSON, PDF, chart) go with the rest of the data."""
+        saved = (
+            [p for p in self.save_dir.glob("*") if p.is_file()] if self.save_dir.is_dir() else []
+        )
+        for path in saved:
+            path.unlink()
+        if saved:
+            self.say(f"Also deleted the {len(saved)} exported file(s) in {self.save_dir}.")
 
 
 async def show_due_reminders(runtime: Runtime, chat: ConsoleChat) -> None:

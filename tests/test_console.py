@@ -148,6 +148,16 @@ def test_a_due_reminder_is_shown_once_when_the_console_starts(tmp_path):
     assert REMINDER_TEXT not in again
 
 
+def test_forget_deletes_the_files_the_console_exported(tmp_path):
+    result = run_console(tmp_path, [*SCRIPT[:-1], "/export", "/forget", "1"])
+    exports = tmp_path / "exports"
+    said = turns(result.stdout)
+    for name in ("careerbot-export.json", "development-plan.pdf", "profile-chart.png"):
+        assert f"Saved {name} to {exports / name}" in result.stdout
+        assert not (exports / name).exists()
+    assert f"Also deleted the 3 exported file(s) in {exports}." in said["1"]
+
+
 ANSI_STYLE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
