@@ -73,6 +73,12 @@ NO_TOKEN = (
 )
 
 
+CONSOLE_INSTEAD = (
+    "Without a token, `careerbot console` runs the same chat in this terminal, and reads "
+    "piped input too (one message per line)."
+)
+
+
 TOKEN_REJECTED = (
     "Telegram rejected TELEGRAM_BOT_TOKEN: check it in @BotFather (/mybots, API Token), "
     "or whether TELEGRAM_BASE_URL points at the right Bot API server."
@@ -92,6 +98,7 @@ def run() -> None:
     if settings.telegram_bot_token is None:
         typer.echo(NO_TOKEN)
         if not sys.stdin.isatty():
+            typer.echo(CONSOLE_INSTEAD)
             raise typer.Exit(1)
         typer.echo("Starting the console chat instead.\n")
         from bot.console import run_console
@@ -114,7 +121,9 @@ def run() -> None:
     # Errors end here as redacted log lines: PTB's exceptions can carry the token, and a
     # traceback printed by typer would show it.
     try:
-        run_bot(settings)
+        run_bot(settings, say=lambda message: typer.echo(message, err=True))
+    except KeyboardInterrupt:  # Ctrl-C while Telegram could not be reached
+        raise typer.Exit(130) from None
     except InvalidToken as exc:
         typer.echo(TOKEN_REJECTED, err=True)
         raise typer.Exit(1) from exc

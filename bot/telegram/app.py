@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import sys
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from urllib.parse import urlparse
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     Update,
 )
+from telegram.error import NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -174,9 +179,48 @@ async def _stop_runtime(application: Application) -> None:
         await stack.aclose()
 
 
-def run(settings: Settings) -> None:
-    """Run until stopped: webhook mode when WEBHOOK_URL is set, otherwise long polling."""
+FIRST_RETRY_SECONDS = 2.0
+MAX_RETRY_SECONDS = 60.0
+
+
+def unreachable(settings: Settings, delay: float) -> str:
+    """What to tell the person running the bot when Telegram does not answer."""
+    host = urlparse(settings.telegram_base_url).netloc or settings.telegram_base_url
+    return (
+        f"Cannot reach Telegram at {host}: check this machine's internet connection "
+        f"(or TELEGRAM_BASE_URL); trying again in {delay:g} s, Ctrl-C stops."
+    )
+
+
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+async def wait_until_reachable(
+    bot: Bot, settings: Settings, say: Callable[[str], None] = _to_stderr
+) -> None:
+    """Ask Telegram who the bot is until it answers, waiting longer after each failure (the
+    network may come back). A rejected token is no network problem: it is raised at once."""
+    delay = FIRST_RETRY_SECONDS
+    while True:
+        try:
+            await bot.initialize()  # asks getMe
+        except NetworkError:
+            say(unreachable(settings, delay))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_RETRY_SECONDS)
+        else:
+            await bot.shutdown()  # the Application starts it again, on its own event loop
+            return
+
+
+def run(settings: Settings, say: Callable[[str], None] = _to_stderr) -> None:
+    """Run until stopped: webhook mode when WEBHOOK_URL is set, otherwise long polling.
+
+    Telegram is asked first, again and again while it cannot be reached (`say` tells why).
+    """
     application = build_application(settings)
+    asyncio.run(wait_until_reachable(application.bot, settings, say))
     if settings.webhook_url:
         secret = (
             settings.webhook_secret.get_secret_value()
