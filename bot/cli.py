@@ -95,7 +95,8 @@ TOKEN_REJECTED = (
 def run() -> None:
     """Run the Telegram bot; with no token, the console chat.
 
-    With no TELEGRAM_BOT_TOKEN on a terminal, the console chat starts instead.
+    Telegram is asked first: while it cannot be reached, one line says so and the bot tries
+    again, waiting longer each time. With no token and no terminal, it names `careerbot console`.
     """
     import asyncio
     import sys
@@ -124,13 +125,15 @@ def run() -> None:
     from telegram.error import InvalidToken
 
     from bot.telegram.app import run as run_bot
+    from bot.telegram.app import wait_until_reachable
     from bot.telegram.logging_setup import configure_logging
 
     configure_logging(settings.log_level, settings.telegram_bot_token.get_secret_value())
     # Errors end here as redacted log lines: PTB's exceptions can carry the token, and a
     # traceback printed by typer would show it.
     try:
-        run_bot(settings, say=lambda message: typer.echo(message, err=True))
+        asyncio.run(wait_until_reachable(settings, lambda line: typer.echo(line, err=True)))
+        run_bot(settings)
     except KeyboardInterrupt:  # Ctrl-C while Telegram could not be reached
         raise typer.Exit(130) from None
     except InvalidToken as exc:

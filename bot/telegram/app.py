@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import sys
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from urllib.parse import urlparse
@@ -192,35 +191,33 @@ def unreachable(settings: Settings, delay: float) -> str:
     )
 
 
-def _to_stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-async def wait_until_reachable(
-    bot: Bot, settings: Settings, say: Callable[[str], None] = _to_stderr
-) -> None:
+async def wait_until_reachable(settings: Settings, say: Callable[[str], None]) -> None:
     """Ask Telegram who the bot is until it answers, waiting longer after each failure (the
     network may come back). A rejected token is no network problem: it is raised at once."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    bot = Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
+    )
     delay = FIRST_RETRY_SECONDS
-    while True:
-        try:
-            await bot.initialize()  # asks getMe
-        except NetworkError:
-            say(unreachable(settings, delay))
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, MAX_RETRY_SECONDS)
-        else:
-            await bot.shutdown()  # the Application starts it again, on its own event loop
-            return
+    try:
+        while True:
+            try:
+                await bot.initialize()  # asks getMe
+                return
+            except NetworkError:
+                say(unreachable(settings, delay))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_RETRY_SECONDS)
+    finally:
+        await bot.shutdown()
 
 
-def run(settings: Settings, say: Callable[[str], None] = _to_stderr) -> None:
-    """Run until stopped: webhook mode when WEBHOOK_URL is set, otherwise long polling.
-
-    Telegram is asked first, again and again while it cannot be reached (`say` tells why).
-    """
+def run(settings: Settings) -> None:
+    """Run until stopped: webhook mode when WEBHOOK_URL is set, otherwise long polling."""
     application = build_application(settings)
-    asyncio.run(wait_until_reachable(application.bot, settings, say))
     if settings.webhook_url:
         secret = (
             settings.webhook_secret.get_secret_value()
