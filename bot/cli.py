@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import typer
 
+# Plain click-style help: typer's rich help prints a type such as `<bool>` after every flag.
+PLAIN_HELP = {"rich_markup_mode": None, "no_args_is_help": True}
+
 app = typer.Typer(
     help="careerbot: a Telegram career adviser for NHS primary care managers.",
-    no_args_is_help=True,
     add_completion=False,
+    **PLAIN_HELP,
 )
-knowledge_app = typer.Typer(
-    help="Inspect and validate the framework knowledge base.", no_args_is_help=True
-)
-db_app = typer.Typer(help="Manage the database schema (Alembic migrations).", no_args_is_help=True)
+knowledge_app = typer.Typer(help="Inspect and validate the framework knowledge base.", **PLAIN_HELP)
+db_app = typer.Typer(help="Manage the database schema (Alembic migrations).", **PLAIN_HELP)
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(db_app, name="db")
 
@@ -30,7 +31,7 @@ def db_upgrade() -> None:
 
 @knowledge_app.command("check")
 def knowledge_check() -> None:
-    """Validate the knowledge YAML and print how many items of each kind it holds."""
+    """Validate the knowledge YAML and count its items of each kind."""
     from bot.knowledge import KnowledgeError, load_knowledge
     from bot.settings import get_settings
 
@@ -47,7 +48,9 @@ def knowledge_check() -> None:
 
 @app.command("ask")
 def ask(
-    query: str | None = typer.Argument(None, help="The question; omit it to read one per line."),
+    query: str | None = typer.Argument(
+        None, metavar="QUESTION", help="The question; omit it to read one per line."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (JSON Lines from stdin)."),
 ) -> None:
     """Answer a question from the frameworks, as the bot would."""
@@ -58,7 +61,10 @@ def ask(
 
 @app.command("console")
 def console() -> None:
-    """Chat with the bot in this terminal (one local user, no Telegram needed)."""
+    """Chat with the bot in this terminal, no Telegram needed.
+
+    One local user; piped input works too, one message per line.
+    """
     import asyncio
 
     from bot.console import run_console
@@ -73,6 +79,12 @@ NO_TOKEN = (
 )
 
 
+CONSOLE_INSTEAD = (
+    "Without a token, `careerbot console` runs the same chat in this terminal, and reads "
+    "piped input too (one message per line)."
+)
+
+
 TOKEN_REJECTED = (
     "Telegram rejected TELEGRAM_BOT_TOKEN: check it in @BotFather (/mybots, API Token), "
     "or whether TELEGRAM_BASE_URL points at the right Bot API server."
@@ -81,7 +93,11 @@ TOKEN_REJECTED = (
 
 @app.command("run")
 def run() -> None:
-    """Run the Telegram bot (with no token: the console chat on this machine)."""
+    """Run the Telegram bot; with no token, the console chat.
+
+    Telegram is asked first: while it cannot be reached, one line says so and the bot tries
+    again, waiting longer each time. With no token and no terminal, it names `careerbot console`.
+    """
     import asyncio
     import sys
 
@@ -92,6 +108,7 @@ def run() -> None:
     if settings.telegram_bot_token is None:
         typer.echo(NO_TOKEN)
         if not sys.stdin.isatty():
+            typer.echo(CONSOLE_INSTEAD)
             raise typer.Exit(1)
         typer.echo("Starting the console chat instead.\n")
         from bot.console import run_console
@@ -108,13 +125,17 @@ def run() -> None:
     from telegram.error import InvalidToken
 
     from bot.telegram.app import run as run_bot
+    from bot.telegram.app import wait_until_reachable
     from bot.telegram.logging_setup import configure_logging
 
     configure_logging(settings.log_level, settings.telegram_bot_token.get_secret_value())
     # Errors end here as redacted log lines: PTB's exceptions can carry the token, and a
     # traceback printed by typer would show it.
     try:
+        asyncio.run(wait_until_reachable(settings, lambda line: typer.echo(line, err=True)))
         run_bot(settings)
+    except KeyboardInterrupt:  # Ctrl-C while Telegram could not be reached
+        raise typer.Exit(130) from None
     except InvalidToken as exc:
         typer.echo(TOKEN_REJECTED, err=True)
         raise typer.Exit(1) from exc

@@ -29,6 +29,19 @@ def test_help_lists_every_subcommand_with_a_description():
     assert "upgrade" in careerbot("db", "--help").stdout
 
 
+def test_help_shows_flags_without_type_names_and_descriptions_in_full():
+    pages = [careerbot(*command, "--help").stdout for command in HELP_PAGES]
+    for page in pages:
+        assert "--help  Show this message and exit." in page
+        assert "<bool>" not in page and "..." not in page.split("Commands:")[-1], page
+    (ask,) = [p for c, p in zip(HELP_PAGES, pages, strict=True) if c == ("ask",)]
+    assert "  --json  Print JSON (JSON Lines from stdin)." in ask
+
+
+HELP_PAGES = [(), ("ask",), ("console",), ("run",), ("knowledge",), ("knowledge", "check")]
+HELP_PAGES += [("db",), ("db", "upgrade")]
+
+
 def test_knowledge_check_prints_the_counts():
     result = careerbot("knowledge", "check")
     assert result.returncode == 0, result.stderr

@@ -7,11 +7,15 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
+from bot.flows.core import IDLE, STEPS
 from bot.flows.events import Tap, Text
 from bot.flows.service import Conversations, UserRef
+from bot.flows.typed import typed_choice
+from bot.flows.views import View
 from bot.storage.engine import create_repository
 from bot.storage.models import Rating
 from tests.flowdriver import LEVELS, Driver
+from tests.test_bad_input import PATHS, current_view, read, walk
 
 
 @pytest.fixture
@@ -146,14 +150,18 @@ async def test_two_quick_taps_record_exactly_one_rating(driver, sqlite_storage):
     assert first == "" and second in ("Already recorded.", "That button has expired.")
 
 
-async def test_text_mid_flow_answers_and_resumes(driver):
+async def test_text_mid_flow_answers_once_and_the_step_stays_one_tap_away(driver):
     await driver.onboard()
     await driver.command("/assess")
     await driver.tap("Managerial")
     reply = await driver.type("what does strategic mean for infection control")
-    assert len(reply.views) == 2
-    assert "Initiates and reviews policy development" in reply.views[0].plain_text
-    assert "2/9" in reply.views[1].plain_text
+    (answer,) = reply.views  # the answer alone: the question card is not sent again
+    assert "Initiates and reviews policy development" in answer.plain_text
+    assert driver.labels(answer)[-1] == "↩ Back to Self-assessment · 2/9"
+    await driver.tap("Back to Self-assessment")
+    assert "2/9" in driver.text and "Risk Management" in driver.text
+    await driver.type("strategic")  # a level typed by name rates the domain
+    assert "3/9" in driver.text
 
 
 async def test_forget_then_start_is_a_new_user(driver, sqlite_repo):
@@ -256,3 +264,111 @@ async def test_a_plan_deep_link_for_a_newcomer_lands_in_the_plan_after_onboardin
     assert "Welcome to careerbot" in driver.text
     await driver.onboard_steps()
     assert "needs a self-assessment first" in driver.text
+
+
+async def stored_state(repo, user: UserRef) -> tuple:
+    """Where the user is (step, payload, version) and what they have rated."""
+    now = (await read(repo, user)).stored
+    return now.step, now.payload, now.version, now.open_levels, now.profile
+
+
+# What a user might type to name a button at each step (default: the first button's text).
+TYPED_NAMES = {
+    "role": "practice manager",
+    "stage": "established",
+    "years": "2 to 5 years",
+    "dirs": "moving up",
+    "rate": "managerial",
+    "rrate": "skip",
+    "deeper": "no thanks",
+    "targets": "accept",
+    "tlevel": "strategic",
+    "resume": "continue",
+    "forget": "no",
+    "remind": "in 3 months",
+}
+BUTTON_STEPS = sorted(s for s in PATHS if s != IDLE and STEPS[s].text is None)
+
+
+@pytest.mark.parametrize("step", BUTTON_STEPS)
+async def test_text_typed_at_every_button_step(step, service, sqlite_repo):
+    """An out-of-range number, 0, an emoji and a question leave the step where it was; the
+    name of a button (or its number) chooses it."""
+    users = iter(UserRef(1000 + n, "Sam") for n in range(10))
+
+    async def at_step() -> tuple[Driver, View]:
+        driver = await walk(service, sqlite_repo, next(users), PATHS[step])
+        return driver, current_view(service, driver.user, await read(sqlite_repo, driver.user))
+
+    driver, card = await at_step()
+    buttons = [b for row in card.buttons for b in row if b.data]
+    before = await stored_state(sqlite_repo, driver.user)
+    for typed in (str(len(buttons) + 1), "0", "👍"):
+        reply = await driver.type(typed)
+        span = f"1-{len(buttons)}" if len(buttons) > 1 else "1"
+        assert [v.plain_text for v in reply.views] == [
+            f"Pick one of the buttons ({span}), or ask me a question in words."
+        ]
+        assert await stored_state(sqlite_repo, driver.user) == before, typed
+    reply = await driver.type("what does strategic mean for infection control")
+    (answer,) = reply.views  # answered once, the card not reprinted
+    assert "Infection control" in answer.plain_text
+    assert driver.labels(answer)[-1] == f"↩ Back to {card.title}"
+    assert await stored_state(sqlite_repo, driver.user) == before
+    back = await driver.tap("↩ Back to")
+    assert back.views[-1].plain_text == card.plain_text
+
+    name = TYPED_NAMES.get(step, buttons[0].text)
+    by_name = await driver.type(name)
+    assert await stored_state(sqlite_repo, driver.user) != before, name
+    tapped, _ = await at_step()
+    by_tap = await tapped.tap(name)
+    assert [v.plain_text for v in by_name.views] == [v.plain_text for v in by_tap.views]
+
+    chosen = typed_choice(name, buttons)
+    numbered, _ = await at_step()
+    by_number = await numbered.type(str([b.data for b in buttons].index(chosen) + 1))
+    assert [v.plain_text for v in by_number.views] == [v.plain_text for v in by_tap.views]
+
+
+async def test_the_first_question_has_no_back_button(driver):
+    await driver.onboard()
+    await driver.command("/assess")
+    assert "1/9" in driver.text
+    labels = driver.labels(driver.replies[-1].views[-1])
+    assert "◀ Back" not in labels and "Skip ▶" in labels
+    await driver.tap("Managerial")
+    assert "◀ Back" in driver.labels(driver.replies[-1].views[-1])  # 2/9 goes back to 1/9
+
+
+async def test_reassessment_shows_last_time_and_keeps_it_in_one_tap(driver, sqlite_repo):
+    await driver.onboard()
+    await driver.assess(LEVELS)
+    await driver.command("/assess")
+    assert "(last time: Administrative)" in driver.text  # the first domain's rating
+    await driver.tap("Keep Administrative")
+    assert "2/9" in driver.text and "(last time: Managerial)" in driver.text
+    await driver.type("keep")
+    assert "3/9" in driver.text and "(last time: Not yet)" in driver.text
+    snap = await sqlite_repo.load_snapshot(driver.user.id)
+    assert snap.open_assessment.levels == {
+        "practice-operation-and-development": "administrative",
+        "risk-management": "managerial",
+    }
+
+
+async def test_range_pass_lists_each_finished_domain_once_and_relabels_finishing(driver):
+    await driver.onboard()
+    await driver.command("/assess")
+    for level in LEVELS:
+        await driver.tap(level)
+    assert "No thanks: set my targets" in driver.labels(driver.replies[-1].views[-1])
+    for _ in range(2):  # Population Care's ranges rated, then redone
+        await driver.tap("Population Care")
+        for _ in range(5):
+            await driver.tap("Managerial")
+    labels = driver.labels(driver.replies[-1].views[-1])
+    assert "Done: set my targets" in labels and "No thanks: set my targets" not in labels
+    assert "Ranges rated in: Population Care." in driver.text
+    assert driver.text.count("Population Care") == 1
+    assert labels.count("✓ Population Care") == 1

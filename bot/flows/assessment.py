@@ -26,6 +26,17 @@ def start(state: FlowState) -> Outcome:
     return Outcome(state.moved("rate", i=0, r={}), changes=(StartAssessment(),))
 
 
+def shows_last_time(state: FlowState) -> bool:
+    """Whether what an event at this step leads to may show the last assessment's levels."""
+    step = state.payload["prev"]["step"] if state.step == "resume" else state.step
+    return step == "rate"
+
+
+def last_levels(ctx: Context) -> dict[str, str]:
+    """domain_id -> level in the latest completed assessment (loaded for the rating steps)."""
+    return ctx.history[-1].levels if ctx.history else {}
+
+
 def first_sentence(text: str, limit: int = 110) -> str:
     sentence = text.split(". ")[0].rstrip(".")
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
@@ -58,15 +69,26 @@ def render_rate(state: FlowState, ctx: Context) -> View:
     i = state.payload["i"]
     domain = domains[i]
     chosen = state.payload["r"].get(domain.id)
+    last = last_levels(ctx).get(domain.id)
     body = f"{domain.name}\nWhere are you today?"
+    if last:
+        body += f"\n(last time: {LABELS[last]})"
     if state.payload.get("show"):
         body += "\n\n" + domain_in_short(domain)
     layout = level_buttons(state, chosen)
+    if last:
+        layout.append((state.button(f"Keep {LABELS[last]}", "k"),))
     toggle = "Hide the meanings" if state.payload.get("show") else "What do these mean here?"
     layout.append((state.button(toggle, "m"),))
-    layout.append((state.button("◀ Back", "b"), state.button("Skip ▶", "s")))
+    layout.append(_back_and_skip(state, i > 0))
     title = f"Self-assessment · {i + 1}/{len(domains)}"
     return View(body, title=title, buttons=tuple(layout))
+
+
+def _back_and_skip(state: FlowState, can_go_back: bool) -> tuple[Button, ...]:
+    """Skip, and Back unless this is the first question (there is nothing before it)."""
+    skip = state.button("Skip ▶", "s")
+    return (state.button("◀ Back", "b"), skip) if can_go_back else (skip,)
 
 
 def _next_domain(state: FlowState, ratings: dict[str, str], ctx: Context) -> FlowState:
@@ -81,11 +103,14 @@ def tap_rate(state: FlowState, value: str, ctx: Context) -> Outcome:
     ratings = dict(state.payload["r"])
     if value == "m":
         return Outcome(state.updated(show=not state.payload.get("show")))
-    if value == "b":
-        return Outcome(state.updated(i=max(state.payload["i"] - 1, 0), show=False))
+    if value == "b" and state.payload["i"] > 0:
+        return Outcome(state.updated(i=state.payload["i"] - 1, show=False))
     if value == "s":
         changes = (ClearRating(domain.id),) if ratings.pop(domain.id, None) else ()
         return Outcome(_next_domain(state, ratings, ctx), changes=changes)
+    last = last_levels(ctx).get(domain.id)
+    if value == "k" and last:
+        value = str(RATING_LEVELS.index(last))
     if value.isdigit() and int(value) < len(RATING_LEVELS):
         level = RATING_LEVELS[int(value)]
         ratings[domain.id] = level
@@ -99,9 +124,14 @@ def render_deeper(state: FlowState, ctx: Context) -> View:
         state.button(("✓ " if d.id in done else "") + d.name, f"d{n}")
         for n, d in enumerate(ctx.kb.competency.domains)
     ]
-    layout = [*rows(*buttons, per_row=2), (state.button("No thanks: set my targets", "n"),)]
+    finish = "Done: set my targets" if done else "No thanks: set my targets"
+    layout = [*rows(*buttons, per_row=2), (state.button(finish, "n"),)]
+    body = "Want to go deeper? You can rate the ranges inside one domain (optional)."
+    if done:
+        names = ", ".join(d.name for d in ctx.kb.competency.domains if d.id in done)
+        body += f"\nRanges rated in: {names}. Another domain, or set your targets?"
     return View(
-        "Want to go deeper? You can rate the ranges inside one domain (optional).",
+        body,
         title="Self-assessment · ranges",
         buttons=tuple(layout),
     )
@@ -124,7 +154,7 @@ def render_rrate(state: FlowState, ctx: Context) -> View:
     levels = "\n\n".join(f"{lv.label}: {rng.descriptor(lv)}" for lv in Level)
     body = f"{rng.name}\nWhere are you today?\n\n{levels}\nSource: {rng.source}"
     layout = level_buttons(state, chosen)
-    layout.append((state.button("◀ Back", "b"), state.button("Skip ▶", "s")))
+    layout.append(_back_and_skip(state, j > 0))
     title = f"{domain.name} · {j + 1}/{len(domain.ranges)}"
     return View(body, title=title, buttons=tuple(layout))
 
@@ -133,7 +163,7 @@ def _next_range(state: FlowState, range_ratings: dict[str, str], ctx: Context) -
     domain = ctx.kb.competency.domains[state.payload["dom"]]
     j = state.payload["j"] + 1
     if j >= len(domain.ranges):
-        done = [*state.payload.get("done", []), domain.id]
+        done = [d for d in state.payload.get("done", []) if d != domain.id] + [domain.id]
         return state.moved("deeper", r=state.payload["r"], done=done)
     return state.updated(j=j, rr=range_ratings)
 
@@ -142,8 +172,8 @@ def tap_rrate(state: FlowState, value: str, ctx: Context) -> Outcome:
     domain = ctx.kb.competency.domains[state.payload["dom"]]
     rng = domain.ranges[state.payload["j"]]
     rr = dict(state.payload["rr"])
-    if value == "b":
-        return Outcome(state.updated(j=max(state.payload["j"] - 1, 0)))
+    if value == "b" and state.payload["j"] > 0:
+        return Outcome(state.updated(j=state.payload["j"] - 1))
     if value == "s":
         changes = (ClearRating(domain.id, rng.id),) if rr.pop(rng.id, None) else ()
         return Outcome(_next_range(state, rr, ctx), changes=changes)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.flows.callbacks import go_data
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
-from bot.flows.views import View, rows
+from bot.flows.views import Button, View, rows
 from bot.storage.changes import CancelReminders, ScheduleReminder
 
 FLOW = "remind"
 KIND = "reassess"
 CHOICES = {"1": "In 1 month", "3": "In 3 months", "6": "In 6 months"}
 DAYS_PER_MONTH = 30
+REMINDER_TEXT = "Time to re-assess: nine taps, and your plan shows what changed since last time."
 
 
 def start(state: FlowState) -> Outcome:
@@ -40,6 +42,19 @@ def tap_remind(state: FlowState, value: str, ctx: Context) -> Outcome:
     done = View(f"I'll remind you on {due:%d %b %Y}. /remind changes it.", title="Reminder")
     changes = (CancelReminders(), ScheduleReminder(due, KIND))
     return Outcome(state.moved(IDLE), changes=changes, views=(done,), show_state=False)
+
+
+def reminder_view() -> View:
+    """A due reminder, as a front end without its own sending shows it (the console)."""
+    return View(
+        REMINDER_TEXT,
+        title="Reminder",
+        buttons=rows(
+            Button("Re-assess now", go_data("assess")),
+            Button("Remind me later", go_data("remind")),
+            per_row=2,
+        ),
+    )
 
 
 register(Step("remind", FLOW, render_remind, tap_remind))

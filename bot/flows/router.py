@@ -11,10 +11,13 @@ from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
 from bot.flows.events import Command, Event, Tap, Text
 from bot.flows.plan import build_plan, render_plan
 from bot.flows.progress import render_progress
+from bot.flows.typed import PickOne, typed_choice
 from bot.flows.views import Button, View, rows
 
 MAX_QUERY = 300
-HISTORY_COMMANDS = {"plan", "progress"}
+HISTORY_COMMANDS = {"plan", "progress", "assess"}
+HISTORY_STEPS = {"settings", "gopt"}  # their buttons depend on the latest assessment
+HERE = "_here"  # the value of a button that shows the step the user is at again
 DEEP_LINKS = {"assess", "plan", "progress", "settings", "help"}
 EXPIRED = "That button has expired: you have moved on since. Here is where you are now:"
 
@@ -42,10 +45,11 @@ def needs_history(state: FlowState, event: Event) -> bool:
     if command is not None:
         if command.name == "ask":
             return aboutme.intent(command.args) is not None
-        return command.name in HISTORY_COMMANDS or group_in_focus(state, event) is not None
-    if isinstance(event, Text):
-        return aboutme.intent(event.text) is not None
-    return isinstance(event, Tap) and state.step in ("settings", "gopt")
+        named = command.args if command.name == "start" else command.name
+        return named in HISTORY_COMMANDS or group_in_focus(state, event) is not None
+    if isinstance(event, Text) and aboutme.intent(event.text) is not None:
+        return True
+    return state.step in HISTORY_STEPS or assessment.shows_last_time(state)
 
 
 def question_of(event: Event) -> str | None:
@@ -138,20 +142,32 @@ def _plan_views(ctx: Context) -> list[View]:
 
 
 def on_text(state: FlowState, text: str, ctx: Context, asked: bool = False) -> Outcome:
-    step = STEPS.get(state.step)
-    if step is not None and step.text is not None and not asked:
-        return step.text(state, text, ctx)
+    """Text at a step: its own text (a log entry), a button it names, or a question."""
+    step = STEPS.get(state.step) if state.step != IDLE else None
+    if step is not None and not asked:
+        if step.text is not None:
+            return step.text(state, text, ctx)
+        shown = step.render(state, ctx)
+        choice = typed_choice(text, [b for row in shown.buttons for b in row])
+        if isinstance(choice, PickOne):
+            return Outcome(None, views=(View(choice.message),), show_state=False)
+        if choice is not None:
+            return dispatch(state, Tap(choice), ctx)
     query = " ".join(text.split())[:MAX_QUERY]
     if not query:
         hint = View('Ask me about the frameworks, e.g. "what does strategic mean for complaints".')
         return Outcome(None, views=(hint,), show_state=False)
-    resume = state.step != IDLE and state.step in STEPS
     about = aboutme.intent(query)
     if about is not None and ctx.privacy_accepted:
-        view = aboutme.answer(about, query, ctx, ctx.reminders)
-        return Outcome(None, views=(view,), show_state=resume)
-    answer = ctx.lookup.ask(query, context=ctx.lookup_context)
-    return Outcome(None, views=(render_answer(answer),), show_state=resume, remember=answer.key)
+        view, remember = aboutme.answer(about, query, ctx, ctx.reminders), None
+    else:
+        answer = ctx.lookup.ask(query, context=ctx.lookup_context)
+        view, remember = render_answer(answer), answer.key
+    if step is not None:  # the step stays as it was, one tap away
+        title = step.render(state, ctx).title or "where you were"
+        back = (state.button(f"↩ Back to {title}", HERE),)
+        view = replace(view, buttons=(*view.buttons, back))
+    return Outcome(None, views=(view,), show_state=False, remember=remember)
 
 
 def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
@@ -170,4 +186,6 @@ def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
         current = STEPS[state.step].render(state, ctx)
         view = View(f"{EXPIRED}\n\n{current.body}", current.title, current.buttons)
         return Outcome(None, views=(view,), show_state=False, notice="That button has expired.")
+    if tap.value == HERE:
+        return Outcome(None)
     return STEPS[state.step].tap(state, tap.value, ctx)

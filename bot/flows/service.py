@@ -39,10 +39,14 @@ DRAWING_THREADS = 2
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What to show: views in order, and a short notice for the tapped button (if any)."""
+    """What to show: views in order, and a short notice for the tapped button (if any).
+
+    `forgotten`: the user's data was just deleted (a front end drops what it saved for them).
+    """
 
     views: tuple[View, ...]
     notice: str = ""
+    forgotten: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +169,8 @@ class Conversations:
                     title="Forgotten",
                     replace=True,
                 ),
-            )
+            ),
+            forgotten=True,
         )
 
     async def _with_chart(

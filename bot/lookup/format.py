@@ -14,6 +14,12 @@ from bot.lookup.items import Item
 
 MAX_ANSWER = 3500
 COMPETENCY_NOTE = "2004 framework"
+# The glossary cites the two documents by their seed numbers; users see their names.
+DOCUMENT_NAMES = {
+    "000": "competency framework for practice management (2004)",
+    "001": "career development framework (2024)",
+}
+_DOCUMENT_NUMBER = re.compile(r"\b(000|001): ")
 
 
 def clip(text: str, limit: int = MAX_ANSWER) -> str:
@@ -91,6 +97,11 @@ def domain_level_answer(item: Item, level: Level) -> str:
     return clip("\n".join(lines))
 
 
+def _named_documents(source: str) -> str:
+    """`source` with "000: " and "001: " spelled out as the documents' names."""
+    return _DOCUMENT_NUMBER.sub(lambda m: f"{DOCUMENT_NAMES[m.group(1)]}: ", source)
+
+
 def glossary_answer(item: Item) -> str:
     entry = item.obj
     expansion = entry.expansion
@@ -104,7 +115,7 @@ def glossary_answer(item: Item) -> str:
             lines += ["", f"{entry.explanation} (careerbot's explanation)"]
     if entry.historical:
         lines += ["", f"Historical term: {entry.historical_note}"]
-    lines += ["", f"Source: glossary; used in {entry.source}."]
+    lines += ["", f"Source: glossary; used in {_named_documents(entry.source)}."]
     return clip("\n".join(lines))
 
 
@@ -182,11 +193,6 @@ def career_answer(item: Item, kb: Any) -> str:
         lines = [f"{obj.title} (role)"]
         if obj.summary:
             lines += ["", _quote(obj.summary)]
-        elif obj.summary_fragment:
-            lines += [
-                "",
-                f"(The seed's summary survives only in part: {_quote(obj.summary_fragment)})",
-            ]
         if obj.responsibilities:
             lines += ["", "Responsibilities:", *(f"• {r}" for r in obj.responsibilities)]
         lines += ["", f"Source: {obj.source}."]

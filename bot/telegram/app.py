@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from urllib.parse import urlparse
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     Update,
 )
+from telegram.error import NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -172,6 +176,43 @@ async def _stop_runtime(application: Application) -> None:
     stack: AsyncExitStack | None = application.bot_data.pop("exit_stack", None)
     if stack is not None:
         await stack.aclose()
+
+
+FIRST_RETRY_SECONDS = 2.0
+MAX_RETRY_SECONDS = 60.0
+
+
+def unreachable(settings: Settings, delay: float) -> str:
+    """What to tell the person running the bot when Telegram does not answer."""
+    host = urlparse(settings.telegram_base_url).netloc or settings.telegram_base_url
+    return (
+        f"Cannot reach Telegram at {host}: check this machine's internet connection "
+        f"(or TELEGRAM_BASE_URL); trying again in {delay:g} s, Ctrl-C stops."
+    )
+
+
+async def wait_until_reachable(settings: Settings, say: Callable[[str], None]) -> None:
+    """Ask Telegram who the bot is until it answers, waiting longer after each failure (the
+    network may come back). A rejected token is no network problem: it is raised at once."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    bot = Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
+    )
+    delay = FIRST_RETRY_SECONDS
+    try:
+        while True:
+            try:
+                await bot.initialize()  # asks getMe
+                return
+            except NetworkError:
+                say(unreachable(settings, delay))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_RETRY_SECONDS)
+    finally:
+        await bot.shutdown()
 
 
 def run(settings: Settings) -> None:

@@ -18,12 +18,12 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.flows.callbacks import go_data
+from bot.flows.reminders import REMINDER_TEXT
 from bot.storage.repository import Repository
 
 log = logging.getLogger(__name__)
 
 CHECK_EVERY_SECONDS = 60
-REMINDER_TEXT = "Time to re-assess: nine taps, and your plan shows what changed since last time."
 CLAIMER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 

@@ -8,6 +8,7 @@ import logging
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -19,7 +20,7 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
-from bot.cli import NO_TOKEN, TOKEN_REJECTED
+from bot.cli import CONSOLE_INSTEAD, NO_TOKEN, TOKEN_REJECTED
 from bot.telegram import app as app_module
 from bot.telegram.logging_setup import configure_logging
 from tests.e2e.botprocess import SETTINGS_VARS
@@ -56,9 +57,10 @@ def test_no_token_and_no_terminal_explains_botfather_and_exits(tmp_path, token):
     result = run_careerbot(tmp_path, **({} if token is None else {"TELEGRAM_BOT_TOKEN": token}))
     assert result.returncode != 0
     lines = result.stdout.splitlines()
-    assert lines == NO_TOKEN.splitlines() and len(lines) == 2, result.stdout
+    assert lines == [*NO_TOKEN.splitlines(), CONSOLE_INSTEAD] and len(lines) == 3, result.stdout
     assert "@BotFather" in lines[0] and "/newbot" in lines[0]
     assert "TELEGRAM_BOT_TOKEN" in lines[1]
+    assert "`careerbot console`" in lines[2] and "piped input" in lines[2]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "home" / ".local").exists()  # no database made for nothing
 
@@ -156,9 +158,37 @@ def test_a_rejected_token_is_reported_without_printing_it(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert TOKEN not in output, output
-    assert "<token>" in result.stderr  # PTB's own log line about it, redacted
-    assert result.stderr.rstrip().splitlines()[-1] == TOKEN_REJECTED
+    assert result.stderr.splitlines() == [TOKEN_REJECTED]  # one sentence, no traceback
     assert (tmp_path / "bot.sqlite3").is_file()  # migrated before Telegram was asked
+
+
+def test_no_network_says_so_in_one_sentence_and_retries_with_backoff(tmp_path):
+    """Nothing listens at the Bot API address, as when the machine is offline."""
+    work = tmp_path / "cwd"
+    work.mkdir()
+    env = clean_env(
+        tmp_path / "home",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL="http://127.0.0.1:9/bot",
+        SQLITE_PATH=str(tmp_path / "bot.sqlite3"),
+    )
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL}
+    process = subprocess.Popen(
+        [CAREERBOT, "run"], cwd=work, env=env, text=True, **quiet, stderr=subprocess.PIPE
+    )
+    try:
+        said = [process.stderr.readline().rstrip("\n") for _ in range(2)]
+        assert process.poll() is None  # still trying: the network may come back
+    finally:
+        process.send_signal(signal.SIGINT)  # Ctrl-C
+        _, err = process.communicate(timeout=30)
+    assert said == [app_module.unreachable(bot_settings("x"), s) for s in (2, 4)], said
+    assert said[0] == (
+        "Cannot reach Telegram at 127.0.0.1:9: check this machine's internet connection "
+        "(or TELEGRAM_BASE_URL); trying again in 2 s, Ctrl-C stops."
+    )
+    assert "Traceback" not in err and TOKEN not in err
+    assert process.returncode == 130
 
 
 def test_run_polls_with_a_long_poll_and_no_pause(sqlite_url, monkeypatch):
