@@ -32,6 +32,7 @@ from bot.knowledge.competency import Level
 from bot.lookup.answer import Answer, Candidate
 from bot.lookup.answering import SENIORITY, Answering, _Scored
 from bot.lookup.compare import pick_pair
+from bot.lookup.elsewhere import ELSEWHERE
 from bot.lookup.followup import Followup, Reading
 from bot.lookup.items import (
     W_ALIAS,
@@ -61,6 +62,7 @@ GENERIC_WEIGHT = 0.35  # everyday job words ("practice", "staff") count for this
 OPTIONAL_WEIGHT = 0.3  # an optional word the item does not use
 FOUND = 0.3  # below this, "I could not find that" (unless the meaning is close, see below)
 FOUND_DESCRIBED = 0.3  # ... for work described in a sentence ("I ...", "who ...")
+ELSEWHERE_MARGIN = 0.1  # how much closer to an off-topic example than to the item is "none"
 CLEAR = 0.5  # a lexical score this high answers whatever else the query holds
 MEANING_SURE = 0.7  # a semantic cosine this high answers on its own ...
 MEANING_AGREE = 0.5  # ... this high, when the lexical score is at least FOUND_AGREE
@@ -101,6 +103,7 @@ class LookupEngine(Answering):
         self.kb = kb
         self.items: list[Item] = build_items(kb) + overview_items(kb)
         self.semantic = SemanticIndex(self.items) if semantic else None
+        self.elsewhere = self.semantic.embed(ELSEWHERE) if self.semantic else None
         self.by_ident = {item.ident: i for i, item in enumerate(self.items)}
         self.lexicon = Lexicon(self.items)
         self.text = TextIndex(self.items)
@@ -424,7 +427,7 @@ class LookupEngine(Answering):
             many.sort(key=lambda i: order.get(i, len(order)))
             chosen = [_Scored(i, 1.0, {}) for i in many[:MAX_CANDIDATES]]
             return self._clarify(text, query, chosen)
-        if not scored or not self._found(query, scored[0]):
+        if not scored or not self._found(text, query, scored[0]):
             return self._none(text, scored)
         best = scored[0]
         # A weakly supported reading of a described task is offered with its near rivals.
@@ -480,18 +483,24 @@ class LookupEngine(Answering):
         ranked.sort(key=lambda r: (-r.fused, -self.items[r.index].rank, r.index))
         return ranked
 
-    def _found(self, query: ParsedQuery, best: _Scored) -> bool:
+    def _found(self, text: str, query: ParsedQuery, best: _Scored) -> bool:
         """Is the best reading good enough to answer (or to ask about its close rivals)?
-        Below `CLEAR` the query must read as words, not as letters and digits."""
-        if best.score < CLEAR and not self._wordy(query):
-            return False
+        Below `CLEAR` the query must read as words, not as letters and digits, and be closer
+        in meaning to the item than to the questions the frameworks do not cover."""
         if best.evidence and best.score >= CLEAR:
             return True
+        if not self._wordy(query) or self._asked_elsewhere(text, best):
+            return False
         if best.evidence and best.score >= (FOUND_DESCRIBED if query.describes else FOUND):
             return True
         if best.meaning >= MEANING_SURE:
             return True
         return best.meaning >= MEANING_AGREE and best.score >= FOUND_AGREE
+
+    def _asked_elsewhere(self, text: str, best: _Scored) -> bool:
+        if self.semantic is None or self.elsewhere is None:
+            return False
+        return self.semantic.closest(text, self.elsewhere) >= best.meaning + ELSEWHERE_MARGIN
 
     def _wordy(self, query: ParsedQuery) -> bool:
         """Most of the query is words people write: known words of two or more letters, or

@@ -1,0 +1,56 @@
+"""What people ask a practice manager's chat bot that neither framework covers.
+
+careerbot's own examples (not framework content), one per kind of question: the asker's own
+pay, leave and pension; IT and phone support; clinical and patient questions; tasks for an
+assistant; small talk. A weakly supported reading of a query that is closer in meaning to one
+of these than to the framework item it found is answered "not in the frameworks".
+"""
+
+from __future__ import annotations
+
+ELSEWHERE: tuple[str, ...] = (
+    # the asker's own pay, leave, pension and benefits
+    "how much annual leave am I entitled to",
+    "how many days holiday do I get",
+    "what will my pension be when I retire",
+    "how much maternity leave do I get",
+    "what pay band is my job",
+    "how much does this job pay",
+    "how do I claim my travel expenses",
+    "why is my payslip wrong",
+    "what is my tax code",
+    "can I work from home on fridays",
+    # IT, systems and gadgets
+    "how do I reset my password",
+    "my computer is not working",
+    "the printer is jammed",
+    "how do I change the settings on my phone",
+    "what is the number for the IT service desk",
+    "how do I use the clinical system",
+    "my smartcard is locked",
+    "the wifi is down",
+    # clinical and patient questions
+    "what dose of medicine should a patient take",
+    "what are the symptoms of an infection",
+    "book me an appointment with the doctor",
+    "can I get my test results",
+    "I need a repeat prescription",
+    "is the surgery open at the weekend",
+    # tasks for an assistant
+    "write an email for me",
+    "translate this letter",
+    "make a spreadsheet for me",
+    "find me a new job",
+    "order lunch for the team meeting",
+    # small talk and the world outside
+    "what is the weather tomorrow",
+    "tell me a joke",
+    "who won the match",
+    "what should I have for dinner",
+    "when is the next public holiday",
+    "how do I get to the station",
+    "what is the news today",
+    "recommend a film to watch",
+    "where can I park my car",
+    "is the canteen open",
+)
