@@ -107,3 +107,33 @@ def test_ask_json_reads_context_lines():
     assert stage["id"] == "training:established"
     assert bare["kind"] == "none"  # no context: nothing to follow
     assert odd["query"] == '{"not": "a query"}'
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "ident", "levels"),
+    [
+        ("complaints managerial", "and the level above?", "complaints", ("strategic",)),
+        ("complaints managerial", "and below?", "complaints", ("administrative",)),
+        ("training for early career", "and later on?", "training:established", ()),
+        (
+            "mentoring programme for early career",
+            "is that available later on too",
+            "training:established/mentoring-programme",
+            (),
+        ),
+        ("PHCT meetings admin", "what does that stand for", "glossary:phct", ()),
+        (
+            "resource negotiation",
+            "the one under population care",
+            "resource-negotiation-population-care",
+            None,
+        ),
+        ("project management", "the IT one", "project-management-im-and-t", None),
+    ],
+)
+def test_relative_and_picking_follow_ups(lookup, first, then, ident, levels):
+    previous = lookup.ask(first)
+    answer = lookup.ask(then, context=previous.key)
+    assert answer.ident == ident, (answer.kind, answer.ident)
+    if levels:
+        assert answer.levels == levels

@@ -30,6 +30,7 @@ DEFAULT_SUGGESTIONS = (
 SENIORITY = (Level.ADMINISTRATIVE, Level.MANAGERIAL, Level.STRATEGIC)
 
 
+CHOICE = "?"  # a clarify answer's key: "?" and its candidates' keys, for "the one under X"
 MEANING_WEIGHT = 0.3  # how much the semantic cosine adds to the lexical score when ranking
 
 
@@ -262,6 +263,7 @@ class Answering:
             suggestions=titles,
             score=min(chosen[0].score, 1.0),
             candidates=tuple(candidates),
+            key=CHOICE + "|".join(c.key for c in candidates),
         )
 
     def _none(self, text: str, scored: list[_Scored]) -> Answer:

@@ -30,7 +30,7 @@ from typing import Any
 
 from bot.knowledge.competency import Level
 from bot.lookup.answer import Answer, Candidate
-from bot.lookup.answering import SENIORITY, Answering, _Scored
+from bot.lookup.answering import CHOICE, SENIORITY, Answering, _Scored
 from bot.lookup.compare import pick_pair
 from bot.lookup.elsewhere import ELSEWHERE
 from bot.lookup.followup import Followup, Reading
@@ -369,6 +369,41 @@ class LookupEngine(Answering):
             return self.items[self.by_ident[context]], ()
         return None
 
+    def _choice(self, text: str, query: ParsedQuery, context: str) -> Answer | None:
+        """The candidate of a question back that a follow-up picks, by the words of its label
+        ("the one under population care", "the IT one"), else by the fused score."""
+        options = {self.keys[k][0]: k for k in context[1:].split("|") if k in self.keys}
+        if not options:
+            return None
+        stems = {t.stem for t in query.tokens}
+        overlap = {
+            i: len(stems & {term(w) for w in words(self.items[i].label)} - STOPWORDS)
+            for i in options
+        }
+        best = max(overlap, key=overlap.__getitem__)
+        if overlap[best] == 0 or list(overlap.values()).count(overlap[best]) > 1:
+            fused = [r for r in self._with_meaning(text, self._score(query)) if r.index in options]
+            if not fused or fused[0].fused <= 0.0:
+                return None
+            best = fused[0].index
+        return replace(self.resolve(options[best]), query=text)
+
+    def _abbreviation_of(self, item: Item) -> Item | None:
+        """The glossary entry for an abbreviation the item is named by (SEA, PHCT, IM&T)."""
+        index = self.by_ident[item.ident]
+        for glossary, named in self.glossary_links.items():
+            if named == index:
+                return self.items[glossary]
+        title = item.title
+        return next(
+            (
+                g
+                for g in self.items
+                if g.kind == "glossary" and re.search(rf"\b{re.escape(g.title)}\b", title)
+            ),
+            None,
+        )
+
     def _reading(self, text: str, reading: Reading) -> Answer:
         item = self.items[self.by_ident[reading.ident]]
         if item.kind == "range":
@@ -379,9 +414,20 @@ class LookupEngine(Answering):
 
     def _ask(self, text: str, context: str = "") -> Answer:
         query = parse(text, self.corrector)
+        if context.startswith(CHOICE):  # "the one under population care"
+            chosen = self._choice(text, query, context)
+            if chosen is not None:
+                return chosen
         prior = self._context(context) if context else None
         if prior is not None:
             reading = self.followup.read(query, *prior)
+            if reading is not None and reading.abbreviation:
+                entry = self._abbreviation_of(prior[0])
+                if entry is not None:
+                    return self._item_answer(text, entry, 1.0)
+            elif reading is not None and reading.ident not in self.by_ident and reading.fallback:
+                stage = reading.ident.split(":")[1].split("/")[0]
+                reading = Reading(f"{reading.fallback}:{stage}")
             if reading is not None and reading.ident in self.by_ident:
                 return self._reading(text, reading)
         answer = self._fresh(text, query)

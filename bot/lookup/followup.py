@@ -49,6 +49,20 @@ _STAGE_WORDS = {
 }
 _STAGE_EXTRA = frozenset(term(w) for w in words("career stage stages"))
 _ALL = re.compile(r"\ball\b|\bevery\b|\beach\b|\bother\b")
+_UP = re.compile(r"\b(above|higher|next level|level up|step up|more senior|one up)\b")
+_DOWN = re.compile(r"\b(below|lower|level down|step down|more junior|one down)\b")
+_LATER = re.compile(r"\b(later|next stage|further on|further along|after that)\b")
+_EARLIER = re.compile(r"\b(earlier|previous stage|before that|at the start)\b")
+_ABBREVIATION = re.compile(r"\b(abbreviation|acronym|stands? for|short for|initials)\b")
+_RELATIVE = frozenset(
+    term(w)
+    for w in words(
+        "above higher next up step more senior one below lower down junior less later stage "
+        "further along after earlier previous before start abbreviation acronym stand stands "
+        "short initials"
+    )
+)
+STAGES = ("early", "established", "late")
 _MARKER = re.compile(r"^(and|what about|how about|same for|and for|what of|ok and|also)\b")
 STAGE_KINDS = ("stage", "training", "development", "ksa")
 
@@ -59,6 +73,8 @@ class Reading:
 
     ident: str
     levels: tuple[Level, ...] = ()
+    fallback: str = ""  # the kind to show for the new stage when the item is not there
+    abbreviation: bool = False  # "what does the abbreviation mean": the context's glossary entry
 
 
 def _stage_of(item: Item) -> str | None:
@@ -75,6 +91,10 @@ class Followup:
         tokens = query.tokens
         named = tuple(lv for lv in Level if any(t.level is lv for t in tokens))
         rest = [t for t in tokens if t.level is None and t.stem not in _FILLER]
+        if not [t for t in rest if t.stem not in _RELATIVE]:
+            relative = self._relative(query.folded, context, levels)
+            if relative is not None:
+                return relative
         if not rest and (named or _ALL.search(query.folded)):
             return self._levels(query, context, levels, named)
         stems = {t.stem for t in rest}
@@ -101,6 +121,26 @@ class Followup:
                 return Reading(f"{kind}:{new}")
             if context.kind == "direction" and kind in ("training", "development"):
                 return Reading(context.ident)
+        return None
+
+    def _relative(self, folded: str, context: Item, levels: tuple[Level, ...]) -> Reading | None:
+        """ "and the level above?", "is that available later on too?" """
+        step = 1 if _UP.search(folded) or _LATER.search(folded) else 0
+        step -= 1 if _DOWN.search(folded) or _EARLIER.search(folded) else 0
+        if step and context.kind in ("range", "domain") and len(levels) == 1:
+            order = list(Level)
+            at = order.index(levels[0]) + step
+            return Reading(context.ident, (order[at],)) if 0 <= at < len(order) else None
+        stage = _stage_of(context)
+        if step and stage is not None:
+            at = STAGES.index(stage) + step
+            if not 0 <= at < len(STAGES):
+                return None
+            if context.kind == "option":
+                return Reading(f"training:{STAGES[at]}/{context.obj.id}", fallback="training")
+            return Reading(f"{context.kind}:{STAGES[at]}")
+        if _ABBREVIATION.search(folded):
+            return Reading("", abbreviation=True)
         return None
 
     def _levels(

@@ -23,7 +23,7 @@ class LookupContextStore(Store):
         now = self._now()
         async with self._sessions.begin() as s:
             statement = _insert(s, _lookup_contexts).values(
-                user_id=user_id, answer_key=answer_key[:64], updated_at=now
+                user_id=user_id, answer_key=answer_key[:255], updated_at=now
             )
             await s.execute(
                 statement.on_conflict_do_update(

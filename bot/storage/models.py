@@ -168,7 +168,7 @@ class LookupContext(Base):
     __tablename__ = "lookup_contexts"
 
     user_id: Mapped[int] = mapped_column(BigInteger, _user_fk(), primary_key=True)
-    answer_key: Mapped[str] = mapped_column(String(64))
+    answer_key: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[datetime]
 
 

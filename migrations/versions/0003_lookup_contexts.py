@@ -21,7 +21,7 @@ def upgrade() -> None:
     op.create_table(
         "lookup_contexts",
         sa.Column("user_id", sa.BigInteger(), nullable=False),
-        sa.Column("answer_key", sa.String(length=64), nullable=False),
+        sa.Column("answer_key", sa.String(length=255), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
