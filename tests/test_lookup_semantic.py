@@ -149,6 +149,7 @@ def test_model_loads_from_the_package_offline(monkeypatch, items):
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    load_model.cache_clear()
     model = load_model(MODEL_DIR)
     index = SemanticIndex(items[:20], model=model)
     assert index.rank(items[0].title, k=1)[0][0] == 0

@@ -18,6 +18,7 @@ per text (for a competency range, one per level descriptor, so the best level is
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from collections.abc import Sequence
@@ -54,16 +55,41 @@ _GLOSSARY_INTENT = re.compile(
 GLOSSARY_NUDGE = 0.1
 
 
-@functools.cache
-def load_model(path: str | os.PathLike[str] = MODEL_DIR) -> Any:
-    """The static model from a local folder, never from the network."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from model2vec import StaticModel  # heavy-ish import, only when an index is built
+class StaticModel:
+    """A model2vec static model read with its own two parts: the tokenizer (`tokenizers`) and
+    the int8 embedding table (`safetensors`). A text's vector is the normalised mean of its
+    tokens' rows, as model2vec computes it; without model2vec's own imports the bot's process
+    stays ~20 MB smaller, and the table stays int8 in memory (7.6 MB)."""
 
+    def __init__(self, folder: Path) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.embedding = load_file(str(folder / "model.safetensors"))["embeddings"]
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.max_length = int(config.get("max_length") or 512)
+        unk = self.tokenizer.token_to_id("[UNK]")
+        self.unk = -1 if unk is None else unk
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.embedding.shape[1]), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        for row, encoding in enumerate(encodings):
+            ids = [i for i in encoding.ids[: self.max_length] if i != self.unk]
+            if ids:
+                out[row] = self.embedding[ids].mean(axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True) + 1e-32
+        return out / norms
+
+
+@functools.cache
+def load_model(path: str | os.PathLike[str] = MODEL_DIR) -> StaticModel:
+    """The static model from a local folder, never from the network."""
     folder = Path(path)
     if not (folder / "model.safetensors").is_file():
         raise FileNotFoundError(f"no static model in {folder}")
-    return StaticModel.from_pretrained(folder, normalize=True)
+    return StaticModel(folder)
 
 
 def clean_query(query: str) -> str:
