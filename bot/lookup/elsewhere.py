@@ -53,4 +53,27 @@ ELSEWHERE: tuple[str, ...] = (
     "recommend a film to watch",
     "where can I park my car",
     "is the canteen open",
+    # the asker's own contract and wellbeing
+    "what is my notice period",
+    "how much sick pay do I get",
+    "can I change my working hours",
+    "I feel stressed and need a day off",
+    "how do I ask for a pay rise",
+    "am I allowed to take unpaid leave",
+    # the bot itself and chat
+    "who made you",
+    "are you a real person",
+    "hello how are you",
+    "thank you that is great",
+    # general knowledge, numbers and the web
+    "what is the capital of France",
+    "what is 15 percent of 200",
+    "convert miles to kilometres",
+    "search the internet for me",
+    "what is the best supermarket",
+    "how do I fix a leaking tap at home",
+    "what time is it in Australia",
+    "which phone contract is cheapest",
+    "how do I write python code",
+    "give me a recipe for lasagne",
 )
