@@ -63,6 +63,7 @@ OPTIONAL_WEIGHT = 0.3  # an optional word the item does not use
 FOUND = 0.3  # below this, "I could not find that" (unless the meaning is close, see below)
 FOUND_DESCRIBED = 0.3  # ... for work described in a sentence ("I ...", "who ...")
 ELSEWHERE_MARGIN = 0.1  # how much closer to an off-topic example than to the item is "none"
+DECISIVE = 0.8  # a lexical score this far ahead needs no semantic ranking
 CLEAR = 0.5  # a lexical score this high answers whatever else the query holds
 MEANING_SURE = 0.7  # a semantic cosine this high answers on its own ...
 MEANING_AGREE = 0.5  # ... this high, when the lexical score is at least FOUND_AGREE
@@ -467,7 +468,9 @@ class LookupEngine(Answering):
                 named = {t.level for t in query.tokens if t.level}
                 level = named.pop() if len(named) == 1 else None
                 return self._compare_answer(text, pair, level)
-        scored = self._with_meaning(text, self._score(query))
+        scored = self._score(query)
+        if not self._decisive(scored):
+            scored = self._with_meaning(text, scored)
         if many := self._one_word_many_titles(query):
             order = {r.index: n for n, r in enumerate(scored)}
             many.sort(key=lambda i: order.get(i, len(order)))
@@ -528,6 +531,14 @@ class LookupEngine(Answering):
         ranked = list(by_index.values())
         ranked.sort(key=lambda r: (-r.fused, -self.items[r.index].rank, r.index))
         return ranked
+
+    @staticmethod
+    def _decisive(scored: list[_Scored]) -> bool:
+        """The words alone settle it: a named item far ahead of the next (no need to weigh
+        meaning, which costs most of a query's time)."""
+        if not scored or not scored[0].evidence or scored[0].score < DECISIVE:
+            return False
+        return len(scored) == 1 or scored[1].score < scored[0].score * CLOSE_WEAK
 
     def _found(self, text: str, query: ParsedQuery, best: _Scored) -> bool:
         """Is the best reading good enough to answer (or to ask about its close rivals)?
