@@ -73,6 +73,8 @@ async def answer_in_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, que
         )
         return
     rt, user = runtime(context), update.effective_user
+    if user is not None and user.is_bot:  # an anonymous admin: no member to remember for
+        user = None
     previous = await rt.repo.last_answer(user.id) if user else None
     answer = rt.lookup.ask(query, context=previous)
     await send_answer(context, chat.id, answer, message.message_id if message else None)
