@@ -16,7 +16,7 @@ from bot.flows.views import Button, View, rows
 MAX_QUERY = 300
 HISTORY_COMMANDS = {"plan", "progress"}
 DEEP_LINKS = {"assess", "plan", "progress", "settings", "help"}
-EXPIRED = "That button has expired: you have moved on since. Here is where you are now:"
+EXPIRED = "That button has expired. /start shows where you are."
 
 
 def as_command(event: Event) -> Command | None:
@@ -149,7 +149,6 @@ def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
     if not isinstance(tap, StepTap) or tap.step not in STEPS:
         return Outcome(None, notice="Sorry, I don't recognise that button.", show_state=False)
     if tap.step != state.step or tap.version != state.version:
-        current = STEPS[state.step].render(state, ctx)
-        view = View(f"{EXPIRED}\n\n{current.body}", current.title, current.buttons)
-        return Outcome(None, views=(view,), show_state=False, notice="That button has expired.")
+        # Said on the button only: a new message per stale tap would flood the chat.
+        return Outcome(None, show_state=False, notice=EXPIRED)
     return STEPS[state.step].tap(state, tap.value, ctx)

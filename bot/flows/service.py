@@ -45,6 +45,10 @@ class Reply:
     notice: str = ""
 
 
+RACED = Reply((), notice="Already recorded.")
+"""Another tap got there first (its reply shows where the user is): said on the button only."""
+
+
 @dataclass(frozen=True, slots=True)
 class UserRef:
     id: int
@@ -99,7 +103,7 @@ class Conversations:
                 outcome.changes,
             )
             if version is None:
-                return await self._raced(user)
+                return RACED
             shown = replace(outcome.state, version=version)
             if any(isinstance(change, PROFILE_CHANGES) for change in outcome.changes):
                 snapshot = await self._repo.begin_turn(user.id, user.name)
@@ -135,14 +139,6 @@ class Conversations:
             membership=membership,
             now=self._clock(),
         )
-
-    async def _raced(self, user: UserRef) -> Reply:
-        """Another tap got there first: say so and show where the user is now."""
-        snapshot = await self._repo.load_snapshot(user.id)
-        state = _state_of(snapshot)
-        ctx = self._context(user, snapshot, None)
-        view = STEPS[state.step].render(state, ctx)
-        return Reply((view,), notice="Already recorded.")
 
     async def _forget(self, user: UserRef) -> Reply:
         deleted = await self._repo.forget_user(user.id)

@@ -87,9 +87,12 @@ def starting_points(kb: KnowledgeBase) -> list[tuple[str, str, str]]:
 
 
 def answers_for(engine: Any, query: str) -> list[Any]:
-    """The best answer first; clarify and "not found" become their candidates."""
+    """The best answer first, a clarification's candidates, or none for "not found" (its
+    stock suggestions are no results for the query)."""
     answer = engine.ask(query)
-    if answer.kind in ("clarify", "none"):
+    if answer.kind == "none":
+        return []
+    if answer.kind == "clarify":
         found = [engine.resolve(c.key) for c in answer.candidates]
     else:
         found = [answer, *(engine.resolve(c.key) for c in answer.related)]
