@@ -54,7 +54,8 @@ class FlowState:
 class Context:
     """What a step may read besides its own state.
 
-    `history` and `membership` (of the group in focus) are loaded only when the event needs them.
+    `history`, `membership` (of the group in focus) and `open_assessment` are loaded only when
+    the event needs them.
     """
 
     kb: KnowledgeBase
@@ -65,6 +66,7 @@ class Context:
     history: tuple[AssessmentRecord, ...] | None
     membership: Membership | None
     now: datetime
+    open_assessment: AssessmentRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows import account, assessment, cpd, groups, reminders
+from bot.flows import account, cpd, groups, reminders
 from bot.flows.answers import render_answer
+from bot.flows.assess_start import start_or_resume
 from bot.flows.callbacks import GoTap, LookupTap, StepTap, go_data, parse
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
 from bot.flows.events import Command, Event, Tap, Text
@@ -42,6 +43,12 @@ def needs_history(state: FlowState, event: Event) -> bool:
     if command is not None:
         return command.name in HISTORY_COMMANDS or group_in_focus(state, event) is not None
     return isinstance(event, Tap) and state.step in ("settings", "gopt")
+
+
+def needs_open_assessment(event: Event) -> bool:
+    """Whether handling `event` may start an assessment (and must see one left open)."""
+    command = as_command(event)
+    return command is not None and "assess" in (command.name, command.args)
 
 
 def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
@@ -90,7 +97,7 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
     if not ctx.privacy_accepted:
         return _needs_profile(state, name)
     if name == "assess":
-        return assessment.start(state)
+        return start_or_resume(state, ctx)
     if name == "settings":
         return Outcome(state.moved("settings"))
     if name == "remind":

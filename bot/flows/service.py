@@ -20,7 +20,7 @@ from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup
 from bot.flows.cpd import LIST_ACTION, SHOWN, render_log
 from bot.flows.events import Command, Event, Tap
 from bot.flows.plan import PlanData, build_plan
-from bot.flows.router import dispatch, group_in_focus, needs_history
+from bot.flows.router import dispatch, group_in_focus, needs_history, needs_open_assessment
 from bot.flows.views import Attachment, View
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import PROFILE_CHANGES
@@ -82,6 +82,9 @@ class Conversations:
         if (chat_id := group_in_focus(state, event)) is not None:
             membership = await self._repo.group_membership(chat_id, user.id)
         ctx = self._context(user, snapshot, history, membership)
+        if needs_open_assessment(event):
+            opened = (await self._repo.load_snapshot(user.id)).open_assessment
+            ctx = replace(ctx, open_assessment=opened)
         outcome = dispatch(state, event, ctx)
 
         if outcome.action == "forget":
