@@ -14,7 +14,7 @@ from telegram import (
 )
 from telegram.ext import ContextTypes
 
-from bot.flows.views import MAX_TEXT
+from bot.flows.views import MAX_TEXT, utf16_clip
 from bot.knowledge import KnowledgeBase
 from bot.telegram.lookups import MAX_QUERY, private_link, runtime
 
@@ -62,7 +62,7 @@ def _article(title: str, description: str, text: str, keyboard: InlineKeyboardMa
         id=hashlib.sha1(title.encode()).hexdigest()[:32],
         title=title,
         description=description,
-        input_message_content=InputTextMessageContent(text[:MAX_TEXT]),
+        input_message_content=InputTextMessageContent(utf16_clip(text, MAX_TEXT)),
         reply_markup=keyboard,
     )
 
