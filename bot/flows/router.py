@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows import account, cpd, groups, reminders
+from bot.flows import account, cpd, groups, reminders, saved
 from bot.flows.answers import render_answer
 from bot.flows.assess_start import start_or_resume
 from bot.flows.callbacks import GoTap, LookupTap, StepTap, go_data, parse
@@ -80,6 +80,9 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
             return on_command(state, Command(command.args), ctx)
         if state.step not in (IDLE, "resume") and state.step in STEPS:
             return Outcome(account.resume_offer(state))
+        if saved.NOTE in state.payload:  # said once: the note goes with the stored idle state
+            view = saved.confirmation(state, ctx)
+            return Outcome(state.moved(IDLE), views=(view,), show_state=False)
         return Outcome(state.moved(IDLE))
     if name == "help":
         return Outcome(None, views=(account.help_view(),), show_state=False)
@@ -156,6 +159,9 @@ def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
     if not isinstance(tap, StepTap) or tap.step not in STEPS:
         return Outcome(None, notice="Sorry, I don't recognise that button.", show_state=False)
     if tap.step != state.step or tap.version != state.version:
+        if saved.saved_after(state, tap.step):  # its confirmation may never have arrived
+            view = saved.confirmation(state, ctx).replacing()
+            return Outcome(None, views=(view,), show_state=False, notice=saved.headline(state))
         # Said on the button only: a new message per stale tap would flood the chat.
         return Outcome(None, show_state=False, notice=EXPIRED)
     return STEPS[state.step].tap(state, tap.value, ctx)
