@@ -17,6 +17,8 @@ from bot.storage.models import (
     CpdEntry,
     GroupChat,
     GroupMember,
+    GroupPicture,
+    GroupPictureMember,
     Profile,
     Rating,
     Reminder,
@@ -35,6 +37,8 @@ _reminders: Table = Reminder.__table__  # type: ignore[assignment]
 _cpd: Table = CpdEntry.__table__  # type: ignore[assignment]
 _chats: Table = GroupChat.__table__  # type: ignore[assignment]
 _members: Table = GroupMember.__table__  # type: ignore[assignment]
+_pictures: Table = GroupPicture.__table__  # type: ignore[assignment]
+_picture_members: Table = GroupPictureMember.__table__  # type: ignore[assignment]
 
 
 def _insert(s: AsyncSession, table: Table) -> Any:
