@@ -330,6 +330,163 @@ async def test_starting_an_assessment_replaces_the_one_left_open(repo: Repositor
     assert [r["domain_id"] for r in tables["ratings"]] == ["e"]
 
 
+# ------------------------------------------------------------------ CPD
+
+
+async def test_cpd_entries_newest_first(rc: Repository, clock: FakeClock) -> None:
+    await rc.touch_user(A, "Ann")
+    await rc.touch_user(B, "Bob")
+    ids = []
+    for i in range(5):
+        clock.advance(days=1)
+        ids.append(await rc.add_cpd_entry(A, f"entry {i}", hours=i or None))
+    await rc.add_cpd_entry(B, "other user")
+    entries = await rc.cpd_entries(A)
+    assert [e.id for e in entries] == ids[::-1]
+    assert entries[0].logged_at == clock.now and entries[-1].hours is None
+    assert [e.text for e in await rc.cpd_entries(A, limit=2)] == ["entry 4", "entry 3"]
+
+
+# ------------------------------------------------------------------ reminders
+
+
+async def test_reminders(rc: Repository, clock: FakeClock) -> None:
+    await rc.touch_user(A, "Ann")
+    await rc.touch_user(B, "Bob")
+    now = clock.now
+    r_past = await rc.schedule_reminder(A, now - timedelta(hours=1), "checkin")
+    r_now = await rc.schedule_reminder(A, now, "reassess")
+    r_future = await rc.schedule_reminder(A, now + timedelta(days=1), "checkin")
+    r_b = await rc.schedule_reminder(B, now - timedelta(minutes=1), "checkin")
+
+    assert [r.id for r in await rc.due_reminders(now)] == [r_past, r_b, r_now]
+    await rc.mark_inactive(B)  # blocked the bot: nothing to send
+    assert [r.id for r in await rc.due_reminders(now)] == [r_past, r_now]
+    assert [r.id for r in await rc.due_reminders(now, limit=1)] == [r_past]
+
+    assert await rc.claim_reminder(r_past, "worker-1") is True
+    assert await rc.claim_reminder(r_past, "worker-2") is False
+    assert [r.id for r in await rc.due_reminders(now)] == [r_now]
+    await rc.mark_reminder_sent(r_past)
+    assert [r.id for r in await rc.pending_reminders(A)] == [r_now, r_future]
+
+    assert await rc.cancel_reminders(A) == 2
+    assert await rc.cancel_reminders(A) == 0
+    assert await rc.pending_reminders(A) == []
+    assert await rc.claim_reminder(r_now, "worker-1") is False  # cancelled
+    assert [r.id for r in await rc.pending_reminders(B)] == [r_b]
+
+
+# ------------------------------------------------------------------ groups
+
+
+async def test_groups(storage: Storage, rc: Repository, clock: FakeClock) -> None:
+    chat = -100123
+    for uid, name in ((A, "Ann"), (B, "bob"), (C, "Cat")):
+        await rc.touch_user(uid, name)
+    await rc.group_seen(chat, "PM network")
+    await rc.group_seen(chat, "PM network (renamed)")
+    for uid in (A, B, C):
+        await rc.join_group(chat, uid)
+    await rc.join_group(chat, A)  # idempotent
+
+    # nobody shares yet
+    assert await rc.group_shared_profiles(chat) == []
+
+    # A: two completed assessments, the later one counts; B: none completed; C: not sharing
+    a1 = await rc.start_assessment(A)
+    await rc.record_rating(a1, "finance", "not_yet")
+    await rc.complete_assessment(a1)
+    clock.advance(days=30)
+    a2 = await rc.start_assessment(A)
+    await rc.record_rating(a2, "finance", "managerial")
+    await rc.record_rating(a2, "finance", "strategic", range_id="fin-1")
+    await rc.complete_assessment(a2)
+    await rc.start_assessment(B)
+    c1 = await rc.start_assessment(C)
+    await rc.record_rating(c1, "people", "strategic")
+    await rc.complete_assessment(c1)
+
+    await rc.set_group_sharing(chat, A, True)
+    await rc.set_group_sharing(chat, B, True)
+    [shared] = await rc.group_shared_profiles(chat)
+    assert (shared.user_id, shared.name, shared.assessment_id) == (A, "Ann", a2)
+    assert shared.levels == {"finance": "managerial"} and shared.completed_at == clock.now
+    await rc.set_group_sharing(chat, C, True)
+    assert [p.user_id for p in await rc.group_shared_profiles(chat)] == [A, C]
+    await rc.set_group_sharing(chat, C, False)
+    assert [p.user_id for p in await rc.group_shared_profiles(chat)] == [A]
+    assert await rc.group_shared_profiles(-1) == []
+
+    await rc.set_mentor_domains(chat, A, ["finance", "people", "finance"])
+    await rc.set_mentor_domains(chat, B, ["finance"])
+    await rc.set_mentor_domains(chat, C, ["people"])
+    # an offer counts while the latest assessment still rates that domain Strategic:
+    # A is Managerial in finance now and unrated in people, B has no completed assessment
+    assert await rc.group_mentors(chat, "finance") == []
+    assert await rc.group_mentors(chat, "people") == [(C, "Cat")]
+    clock.advance(days=30)
+    a3 = await rc.start_assessment(A)
+    await rc.record_rating(a3, "finance", "strategic")
+    await rc.complete_assessment(a3)
+    assert await rc.group_mentors(chat, "finance") == [(A, "Ann")]
+    assert await rc.group_mentors(chat, "estates") == []
+    await rc.mark_inactive(C)
+    assert await rc.group_mentors(chat, "people") == []
+    await rc.touch_user(C, "Cat")  # writing to the bot again makes a user active
+
+    # leaving drops the opt-ins for that group only
+    other = -100999
+    await rc.set_mentor_domains(other, A, ["finance"])  # creates chat + membership
+    assert await rc.leave_group(chat, A) is True
+    assert await rc.leave_group(chat, A) is False
+    assert await rc.group_mentors(chat, "finance") == []
+    assert await rc.group_shared_profiles(chat) == []
+    await rc.join_group(chat, A)  # rejoining starts without opt-ins
+    assert await rc.group_mentors(chat, "people") == [(C, "Cat")]
+    assert await rc.group_mentors(other, "finance") == [(A, "Ann")]
+
+    async def chat_row() -> tuple[str, bool]:
+        async with storage.engine.connect() as conn:
+            q = text("SELECT title, bot_member FROM group_chats WHERE id = :c")
+            title, member = (await conn.execute(q, {"c": chat})).one()
+            return title, bool(member)
+
+    assert await chat_row() == ("PM network (renamed)", True)
+    await rc.group_bot_removed(chat)
+    assert await chat_row() == ("PM network (renamed)", False)
+    await rc.group_seen(chat, "back")
+    assert await chat_row() == ("back", True)
+
+
+# ------------------------------------------------------------------ engine behaviour
+
+
+async def test_sqlite_connection_settings(sqlite_storage: Storage) -> None:
+    async with sqlite_storage.engine.connect() as conn:
+
+        async def pragma(name: str) -> object:
+            return (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+
+        assert str(await pragma("journal_mode")).lower() == "wal"
+        assert await pragma("foreign_keys") == 1
+        assert int(await pragma("busy_timeout")) >= 5000
+
+
+async def test_child_rows_cascade_with_the_user(storage: Storage) -> None:
+    repo = storage.repo
+    await repo.touch_user(A, "Ann")
+    aid = await repo.start_assessment(A)
+    await repo.record_rating(aid, "finance", "managerial")
+    await repo.set_mentor_domains(-5, A, ["finance"])
+    async with storage.engine.begin() as conn:
+        await conn.execute(text("DELETE FROM users WHERE id = :u"), {"u": A})
+    for table in ("assessments", "ratings", "group_members"):
+        assert await _count(storage, table) == 0, table
+    with pytest.raises(IntegrityError):  # foreign keys are enforced
+        await repo.start_assessment(B)
+
+
 async def test_group_opt_ins_apply_with_a_step_and_read_back(repo: Repository) -> None:
     from bot.storage.changes import SetGroupOptIns
 
