@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import KnowledgeBase, Level
 from bot.storage.records import PublishedPicture, SharedProfile
 
 MIN_SHARED = 3
 MIN_CHANGED = 3
 UNRATED = "none"
-STRATEGIC = "strategic"
+STRATEGIC = Level.STRATEGIC.value
 
 
 def hides_everyone(levels: Iterable[str | None]) -> bool:
