@@ -8,6 +8,7 @@ file that every user reached the plan with all nine ratings stored.
 
     python bench/e2e.py                      # 50 users, no think time
     python bench/e2e.py --users 10 --think 2
+    python bench/e2e.py --chaos              # 20 users on PostgreSQL, kill -9s, a partition
 
 Needs Node.js and the emulator (npm ci --prefix tests/e2e/emulator) and the venv's
 `careerbot` (pip install -e .).
@@ -242,7 +243,17 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--think", type=float, default=0.0, help="seconds between actions")
     parser.add_argument("--poll", type=float, default=0.02, help="user-side polling interval")
+    parser.add_argument("--chaos", action="store_true", help="bench/chaos.py: kills, partition")
+    parser.add_argument("--kills", type=int, default=5, help="chaos: kill -9s of the bot")
+    parser.add_argument("--partition", type=float, default=30.0, help="chaos: seconds cut off")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://127.0.0.1:5432/test"),
+        help="chaos: the PostgreSQL server (a fresh schema is made and dropped)",
+    )
     args = parser.parse_args()
+    if args.chaos and "--users" not in sys.argv:
+        args.users = 20
     if not node_available() or not emulator_installed():
         print(f"needs Node.js and the emulator: {INSTALL_HINT}", file=sys.stderr)
         return 2
@@ -253,6 +264,10 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="careerbot-e2e-bench-"))
     try:
         with Emulator() as emulator:
+            if args.chaos:
+                from bench.chaos import run as run_chaos
+
+                return asyncio.run(run_chaos(args, emulator, workdir))
             bot = BotProcess(emulator, workdir)
             startup = bot.start()
             users, elapsed = asyncio.run(run_users(emulator, args))

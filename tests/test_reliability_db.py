@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import sqlite3
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ from bot.storage.engine import SQLITE_BUSY_TIMEOUT_MS, SQLITE_POOL_TIMEOUT_S, cr
 from bot.storage.migrate import upgrade_to_head_async
 from bot.telegram.app import build_application
 from bot.telegram.handlers import DB_DOWN
+from bot.telegram.reminders import REMINDER_TEXT, send_due_reminders
 from tests.telegram.recording import Call, RecordingRequest, strip_html
 from tests.telegram.updates import TgUser, bot_settings, sqlite_file, started
 
@@ -260,7 +262,9 @@ async def test_sqlite_io_error_half_way_through_a_step_writes_nothing(
 # -- PostgreSQL -------------------------------------------------------------------------------
 class TcpProxy:
     """127.0.0.1:<port> forwarding to PostgreSQL; `stop()` is the server going down (listener
-    closed, every connection cut), `start()` on the same port is it coming back."""
+    closed, every connection cut), `start()` on the same port is it coming back. `freeze()`
+    is a network partition: connections stay open, new ones are accepted, nothing gets
+    through either way until `thaw()`."""
 
     def __init__(self, host: str, port: int) -> None:
         self.target = (host, port)
@@ -268,6 +272,14 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
+
+    def freeze(self) -> None:
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
@@ -286,6 +298,7 @@ class TcpProxy:
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
+            await self._flowing.wait()
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
             writer.transport.abort()
@@ -299,6 +312,7 @@ class TcpProxy:
     async def _pipe(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
         try:
             while data := await src.read(65536):
+                await self._flowing.wait()
                 dst.write(data)
                 await dst.drain()
         except (OSError, asyncio.CancelledError):
@@ -418,6 +432,62 @@ async def test_postgres_stopped_mid_run_and_started_again(pg_url, proxy, rec):
         assert await snapshot(pg_url) == before
 
         await proxy.start()  # back, on the same address: no restart of the bot
+        assert_carries_on(await alice.press("Managerial", m), m, "Self-assessment · 2/9")
+        assert_carries_on(await alice.press("Strategic", m), m, "Self-assessment · 3/9")
+    assert await rows(pg_url, RATINGS, user=ALICE) == [
+        (FIRST_DOMAIN, "managerial"),
+        (SECOND_DOMAIN, "strategic"),
+    ]
+
+
+@pytest.mark.postgres
+async def test_postgres_partition_answers_within_seconds_and_recovers(pg_url, proxy, rec):
+    """The network to PostgreSQL stops answering with the bot's connections open: every
+    update (a tap, then the same user's /help) is told "temporarily unavailable" within
+    seconds instead of hanging; a reminder sent just before is not sent again; when the
+    network is back the same process carries on, nothing lost or doubled."""
+    via_proxy = make_url(pg_url).set(port=proxy.port).render_as_string(hide_password=False)
+    async with started(build_application(bot_settings(via_proxy), request=rec)) as app:
+        alice = TgUser(app, rec, user_id=ALICE, first_name="Alice")
+        m = await at_first_rating(alice)
+        before = await snapshot(pg_url)
+        repo = app.bot_data["runtime"].repo
+
+        proxy.freeze()
+        calls, elapsed = await tap_while_down(alice, "Managerial", m)
+        assert_told_unavailable(calls, elapsed)
+        started_at = time.monotonic()
+        (reply,) = await alice.command("/help")
+        assert reply.text == DB_DOWN and time.monotonic() - started_at < REPLY_WITHIN
+
+        # A reminder goes out, then the partition strikes before it is recorded as sent.
+        proxy.thaw()
+        await repo.schedule_reminder(ALICE, datetime.now(UTC) - timedelta(minutes=1), "reassess")
+        record = repo.mark_reminder_sent
+
+        async def partitioned(reminder_id: int) -> None:
+            proxy.freeze()
+            await record(reminder_id)
+
+        unrecorded: set[int] = set()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(repo, "mark_reminder_sent", partitioned)
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(
+                    send_due_reminders(app.bot, repo, "test", unrecorded=unrecorded), 30
+                )
+            with pytest.raises(TimeoutError):  # the next run, still partitioned: no stall
+                await asyncio.wait_for(
+                    send_due_reminders(app.bot, repo, "test", unrecorded=unrecorded), 30
+                )
+        assert await snapshot(pg_url) == before
+
+        proxy.thaw()  # no restart of the bot
+        assert await send_due_reminders(app.bot, repo, "test", unrecorded=unrecorded) == 0
+        assert await send_due_reminders(app.bot, repo, "test", unrecorded=unrecorded) == 0
+        reminders = [c for c in rec.of("sendMessage") if c.text == REMINDER_TEXT]
+        assert len(reminders) == 1  # sent once, recorded once the database answered
+        assert await rows(pg_url, "select count(*) from reminders where sent_at is null") == [(0,)]
         assert_carries_on(await alice.press("Managerial", m), m, "Self-assessment · 2/9")
         assert_carries_on(await alice.press("Strategic", m), m, "Self-assessment · 3/9")
     assert await rows(pg_url, RATINGS, user=ALICE) == [

@@ -27,7 +27,7 @@ async def test_double_tap_records_exactly_one_rating(storage: Storage) -> None:
     try:
         await repo.touch_user(A, "Ann")
         version = await repo.apply_step(A, 0, "assess", "q0", {}, [StartAssessment()])
-        assert version == 1
+        first = version
         for i in range(ROUNDS):
             domain = f"domain-{i}"
             results = await asyncio.gather(
@@ -54,7 +54,7 @@ async def test_double_tap_records_exactly_one_rating(storage: Storage) -> None:
             assert snap.open_assessment.levels[domain] == ("not_yet", "strategic")[won]
             version += 1
         assert await _count(storage, "SELECT count(*) FROM ratings") == ROUNDS
-        assert (await repo.load_snapshot(A)).conversation.version == ROUNDS + 1
+        assert (await repo.load_snapshot(A)).conversation.version == first + ROUNDS
     finally:
         await other_engine.dispose()
 
@@ -70,7 +70,7 @@ async def test_racing_first_steps_insert_one_conversation(storage: Storage) -> N
                 repo.apply_step(uid, 0, "onboarding", "a", {}, [StartAssessment()]),
                 other.apply_step(uid, 0, "onboarding", "b", {}, [StartAssessment()]),
             )
-            assert sorted(results, key=lambda r: r is None) == [1, None]
+            assert results.count(None) == 1, results  # one insert won, the other is stale
             where = {"u": uid}
             sql = "SELECT count(*) FROM {} WHERE user_id = :u"
             assert await _count(storage, sql.format("conversations"), **where) == 1

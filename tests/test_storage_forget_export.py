@@ -25,12 +25,13 @@ from bot.storage import (
     SetTarget,
     StartAssessment,
 )
+from bot.storage.records import PublishedPicture
 from bot.storage.repository import Repository
 from tests.conftest import Storage
 
 A, B = 3001, 3002
 SHARED_CHAT, A_CHAT, B_CHAT = -1001, -1002, -1003
-NOT_ABOUT_USERS = {"alembic_version", "group_chats"}
+NOT_ABOUT_USERS = {"alembic_version", "group_chats", "group_pictures"}
 
 
 async def populate(repo: Repository, uid: int, own_chat: int) -> None:
@@ -69,6 +70,8 @@ async def populate(repo: Repository, uid: int, own_chat: int) -> None:
         await repo.join_group(chat, uid)
     await repo.set_group_sharing(SHARED_CHAT, uid, True)
     await repo.set_mentor_domains(SHARED_CHAT, uid, ["finance"])
+    drawn_from = {uid: (1, {"finance": "strategic"})}  # the picture last shown in their group
+    await repo.publish_group_picture(own_chat, PublishedPicture(1, {}, drawn_from))
 
 
 def owned(table: Table, uid: int) -> ColumnElement[bool] | None:

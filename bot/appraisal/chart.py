@@ -19,10 +19,10 @@ from matplotlib.projections.polar import PolarAxes
 
 from bot.flows.levels import LABELS, RATING_LEVELS, label, rank
 from bot.flows.plan import PlanData
+from bot.flows.views import MAX_CAPTION, utf16_clip
 
 SIZE_INCHES = 7.2
 DPI = 150  # 7.2 in x 150 dpi = 1080 x 1080 px
-MAX_CAPTION = 1024
 BLUE, VERMILLION, BLACK = "#0072B2", "#D55E00", "#000000"
 SHORT_LEVELS = {**LABELS, "administrative": "Admin"}
 
@@ -122,4 +122,4 @@ def caption(plan: PlanData) -> str:
         for x in plan.lines
     ]
     text = f"Your profile, assessed {plan.assessed_on}. Now vs target:\n" + "\n".join(lines)
-    return text if len(text) <= MAX_CAPTION else text[: MAX_CAPTION - 1] + "…"
+    return utf16_clip(text, MAX_CAPTION)

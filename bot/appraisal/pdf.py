@@ -17,6 +17,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from bot.appraisal.chart import caption
+from bot.appraisal.glyphs import covered, printable
 from bot.flows.cpd import supports
 from bot.flows.levels import bar, label
 from bot.flows.plan import PlanData, next_steps
@@ -41,11 +42,16 @@ class _Document(FPDF):
 
     def __init__(self, owner: str) -> None:
         super().__init__(format="A4")
-        self.owner = owner
         for style, filename in FONT_FILES.items():
             self.add_font(FONT, style, FONT_DIR / filename)
+        self.cmap = covered(FONT_DIR / FONT_FILES[""])
+        self.owner = self.printable(owner)
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=18)
+
+    def printable(self, text: str) -> str:
+        """The user's own text (a name, a log entry) with what the font lacks made visible."""
+        return printable(text, self.cmap)
 
     def footer(self) -> None:
         self.set_y(-13)
@@ -85,7 +91,7 @@ class _Document(FPDF):
 def _cover(pdf: _Document, name: str, today: date, plan: PlanData | None) -> None:
     pdf.set_font(FONT, "B", 22)
     pdf.cell(0, 12, "Development plan", new_x="LMARGIN", new_y="NEXT")
-    pdf.para(f"{name} · prepared for appraisal on {today:%d %B %Y}", size=12)
+    pdf.para(f"{pdf.owner} · prepared for appraisal on {today:%d %B %Y}", size=12)
     if plan is None:
         pdf.ln(2)
         pdf.para(NO_ASSESSMENT)
@@ -180,7 +186,7 @@ def _cpd(pdf: _Document, kb: KnowledgeBase, entries: Sequence[CpdEntryRecord]) -
                     f"{e.logged_at:%d %b %Y}",
                     hours_cell,
                     supports(kb, e.domain_id, e.range_id),
-                    e.text,
+                    pdf.printable(e.text),
                 )
             )
 
@@ -196,7 +202,7 @@ def render_plan_pdf(
     """The development plan as PDF bytes; without a plan it says how to get one."""
     pdf = _Document(name)
     pdf.set_title("Development plan")
-    pdf.set_author(name)
+    pdf.set_author(pdf.owner)
     pdf.set_creator("careerbot")
     pdf.set_lang("en-GB")
     pdf.add_page()

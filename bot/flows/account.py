@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.flows.assessment import settings_targets
+from bot.flows.assessment import FLOW, settings_targets, start
 from bot.flows.callbacks import go_data
 from bot.flows.core import IDLE, INVALID, STEPS, Context, FlowState, Outcome, Step, register
 from bot.flows.onboarding import PRIVACY_LINE, ROLES
@@ -57,12 +57,20 @@ def resume_offer(state: FlowState) -> FlowState:
 
 
 def render_resume(state: FlowState, ctx: Context) -> View:
-    flow = STEPS[state.payload["prev"]["step"]].flow
+    prev = state.payload["prev"]
+    flow = STEPS[prev["step"]].flow
     what = {"onboarding": "setting up your profile", "assess": "your self-assessment"}.get(
         flow, flow
     )
+    rated = len(prev["payload"].get("r") or {}) if flow == FLOW else 0
+    kept = (
+        f" {rated} of {len(ctx.kb.competency.domains)} domains are rated so far: continue to "
+        "keep them, or start again."
+        if rated
+        else ""
+    )
     return View(
-        f"Welcome back, {ctx.user_name}. You were in the middle of {what}.",
+        f"Welcome back, {ctx.user_name}. You were in the middle of {what}.{kept}",
         title="Welcome back",
         buttons=rows(state.button("Continue", "c"), state.button("Start again", "r")),
     )
@@ -72,6 +80,8 @@ def tap_resume(state: FlowState, value: str, ctx: Context) -> Outcome:
     prev = state.payload["prev"]
     if value == "c":
         return Outcome(FlowState(prev["step"], prev["payload"], state.version))
+    if value == "r" and STEPS[prev["step"]].flow == FLOW:
+        return start(state)  # the assessment again, from its first question
     if value == "r":
         return Outcome(state.moved("role"))
     return INVALID

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.flows import saved
 from bot.flows.callbacks import go_data
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.levels import LABELS, RATING_LEVELS, label
@@ -253,7 +254,11 @@ def tap_targets(state: FlowState, value: str, ctx: Context) -> Outcome:
         ),
     )
     return Outcome(
-        state.moved(IDLE), changes=tuple(changes), views=(view,), show_state=False, action="chart"
+        state.moved(IDLE, **{saved.NOTE: saved.note(ctx, rated)}),
+        changes=tuple(changes),
+        views=(view,),
+        show_state=False,
+        action="chart",
     )
 
 

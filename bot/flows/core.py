@@ -55,7 +55,8 @@ class FlowState:
 class Context:
     """What a step may read besides its own state.
 
-    `history` and `membership` (of the group in focus) are loaded only when the event needs them.
+    `history`, `membership` (of the group in focus) and `open_assessment` are loaded only when
+    the event needs them.
     """
 
     kb: KnowledgeBase
@@ -68,6 +69,7 @@ class Context:
     now: datetime
     lookup_context: str | None = None  # the key of the last lookup answer shown
     reminders: tuple[ReminderRecord, ...] = ()  # pending, loaded for "when is my next review"
+    open_assessment: AssessmentRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.flows.callbacks import go_data
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
-from bot.flows.views import Button, View, rows
+from bot.flows.views import Button, View, rows, utf16_clip
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import AddCpdEntry
 from bot.storage.records import CpdEntryRecord
@@ -139,7 +139,7 @@ def render_log_domain(state: FlowState, ctx: Context) -> View:
         lines.append("Which does it support? My best guesses:")
     else:
         lines.append("Which domain does it support?")
-    buttons = [state.button(text[:MAX_BUTTON], str(n)) for n, text in enumerate(options)]
+    buttons = [state.button(utf16_clip(text, MAX_BUTTON), str(n)) for n, text in enumerate(options)]
     layout = [*rows(*buttons), (state.button("No domain", "n"), state.button("Cancel", "x"))]
     return View("\n".join(lines), title="Log CPD / evidence", buttons=tuple(layout))
 
@@ -183,7 +183,7 @@ def entry_line(kb: KnowledgeBase, entry: CpdEntryRecord) -> str:
 
 
 def _clipped(text: str) -> str:
-    return text if len(text) <= TEXT_IN_LIST else text[: TEXT_IN_LIST - 1] + "…"
+    return utf16_clip(text, TEXT_IN_LIST)
 
 
 def render_log(kb: KnowledgeBase, entries: Sequence[CpdEntryRecord]) -> View:

@@ -6,18 +6,16 @@ level only once at least `MIN_SHARED` members share, so no one can be singled ou
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
-
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
+from bot.flows.disclosure import MIN_SHARED
 from bot.flows.levels import LABELS, RATING_LEVELS, rank
 from bot.flows.views import View, rows
 from bot.knowledge import KnowledgeBase, Level
 from bot.storage.changes import SetGroupOptIns
-from bot.storage.records import SharedProfile
+from bot.storage.records import PublishedPicture
 
 FLOW = "groups"
-MIN_SHARED = 3
+HIDDEN = "not shown (answers too alike to show without singling someone out)"
 NOT_A_MEMBER = (
     "I don't know you as a member of that group yet. Send /group in the group first, "
     "then use its button to come back here."
@@ -98,12 +96,13 @@ def tap_gopt(state: FlowState, value: str, ctx: Context) -> Outcome:
     return INVALID
 
 
-def group_picture(kb: KnowledgeBase, shared: Sequence[SharedProfile]) -> str:
-    """Counts per level per domain, the group's largest gaps and a next-session suggestion."""
-    if len(shared) < MIN_SHARED:
+def group_picture(kb: KnowledgeBase, picture: PublishedPicture) -> str:
+    """Counts per level in the domains the disclosure rule lets the picture show, the group's
+    largest gaps among those, and a next-session suggestion."""
+    if picture.members < MIN_SHARED:
         return (
             f"The group picture appears once at least {MIN_SHARED} members have opted in "
-            f"({len(shared)} so far), so no one can be singled out. Opt in privately below."
+            f"({picture.members} so far), so no one can be singled out. Opt in privately below."
         )
     short = {
         "not_yet": "Not yet",
@@ -111,16 +110,22 @@ def group_picture(kb: KnowledgeBase, shared: Sequence[SharedProfile]) -> str:
         "managerial": "Mgr",
         "strategic": "Strat",
     }
-    lines = [f"Peer group picture from {len(shared)} members who opted in:"]
+    lines = [f"Peer group picture from {picture.members} members who opted in:"]
     below: dict[str, int] = {}
     for domain in kb.competency.domains:
-        counts = Counter(p.levels.get(domain.id) for p in shared)
+        counts = picture.counts.get(domain.id)
+        if counts is None:
+            lines.append(f"{domain.name}: {HIDDEN}")
+            continue
         cells = " · ".join(f"{short[lv]} {counts.get(lv, 0)}" for lv in RATING_LEVELS)
         lines.append(f"{domain.name}: {cells}")
         below[domain.id] = sum(
-            1 for p in shared if rank(p.levels.get(domain.id)) < rank(Level.MANAGERIAL.value)
+            n for lv, n in counts.items() if rank(lv) < rank(Level.MANAGERIAL.value)
         )
-    gaps = sorted(kb.competency.domains, key=lambda d: -below[d.id])[:2]
+    if not below:
+        return "\n".join(lines)
+    gaps = sorted((d for d in kb.competency.domains if d.id in below), key=lambda d: -below[d.id])
+    gaps = gaps[:2]
     lines.append("")
     lines.append(
         "Largest gaps (members below Managerial): "

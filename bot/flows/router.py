@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows import aboutme, account, assessment, cpd, groups, reminders
+from bot.flows import aboutme, account, assessment, cpd, groups, reminders, saved
 from bot.flows.answers import render_answer
+from bot.flows.assess_start import start_or_resume
 from bot.flows.callbacks import GoTap, LookupTap, StepTap, go_data, parse
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
 from bot.flows.events import Command, Event, Tap, Text
@@ -19,7 +20,7 @@ HISTORY_COMMANDS = {"plan", "progress", "assess"}
 HISTORY_STEPS = {"settings", "gopt"}  # their buttons depend on the latest assessment
 HERE = "_here"  # the value of a button that shows the step the user is at again
 DEEP_LINKS = {"assess", "plan", "progress", "settings", "help"}
-EXPIRED = "That button has expired: you have moved on since. Here is where you are now:"
+EXPIRED = "That button has expired. /start shows where you are."
 
 
 def as_command(event: Event) -> Command | None:
@@ -61,6 +62,12 @@ def question_of(event: Event) -> str | None:
     return None
 
 
+def needs_open_assessment(event: Event) -> bool:
+    """Whether handling `event` may start an assessment (and must see one left open)."""
+    command = as_command(event)
+    return command is not None and "assess" in (command.name, command.args)
+
+
 def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
     command = as_command(event)
     if command is not None:
@@ -90,6 +97,9 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
             return on_command(state, Command(command.args), ctx)
         if state.step not in (IDLE, "resume") and state.step in STEPS:
             return Outcome(account.resume_offer(state))
+        if saved.NOTE in state.payload:  # said once: the note goes with the stored idle state
+            view = saved.confirmation(state, ctx)
+            return Outcome(state.moved(IDLE), views=(view,), show_state=False)
         return Outcome(state.moved(IDLE))
     if name == "help":
         return Outcome(None, views=(account.help_view(),), show_state=False)
@@ -107,7 +117,7 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
     if not ctx.privacy_accepted:
         return _needs_profile(state, name)
     if name == "assess":
-        return assessment.start(state)
+        return start_or_resume(state, ctx)
     if name == "settings":
         return Outcome(state.moved("settings"))
     if name == "remind":
@@ -183,9 +193,11 @@ def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
     if not isinstance(tap, StepTap) or tap.step not in STEPS:
         return Outcome(None, notice="Sorry, I don't recognise that button.", show_state=False)
     if tap.step != state.step or tap.version != state.version:
-        current = STEPS[state.step].render(state, ctx)
-        view = View(f"{EXPIRED}\n\n{current.body}", current.title, current.buttons)
-        return Outcome(None, views=(view,), show_state=False, notice="That button has expired.")
+        if saved.saved_after(state, tap.step):  # its confirmation may never have arrived
+            view = saved.confirmation(state, ctx).replacing()
+            return Outcome(None, views=(view,), show_state=False, notice=saved.headline(state))
+        # Said on the button only: a new message per stale tap would flood the chat.
+        return Outcome(None, show_state=False, notice=EXPIRED)
     if tap.value == HERE:
         return Outcome(None)
     return STEPS[state.step].tap(state, tap.value, ctx)

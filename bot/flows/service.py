@@ -20,7 +20,13 @@ from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup
 from bot.flows.cpd import LIST_ACTION, SHOWN, render_log
 from bot.flows.events import Command, Event, Tap
 from bot.flows.plan import PlanData, build_plan
-from bot.flows.router import dispatch, group_in_focus, needs_history, question_of
+from bot.flows.router import (
+    dispatch,
+    group_in_focus,
+    needs_history,
+    needs_open_assessment,
+    question_of,
+)
 from bot.flows.views import Attachment, View
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import PROFILE_CHANGES
@@ -47,6 +53,10 @@ class Reply:
     views: tuple[View, ...]
     notice: str = ""
     forgotten: bool = False
+
+
+RACED = Reply((), notice="Already recorded.")
+"""Another tap got there first (its reply shows where the user is): said on the button only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +94,9 @@ class Conversations:
         ctx = self._context(user, snapshot, history, membership)
         if (question := question_of(event)) is not None:
             ctx = await self._with_question_context(user, ctx, question)
+        if needs_open_assessment(event):
+            opened = (await self._repo.load_snapshot(user.id)).open_assessment
+            ctx = replace(ctx, open_assessment=opened)
         outcome = dispatch(state, event, ctx)
         if outcome.remember:
             await self._repo.remember_answer(user.id, outcome.remember)
@@ -107,7 +120,7 @@ class Conversations:
                 outcome.changes,
             )
             if version is None:
-                return await self._raced(user)
+                return RACED
             shown = replace(outcome.state, version=version)
             if any(isinstance(change, PROFILE_CHANGES) for change in outcome.changes):
                 snapshot = await self._repo.begin_turn(user.id, user.name)
@@ -149,14 +162,6 @@ class Conversations:
         if aboutme.intent(question) == aboutme.REVIEW:
             return replace(ctx, reminders=tuple(await self._repo.pending_reminders(user.id)))
         return replace(ctx, lookup_context=await self._repo.last_answer(user.id))
-
-    async def _raced(self, user: UserRef) -> Reply:
-        """Another tap got there first: say so and show where the user is now."""
-        snapshot = await self._repo.load_snapshot(user.id)
-        state = _state_of(snapshot)
-        ctx = self._context(user, snapshot, None)
-        view = STEPS[state.step].render(state, ctx)
-        return Reply((view,), notice="Already recorded.")
 
     async def _forget(self, user: UserRef) -> Reply:
         deleted = await self._repo.forget_user(user.id)

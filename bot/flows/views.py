@@ -6,6 +6,30 @@ from dataclasses import dataclass, field
 
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
+MAX_CAPTION = 1024
+
+
+def utf16_len(text: str) -> int:
+    """The length of `text` as Telegram counts it, in UTF-16 code units: a character outside
+    the Basic Multilingual Plane (most emoji) counts two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def utf16_prefix(text: str, limit: int) -> int:
+    """How many characters of `text` fit in `limit` UTF-16 units (never half a character)."""
+    size = 0
+    for n, char in enumerate(text):
+        size += 2 if ord(char) > 0xFFFF else 1
+        if size > limit:
+            return n
+    return len(text)
+
+
+def utf16_clip(text: str, limit: int) -> str:
+    """`text`, or as much of it as fits `limit` UTF-16 units with "…" marking the cut."""
+    if utf16_len(text) <= limit:
+        return text
+    return text[: utf16_prefix(text, limit - 1)] + "…"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.changes import check_level
@@ -75,6 +75,12 @@ class AssessmentStore(Store):
 
     @staticmethod
     async def _start_assessment(s: AsyncSession, user_id: int, now: datetime) -> int:
+        """A new open assessment, replacing any left open (the user chose to start again)."""
+        left_open = select(_assessments.c.id).where(
+            _assessments.c.user_id == user_id, _assessments.c.completed_at.is_(None)
+        )
+        await s.execute(delete(_ratings).where(_ratings.c.assessment_id.in_(left_open)))
+        await s.execute(delete(_assessments).where(_assessments.c.id.in_(left_open)))
         result = await s.execute(
             _assessments.insert()
             .values(user_id=user_id, started_at=now)

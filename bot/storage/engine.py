@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 if TYPE_CHECKING:
@@ -22,6 +30,15 @@ SQLITE_BUSY_TIMEOUT_MS = 5_000
 #: locked file, every update would otherwise wait one busy timeout after another; a healthy
 #: burst of updates drains in well under a second.
 SQLITE_POOL_TIMEOUT_S = 2.0
+#: PostgreSQL over a network that stops answering (a partition: connections open, nothing
+#: coming back) would otherwise hold a user's update for minutes. Each of these bounds one
+#: wait (s): opening a connection, one statement (the pool's pre-ping included), a free
+#: connection from the pool; and a whole transaction, so the user hears "temporarily
+#: unavailable" within 5 s and the next update tries afresh (no restart needed).
+PG_CONNECT_TIMEOUT_S = 3.0
+PG_STATEMENT_TIMEOUT_S = 3.0
+PG_POOL_TIMEOUT_S = 3.0
+PG_TRANSACTION_TIMEOUT_S = 4.0
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -94,6 +111,10 @@ def create_engine(
         server_settings = dict(connect_args.get("server_settings", {}))
         server_settings.setdefault("search_path", search_path)
         connect_args["server_settings"] = server_settings
+    connect_args.setdefault("timeout", PG_CONNECT_TIMEOUT_S)
+    connect_args.setdefault("command_timeout", PG_STATEMENT_TIMEOUT_S)
+    if "poolclass" not in kwargs:  # the default queue pool (a NullPool has no waiting)
+        kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT_S)
     # A connection broken by a database restart is noticed and replaced on checkout, so the
     # bot recovers by itself when PostgreSQL comes back.
     kwargs.setdefault("pool_pre_ping", True)
@@ -123,8 +144,27 @@ def _install_sqlite_listeners(engine: AsyncEngine, *, wal: bool, foreign_keys: b
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+class TimedSessions:
+    """Sessions whose every transaction (checkout, pre-ping, statements, commit) ends within
+    `limit` seconds, raising TimeoutError otherwise (the connection is then discarded)."""
+
+    def __init__(self, maker: async_sessionmaker[AsyncSession], limit: float) -> None:
+        self._maker = maker
+        self._limit = limit
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:
+        async with asyncio.timeout(self._limit), self._maker.begin() as session:
+            yield session
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker | TimedSessions:
+    """Sessions for the stores; on PostgreSQL each transaction has a time limit (SQLite's
+    waits are bounded by its busy and pool timeouts, in its own worker thread)."""
+    maker = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    if engine.dialect.name == "postgresql":
+        return TimedSessions(maker, PG_TRANSACTION_TIMEOUT_S)
+    return maker
 
 
 def create_repository(url: str | URL, **engine_kwargs: Any) -> tuple[Repository, AsyncEngine]:

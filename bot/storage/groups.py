@@ -10,9 +10,18 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import DOMAIN_RATING
-from bot.storage.records import NAME_MAX, Membership, Mentor, SharedProfile
+from bot.storage.records import NAME_MAX, Membership, Mentor, PublishedPicture, SharedProfile
 from bot.storage.store import Store
-from bot.storage.tables import _assessments, _chats, _insert, _members, _ratings, _users
+from bot.storage.tables import (
+    _assessments,
+    _chats,
+    _insert,
+    _members,
+    _picture_members,
+    _pictures,
+    _ratings,
+    _users,
+)
 
 STRATEGIC = "strategic"
 
@@ -136,6 +145,41 @@ class GroupStore(Store):
             if r.id in latest and latest[r.id][1].get(domain_id) == STRATEGIC
         ]
         return sorted(mentors, key=lambda x: (x.name.casefold(), x.user_id))
+
+    async def published_group_picture(self, chat_id: int) -> PublishedPicture | None:
+        """The group picture last shown in this group, and whose data it was drawn from."""
+        p, pm = _pictures, _picture_members
+        async with self._sessions.begin() as s:
+            head = (await s.execute(select(p).where(p.c.chat_id == chat_id))).one_or_none()
+            if head is None:
+                return None
+            rows = (await s.execute(select(pm).where(pm.c.chat_id == chat_id))).all()
+        drawn_from = {r.user_id: (r.assessment_id, dict(r.levels)) for r in rows}
+        return PublishedPicture(head.members, dict(head.counts), drawn_from)
+
+    async def publish_group_picture(self, chat_id: int, picture: PublishedPicture) -> None:
+        """Store `picture` as the one this group was shown (replacing the last)."""
+        now = self._now()
+        p, pm = _pictures, _picture_members
+        async with self._sessions.begin() as s:
+            await s.execute(delete(p).where(p.c.chat_id == chat_id))
+            await s.execute(delete(pm).where(pm.c.chat_id == chat_id))
+            await s.execute(
+                p.insert().values(
+                    chat_id=chat_id,
+                    published_at=now,
+                    members=picture.members,
+                    counts=picture.counts,
+                )
+            )
+            if picture.drawn_from:
+                await s.execute(
+                    pm.insert(),
+                    [
+                        {"chat_id": chat_id, "user_id": uid, "assessment_id": aid, "levels": lv}
+                        for uid, (aid, lv) in picture.drawn_from.items()
+                    ],
+                )
 
     @staticmethod
     async def _latest_levels(

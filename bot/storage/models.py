@@ -220,6 +220,34 @@ class GroupMember(Base):
     mentor_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
+class GroupPicture(Base):
+    """The group picture last shown in a group: what it showed (only the domains it could show
+    without singling anyone out) and from how many members."""
+
+    __tablename__ = "group_pictures"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("group_chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    published_at: Mapped[datetime]
+    members: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class GroupPictureMember(Base):
+    """Whose data (which assessment, which levels) the last group picture was drawn from; the
+    next one is drawn only once at least three members' data differ. /forget deletes the row."""
+
+    __tablename__ = "group_picture_members"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("group_pictures.chat_id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, _user_fk(), primary_key=True, index=True)
+    assessment_id: Mapped[int] = mapped_column(Integer)
+    levels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 __all__ = [
     "CAREER_STAGES",
     "DOMAIN_RATING",
@@ -230,6 +258,8 @@ __all__ = [
     "CpdEntry",
     "GroupChat",
     "GroupMember",
+    "GroupPicture",
+    "GroupPictureMember",
     "Profile",
     "Rating",
     "Reminder",

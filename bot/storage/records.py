@@ -144,6 +144,17 @@ class SharedProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class PublishedPicture:
+    """A group picture as shown: `counts` per domain it could show (level, or "none" for
+    unrated, to members), from `members` sharers, drawn from `drawn_from` (user id ->
+    assessment id and levels; members who have since used /forget are missing)."""
+
+    members: int
+    counts: dict[str, dict[str, int]]
+    drawn_from: dict[int, tuple[int, dict[str, str]]]
+
+
+@dataclass(frozen=True, slots=True)
 class Membership:
     chat_id: int
     title: str

@@ -8,6 +8,7 @@ one transaction (`apply_step`).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -57,6 +58,16 @@ from bot.storage.tables import (
     _ratings,
     _users,
 )
+
+FIRST_VERSIONS = 10**8
+"""A new conversation's first version is drawn from this many: a conversation begun after
+/forget (or another user's) never carries the versions an old keyboard's buttons were drawn at."""
+
+
+def first_version() -> int:
+    """A random first version, below 10**9 however long the conversation runs (nine digits in
+    button data, within a 32-bit column)."""
+    return 1 + secrets.randbelow(FIRST_VERSIONS)
 
 
 class Repository(
@@ -163,7 +174,8 @@ class Repository(
         """Save the conversation state and apply `changes`, all in one transaction.
 
         Only when the stored version still equals `expected_version` (0: no row
-        yet); returns the new version, or None when stale (then nothing changed).
+        yet); returns the new version, or None when stale (then nothing changed). A new row
+        starts at a random version (`first_version`), each step adds one.
         `message_id` is kept unless given. The user must exist (`touch_user`).
         """
         now = self._now()
@@ -177,7 +189,7 @@ class Repository(
                         flow=flow,
                         step=step,
                         payload=payload,
-                        version=1,
+                        version=first_version(),
                         message_id=None if message_id is UNSET else message_id,
                         updated_at=now,
                     )

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import utcnow
+
+if TYPE_CHECKING:
+    from bot.storage.engine import TimedSessions
 
 
 class Store:
@@ -15,7 +19,7 @@ class Store:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: async_sessionmaker[AsyncSession] | TimedSessions,
         *,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:

@@ -17,6 +17,8 @@ from bot.storage.models import (
     CpdEntry,
     GroupChat,
     GroupMember,
+    GroupPicture,
+    GroupPictureMember,
     LookupContext,
     Profile,
     Rating,
@@ -37,6 +39,8 @@ _cpd: Table = CpdEntry.__table__  # type: ignore[assignment]
 _chats: Table = GroupChat.__table__  # type: ignore[assignment]
 _members: Table = GroupMember.__table__  # type: ignore[assignment]
 _lookup_contexts: Table = LookupContext.__table__  # type: ignore[assignment]
+_pictures: Table = GroupPicture.__table__  # type: ignore[assignment]
+_picture_members: Table = GroupPictureMember.__table__  # type: ignore[assignment]
 
 
 def _insert(s: AsyncSession, table: Table) -> Any:

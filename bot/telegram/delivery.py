@@ -8,7 +8,7 @@ from telegram import Bot, CallbackQuery, InputFile
 from telegram.error import BadRequest, NetworkError
 
 from bot.flows.service import Reply
-from bot.flows.views import View
+from bot.flows.views import MAX_CAPTION, View, utf16_clip
 from bot.telegram.render import PARSE_MODE, Message, messages
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ async def _edit(query: CallbackQuery, message: Message) -> bool:
 async def _send_attachments(bot: Bot, chat_id: int, view: View) -> None:
     for attachment in view.attachments:
         file = InputFile(attachment.content, filename=attachment.filename)
-        caption = attachment.caption[:1024] or None
+        caption = utf16_clip(attachment.caption, MAX_CAPTION) or None
         if attachment.kind == "photo":
             await bot.send_photo(chat_id, file, caption=caption)
         else:

@@ -13,9 +13,12 @@ from telegram.ext import ContextTypes, filters
 from telegram.helpers import mention_html
 
 from bot.flows.core import Lookup
+from bot.flows.disclosure import next_picture
 from bot.flows.groups import group_picture
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.competency import Domain
+from bot.runtime import Runtime
+from bot.storage.records import PublishedPicture
 from bot.telegram.lookups import answer_in_chat, private_link, runtime
 from bot.telegram.render import PARSE_MODE
 
@@ -98,14 +101,24 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await _member_seen(update, context)
     rt = runtime(context)
-    shared = await rt.repo.group_shared_profiles(chat.id)
+    picture = await current_picture(rt, chat.id)
     button = private_link(context, f"g{chat.id}", "Opt in or out (private)")
     await context.bot.send_message(
         chat.id,
-        escape(group_picture(rt.kb, shared)),
+        escape(group_picture(rt.kb, picture)),
         parse_mode=PARSE_MODE,
         reply_markup=InlineKeyboardMarkup([[button]]),
     )
+
+
+async def current_picture(rt: Runtime, chat_id: int) -> PublishedPicture:
+    """The picture the disclosure rule allows now; stored when it is a new one."""
+    published = await rt.repo.published_group_picture(chat_id)
+    shared = await rt.repo.group_shared_profiles(chat_id)
+    picture = next_picture(rt.kb, shared, published)
+    if picture is not published and (published is not None or picture.drawn_from):
+        await rt.repo.publish_group_picture(chat_id, picture)
+    return picture
 
 
 async def on_mentors(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -15,6 +16,7 @@ from bot.flows.groups import optin_payload
 from bot.flows.service import Conversations, UserRef
 from bot.telegram.delivery import answer_tap, deliver
 from bot.telegram.lookups import on_lookup_tap
+from bot.telegram.notices import NoticeThrottle
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,10 @@ DB_DOWN = (
 
 def conversations(context: ContextTypes.DEFAULT_TYPE) -> Conversations:
     return context.bot_data["conversations"]
+
+
+def notices(context: ContextTypes.DEFAULT_TYPE) -> NoticeThrottle:
+    return context.bot_data.setdefault("notices", NoticeThrottle())
 
 
 def parse_command(text: str, bot_username: str) -> Command | None:
@@ -55,6 +61,8 @@ async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event)
     if from_bot(update):
         return
     reply = await conversations(context).handle(UserRef(user.id, user.full_name), event)
+    if reply.notice and not notices(context).allow(chat.id):
+        reply = replace(reply, notice="")
     await deliver(context.bot, chat.id, reply, update.callback_query)
 
 
@@ -80,12 +88,12 @@ async def confirm_membership(
     """
     try:
         member = await context.bot.get_chat_member(chat_id, user_id)
+        if member.status in (ChatMember.LEFT, ChatMember.BANNED):
+            return
+        chat = await context.bot.get_chat(chat_id)
     except TelegramError:
-        return  # not a group the bot is in, or not a member: the flow says so
-    if member.status in (ChatMember.LEFT, ChatMember.BANNED):
-        return
+        return  # not a group the bot can see, or not a member: the flow says so
     repo = context.bot_data["runtime"].repo
-    chat = await context.bot.get_chat(chat_id)
     await repo.group_seen(chat_id, chat.title or "")
     await repo.touch_user(user_id, member.user.full_name)
     await repo.join_group(chat_id, user_id)

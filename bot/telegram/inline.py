@@ -14,7 +14,7 @@ from telegram import (
 )
 from telegram.ext import ContextTypes
 
-from bot.flows.views import MAX_TEXT
+from bot.flows.views import MAX_TEXT, utf16_clip
 from bot.knowledge import KnowledgeBase
 from bot.telegram.lookups import MAX_QUERY, private_link, runtime
 
@@ -62,7 +62,7 @@ def _article(title: str, description: str, text: str, keyboard: InlineKeyboardMa
         id=hashlib.sha1(title.encode()).hexdigest()[:32],
         title=title,
         description=description,
-        input_message_content=InputTextMessageContent(text[:MAX_TEXT]),
+        input_message_content=InputTextMessageContent(utf16_clip(text, MAX_TEXT)),
         reply_markup=keyboard,
     )
 
@@ -87,9 +87,12 @@ def starting_points(kb: KnowledgeBase) -> list[tuple[str, str, str]]:
 
 
 def answers_for(engine: Any, query: str) -> list[Any]:
-    """The best answer first; clarify and "not found" become their candidates."""
+    """The best answer first, a clarification's candidates, or none for "not found" (its
+    stock suggestions are no results for the query)."""
     answer = engine.ask(query)
-    if answer.kind in ("clarify", "none"):
+    if answer.kind == "none":
+        return []
+    if answer.kind == "clarify":
         found = [engine.resolve(c.key) for c in answer.candidates]
     else:
         found = [answer, *(engine.resolve(c.key) for c in answer.related)]

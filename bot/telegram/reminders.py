@@ -7,6 +7,7 @@ claim of a process that dies mid-send lapses after ten minutes and another proce
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -24,19 +25,30 @@ from bot.storage.repository import Repository
 log = logging.getLogger(__name__)
 
 CHECK_EVERY_SECONDS = 60
+RUN_WITHIN_SECONDS = 45
 CLAIMER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 async def send_due_reminders(
-    bot: Bot, repo: Repository, claimer: str = CLAIMER, now: datetime | None = None
+    bot: Bot,
+    repo: Repository,
+    claimer: str = CLAIMER,
+    now: datetime | None = None,
+    unrecorded: set[int] | None = None,
 ) -> int:
     """Send every due, unclaimed reminder this process manages to claim; returns how many.
 
     A user who blocked the bot is marked inactive: no more reminders, no retries.
     Telegram asking to slow down (after the rate limiter's own retries) ends this run; any
     other failure is logged and the run goes on with the next user. A reminder whose sending
-    failed is released, so a later run tries it again.
+    failed is released, so a later run tries it again. One sent while the database stopped
+    answering stays claimed and goes into `unrecorded`, recorded as sent first thing in the
+    next run: never sent twice.
     """
+    unrecorded = set() if unrecorded is None else unrecorded
+    for reminder_id in sorted(unrecorded):
+        await repo.mark_reminder_sent(reminder_id)
+        unrecorded.discard(reminder_id)
     sent = 0
     keyboard = InlineKeyboardMarkup(
         [
@@ -63,13 +75,21 @@ async def send_due_reminders(
             log.warning("could not send a reminder (%s); the next run tries again", exc.message)
             await repo.release_reminder(reminder.id, claimer)
             continue
+        unrecorded.add(reminder.id)
         await repo.mark_reminder_sent(reminder.id)
+        unrecorded.discard(reminder.id)
         sent += 1
     return sent
 
 
 async def _job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send_due_reminders(context.bot, context.bot_data["runtime"].repo)
+    """One run, over well before the next is due (a run still going makes PTB skip the next);
+    every database call in it has its own time limit too."""
+    unrecorded = context.bot_data.setdefault("unrecorded_reminders", set())
+    repo = context.bot_data["runtime"].repo
+    await asyncio.wait_for(
+        send_due_reminders(context.bot, repo, unrecorded=unrecorded), RUN_WITHIN_SECONDS
+    )
 
 
 def schedule_reminders(application: Application) -> None:

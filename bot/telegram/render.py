@@ -1,4 +1,4 @@
-"""Views as Telegram messages: HTML-escaped text within 4096 characters, inline keyboards."""
+"""Views as Telegram messages: HTML-escaped text within 4096 UTF-16 units, inline keyboards."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.flows.views import MAX_TEXT, View
+from bot.flows.views import MAX_TEXT, View, utf16_len, utf16_prefix
 
 PARSE_MODE = "HTML"
 
@@ -37,19 +37,21 @@ def keyboard(view: View) -> InlineKeyboardMarkup | None:
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split at paragraph boundaries (then at lines, then anywhere) so each part fits `limit`."""
+    """Split at paragraph boundaries (then at lines, then anywhere) so each part fits `limit`
+    UTF-16 units (Telegram's count)."""
     parts: list[str] = []
     current = ""
     for paragraph in text.split("\n\n"):
         candidate = f"{current}\n\n{paragraph}" if current else paragraph
-        if len(candidate) <= limit:
+        if utf16_len(candidate) <= limit:
             current = candidate
             continue
         if current:
             parts.append(current)
-        while len(paragraph) > limit:
-            cut = paragraph.rfind("\n", 0, limit)
-            cut = cut if cut > 0 else limit
+        while utf16_len(paragraph) > limit:
+            fits = utf16_prefix(paragraph, limit)
+            cut = paragraph.rfind("\n", 0, fits)
+            cut = cut if cut > 0 else fits
             parts.append(paragraph[:cut])
             paragraph = paragraph[cut:].lstrip("\n")
         current = paragraph

@@ -472,7 +472,7 @@ class RecordingRequest(BaseRequest):
         text = parse_html(source) if str(params.get("parse_mode", "")).lower() == "html" else source
         if not text.strip():
             raise bad(f"{what} is empty")
-        if len(text) > limit:
+        if len(text.encode("utf-16-le")) // 2 > limit:  # Telegram counts UTF-16 code units
             raise bad(f"{what.split()[0]} is too long")
         return text
 

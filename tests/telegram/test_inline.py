@@ -212,3 +212,8 @@ async def test_button_payload_of_the_results_list_opens_the_bot(app, rec):
     alice = TgUser(app, rec)
     (welcome,) = await alice.command(f"/start {answer.params['button']['start_parameter']}")
     assert strip_html(welcome.text).startswith("Welcome to careerbot")
+
+
+async def test_nonsense_gets_no_results_rather_than_stock_items(app, rec):
+    assert results(await ask_inline(app, rec, "zqxj wvvb plorf")) == []
+    assert results(await ask_inline(app, rec, "complaints managerial"))  # a real query still does

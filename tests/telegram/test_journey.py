@@ -6,7 +6,9 @@ import json
 
 from telegram import BotCommandScopeAllPrivateChats
 
+from bot.flows.router import EXPIRED
 from bot.telegram.app import PRIVATE_COMMANDS, build_application
+from bot.telegram.notices import NoticeThrottle
 from tests.flowdriver import LEVELS
 from tests.telegram.recording import Call, methods, strip_html
 from tests.telegram.updates import TgUser, bot_settings, query_db, started
@@ -118,9 +120,7 @@ async def test_start_up_migrates_and_sets_the_commands(app, rec, sqlite_url):
     assert app.bot.username == rec.bot_user["username"]
 
 
-async def test_tap_on_an_old_message_says_expired_and_shows_the_current_step(
-    alice, rec, sqlite_url
-):
+async def test_tap_on_an_old_message_says_expired_on_the_button_only(alice, rec, sqlite_url):
     m = await onboard(alice)
     await alice.press("Start self-assessment")
     await alice.press("Managerial", m)  # message m now asks 2/9
@@ -129,21 +129,20 @@ async def test_tap_on_an_old_message_says_expired_and_shows_the_current_step(
     assert strip_html(resume.text).startswith("Welcome back")
 
     calls = await alice.press("Strategic", m)  # a button on the old message
-    assert methods(calls) == ["answerCallbackQuery", "sendMessage"], calls
-    answer, current = calls  # one message: the note, then the current step with its buttons
-    assert answer.params["text"] == "That button has expired."
-    assert current.text.startswith("<b>Welcome back</b>")
-    assert "That button has expired" in current.text
-    assert ("Continue", current.buttons[0][1]) == current.buttons[0]
+    assert methods(calls) == ["answerCallbackQuery"], calls  # no new message
+    assert calls[0].params["text"] == EXPIRED
     assert rec.message(1001, m)["reply_markup"] == old_keyboard  # the old message is untouched
     assert query_db(sqlite_url, DOMAIN_RATINGS) == [(1,)]
 
     # Continue from the current message: the assessment goes on at 2/9.
-    calls = await alice.press("Continue", current.message_id)
-    assert_edited(calls, current.message_id, "Self-assessment · 2/9")
+    calls = await alice.press("Continue", resume.message_id)
+    assert_edited(calls, resume.message_id, "Self-assessment · 2/9")
 
 
-async def test_forged_taps_are_answered_with_a_notice_and_store_nothing(alice, rec, sqlite_url):
+async def test_forged_taps_are_answered_with_a_notice_and_store_nothing(
+    app, alice, rec, sqlite_url
+):
+    app.bot_data["notices"] = NoticeThrottle(quiet=0)  # every notice shown (none held back)
     m = await onboard(alice)
     await alice.press("Start self-assessment")
     await alice.press("Managerial", m)
