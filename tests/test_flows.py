@@ -59,7 +59,9 @@ async def test_new_user_reaches_a_plan_that_quotes_the_framework(driver, kb):
     operations = kb.competency.domain("practice-operation-and-development")
     assert "■□· Population Care: Administrative → Managerial" in plan
     # the largest gap's next-level descriptor is quoted word for word, with its range
-    assert f'PHCT Meetings · Managerial:\n"{operations.ranges[0].managerial}"' in plan
+    development = operations.ranges[1]  # the range that fits this practice manager best
+    assert "Development plans/reports · Managerial (picked for your role, stage and " in plan
+    assert f'"{development.managerial}"\nSource: {development.source}' in plan
     assert "Level 6 Business Administration Apprenticeship" in plan  # early + moving up
     assert "Table 5" in plan
     assert "Next steps" in plan
