@@ -62,12 +62,16 @@ async def test_upgrade_downgrade_upgrade_matches_models(db_url: str) -> None:
     assert await _run(db_url, _diff) == []
 
 
+LATER_TABLES = {"objectives", "evidence_files"}
+
+
 async def test_first_migration_creates_whole_schema(db_url: str) -> None:
-    """Revision 0001 on its own creates every table of the models (later ones only alter)."""
+    """Revision 0001 on its own creates every table of the models but those a later revision
+    adds (0005: objectives and evidence files)."""
     script = ScriptDirectory.from_config(alembic_config(db_url))
     assert script.get_base() == "0001"
     await asyncio.to_thread(command.upgrade, alembic_config(db_url), "0001")
-    assert set(Base.metadata.tables) <= await _run(db_url, _tables)
+    assert set(Base.metadata.tables) - LATER_TABLES <= await _run(db_url, _tables)
 
 
 async def test_ensure_schema(db_url: str) -> None:

@@ -11,7 +11,7 @@ from bot.flows.callbacks import step_data
 from bot.flows.views import Button, View
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import Change
-from bot.storage.records import AssessmentRecord, Membership, ProfileRecord
+from bot.storage.records import AssessmentRecord, Membership, ObjectiveRecord, ProfileRecord
 
 IDLE = "menu"
 
@@ -54,7 +54,8 @@ class FlowState:
 class Context:
     """What a step may read besides its own state.
 
-    `history` and `membership` (of the group in focus) are loaded only when the event needs them.
+    `history`, `membership` (of the group in focus) and `objectives` are loaded only when the
+    event needs them.
     """
 
     kb: KnowledgeBase
@@ -65,6 +66,7 @@ class Context:
     history: tuple[AssessmentRecord, ...] | None
     membership: Membership | None
     now: datetime
+    objectives: tuple[ObjectiveRecord, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows import account, assessment, cpd, groups, reminders
+from bot.flows import account, assessment, cpd, groups, objectives, reminders
 from bot.flows.answers import render_answer
 from bot.flows.callbacks import GoTap, LookupTap, StepTap, go_data, parse
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
@@ -14,7 +14,8 @@ from bot.flows.progress import render_progress
 from bot.flows.views import Button, View, rows
 
 MAX_QUERY = 300
-HISTORY_COMMANDS = {"plan", "progress"}
+HISTORY_COMMANDS = {"plan", "progress", "objective"}
+OBJECTIVE_COMMANDS = {"plan", "objectives"}
 DEEP_LINKS = {"assess", "plan", "progress", "settings", "help"}
 EXPIRED = "That button has expired: you have moved on since. Here is where you are now:"
 
@@ -42,6 +43,15 @@ def needs_history(state: FlowState, event: Event) -> bool:
     if command is not None:
         return command.name in HISTORY_COMMANDS or group_in_focus(state, event) is not None
     return isinstance(event, Tap) and state.step in ("settings", "gopt")
+
+
+def needs_objectives(state: FlowState, event: Event) -> bool:
+    """Whether handling `event` reads the user's objectives (a finished assessment asks about
+    the open ones)."""
+    command = as_command(event)
+    if command is not None:
+        return command.name in OBJECTIVE_COMMANDS
+    return state.step in objectives.STEPS or (isinstance(event, Tap) and state.step == "targets")
 
 
 def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
@@ -99,6 +109,10 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
         return Outcome(None, views=tuple(_plan_views(ctx)), show_state=False, action="chart")
     if name == "log":
         return cpd.start(state, command.args, ctx)
+    if name == "objective":
+        return objectives.start(state, ctx)
+    if name == "objectives":
+        return objectives.list_objectives(state)
     if name == "progress":
         return Outcome(None, views=(render_progress(ctx.kb, ctx.history or ()),), show_state=False)
     unknown = View(f"I don't know /{name[:30]}. /help lists what I can do.")
@@ -121,7 +135,8 @@ def _plan_views(ctx: Context) -> list[View]:
         ]
     *views, last = render_plan(plan)
     log = (Button("Log CPD / evidence", go_data("log")),)
-    return [*views, replace(last, buttons=(*last.buttons, log))]
+    listed = objectives.objectives_view(ctx.kb, ctx.objectives or ())
+    return [*views, replace(last, buttons=(*last.buttons, log)), listed]
 
 
 def on_text(state: FlowState, text: str, ctx: Context, asked: bool = False) -> Outcome:

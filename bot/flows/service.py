@@ -20,10 +20,10 @@ from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup
 from bot.flows.cpd import LIST_ACTION, SHOWN, render_log
 from bot.flows.events import Command, Event, Tap
 from bot.flows.plan import PlanData, build_plan
-from bot.flows.router import dispatch, group_in_focus, needs_history
+from bot.flows.router import dispatch, group_in_focus, needs_history, needs_objectives
 from bot.flows.views import Attachment, View
 from bot.knowledge import KnowledgeBase
-from bot.storage.changes import PROFILE_CHANGES
+from bot.storage.changes import PROFILE_CHANGES, AddObjective, SetObjectiveStatus
 from bot.storage.records import (
     AssessmentRecord,
     CpdEntryRecord,
@@ -78,6 +78,8 @@ class Conversations:
         if (chat_id := group_in_focus(state, event)) is not None:
             membership = await self._repo.group_membership(chat_id, user.id)
         ctx = self._context(user, snapshot, history, membership)
+        if needs_objectives(state, event):
+            ctx = replace(ctx, objectives=tuple(await self._repo.objectives(user.id)))
         outcome = dispatch(state, event, ctx)
 
         if outcome.action == "forget":
@@ -103,7 +105,11 @@ class Conversations:
             shown = replace(outcome.state, version=version)
             if any(isinstance(change, PROFILE_CHANGES) for change in outcome.changes):
                 snapshot = await self._repo.begin_turn(user.id, user.name)
-                ctx = self._context(user, snapshot, history, membership)
+                ctx = replace(
+                    self._context(user, snapshot, history, membership), objectives=ctx.objectives
+                )
+            if any(isinstance(c, AddObjective | SetObjectiveStatus) for c in outcome.changes):
+                ctx = replace(ctx, objectives=tuple(await self._repo.objectives(user.id)))
         views = list(outcome.views)
         if outcome.show_state:
             views.append(STEPS[shown.step].render(shown, ctx))
@@ -141,6 +147,7 @@ class Conversations:
         snapshot = await self._repo.load_snapshot(user.id)
         state = _state_of(snapshot)
         ctx = self._context(user, snapshot, None)
+        ctx = replace(ctx, objectives=tuple(await self._repo.objectives(user.id)))
         view = STEPS[state.step].render(state, ctx)
         return Reply((view,), notice="Already recorded.")
 

@@ -21,6 +21,8 @@ from bot.storage.changes import (
     UNSET,
     AcceptPrivacy,
     AddCpdEntry,
+    AddObjective,
+    AttachEvidence,
     CancelReminders,
     Change,
     ClearRating,
@@ -28,13 +30,16 @@ from bot.storage.changes import (
     RecordRating,
     ScheduleReminder,
     SetGroupOptIns,
+    SetObjectiveStatus,
     SetProfile,
     SetTarget,
     StartAssessment,
+    UpdateCpdEntry,
     _Unset,
 )
 from bot.storage.cpd import CpdStore
 from bot.storage.groups import GroupStore
+from bot.storage.objectives import ObjectiveStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.profiles import ProfileStore
 from bot.storage.records import (
@@ -43,7 +48,6 @@ from bot.storage.records import (
     Snapshot,
     UserRecord,
 )
-from bot.storage.reminders import ReminderStore
 from bot.storage.tables import (
     _assessment_records,
     _assessments,
@@ -58,7 +62,7 @@ from bot.storage.tables import (
 )
 
 
-class Repository(ProfileStore, AssessmentStore, CpdStore, ReminderStore, GroupStore, PrivacyStore):
+class Repository(ProfileStore, AssessmentStore, CpdStore, ObjectiveStore, GroupStore, PrivacyStore):
     """The bot's storage: one transaction per public method."""
 
     async def load_snapshot(self, user_id: int) -> Snapshot:
@@ -250,12 +254,29 @@ class Repository(ProfileStore, AssessmentStore, CpdStore, ReminderStore, GroupSt
                 await self._complete(s, aid, now)
             case AddCpdEntry():
                 await self._add_cpd(
-                    s, user_id, change.text, change.hours, change.domain_id, change.range_id, now
+                    s,
+                    user_id,
+                    change.text,
+                    change.hours,
+                    change.domain_id,
+                    change.range_id,
+                    now,
+                    change.happened_on,
                 )
+            case UpdateCpdEntry():
+                await self._update_cpd(s, user_id, change)
+            case AttachEvidence():
+                await self._attach(s, user_id, change, now)
             case ScheduleReminder():
                 await self._schedule(s, user_id, change.due_at, change.kind, now)
             case CancelReminders():
-                await self._cancel_reminders(s, user_id, now)
+                await self._cancel_reminders(s, user_id, now, change.kind)
+            case AddObjective():
+                await self._add_objective(s, user_id, change, now)
+            case SetObjectiveStatus():
+                await self._set_objective_status(
+                    s, user_id, change.objective_id, change.status, now
+                )
             case SetGroupOptIns():
                 # Only an existing membership: someone who left cannot opt back in this way.
                 await s.execute(

@@ -35,6 +35,8 @@ PRIVATE_COMMANDS = [
     BotCommand("start", "Set up your profile or carry on"),
     BotCommand("assess", "Quick self-assessment, one tap per domain"),
     BotCommand("plan", "Your development plan"),
+    BotCommand("objective", "Set a SMART objective from a gap of your plan"),
+    BotCommand("objectives", "Mark your objectives done or dropped"),
     BotCommand("progress", "How your ratings changed"),
     BotCommand("ask", "Look something up in the frameworks"),
     BotCommand("settings", "Change role, stage, directions, targets"),
