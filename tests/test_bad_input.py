@@ -66,6 +66,8 @@ KNOWN_COMMANDS = [
     "plan",
     "log",
     "progress",
+    "objective",
+    "objectives",
 ]
 
 # -- what users type ------------------------------------------------------------------------
@@ -217,6 +219,22 @@ PATHS: dict[str, tuple[str, ...]] = {
     "remind": (*ONBOARDED, "/remind"),
     "gopt": (*ONBOARDED, "/assess", *["Strategic"] * 9, "No thanks", "Accept", f"/start g{GROUP}"),
 }
+ASSESSED = (*TARGETS, "Accept")
+LOGGED = (*ONBOARDED, "/log Led the complaints review with reception, 2h", "No domain")
+OBJECTIVE = (*ASSESSED, "/objective", "1.", "> Write the plan", "> the plan", "1 month")
+PATHS |= {
+    "obj_gap": (*ASSESSED, "/objective"),
+    "obj_what": (*ASSESSED, "/objective", "1."),
+    "obj_how": (*ASSESSED, "/objective", "1.", "> Write the plan"),
+    "obj_due": (*ASSESSED, "/objective", "1.", "> Write the plan", "> the plan"),
+    "obj_list": (*OBJECTIVE, "/objectives"),
+    "obj_review": (*OBJECTIVE, "/assess", *LEVELS[:9], "No thanks", "Accept"),
+    "log_more": LOGGED,
+    "log_obj": (*OBJECTIVE, "/log Led the complaints review, 2h", "No domain", "Link"),
+    "log_what": (*LOGGED, "Reflect"),
+    "log_sowhat": (*LOGGED, "Reflect", "> It went well"),
+    "log_nowwhat": (*LOGGED, "Reflect", "> It went well", "> Calmer complaints"),
+}
 
 
 def test_every_step_is_reachable_by_a_path():
@@ -224,13 +242,16 @@ def test_every_step_is_reachable_by_a_path():
 
 
 async def walk(service: Conversations, repo: Repository, user: UserRef, path: tuple[str, ...]):
-    """Drive `user` along `path` (commands start with a slash, the rest are button labels)."""
+    """Drive `user` along `path` (commands start with a slash, typed text with "> ", the rest
+    are button labels)."""
     driver = Driver(service, user)
     for action in path:
         if action.startswith(f"/start g{GROUP}"):
             await repo.group_seen(GROUP, "Peer <group> & friends")
             await repo.join_group(GROUP, user.id)
-        if action.startswith("/"):
+        if action.startswith("> "):
+            await driver.type(action[2:])
+        elif action.startswith("/"):
             await driver.command(action)
         else:
             await driver.tap(action)
@@ -559,7 +580,7 @@ async def test_any_log_entry_is_stored_on_postgres(entry, via, pg, world):
     if now.step == "log_domain":
         check_reply(await service.handle(user, Tap(step_button(now, "0"))))
         after = await check_consistent(service, repo, user, kb)
-        assert len(after.cpd) == 1 and after.step == "menu"
+        assert len(after.cpd) == 1 and after.step == "log_more"  # evidence, reflection next
     check_reply(await service.handle(user, Command("ask", entry)))
     check_reply(await service.handle(user, Command("start", entry)))
     await check_consistent(service, repo, user, kb)

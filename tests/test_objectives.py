@@ -32,17 +32,6 @@ async def driver(service) -> Driver:
     return driver
 
 
-async def set_objective(driver: Driver, gap: str, what: str, how: str, due: str) -> None:
-    await driver.command("/objective")
-    await driver.tap(gap)
-    await driver.type(what)
-    await driver.type(how)
-    if due.endswith("months") or due == "1 month":
-        await driver.tap(due)
-    else:
-        await driver.type(due)
-
-
 async def test_an_objective_from_a_gap_is_listed_in_the_plan(driver, sqlite_repo):
     await driver.command("/objective")
     assert "Which gap" in driver.text
@@ -88,8 +77,8 @@ async def test_a_typed_due_date_is_understood_and_a_past_one_is_refused(driver, 
 
 
 async def test_done_closes_an_objective_and_cancels_its_reminder(driver, sqlite_repo):
-    await set_objective(driver, "1.", "Write the plan", "the plan", "1 month")
-    await set_objective(driver, "2.", "Review services", "a report", "6 months")
+    await driver.set_objective("1.", "Write the plan", "the plan", "1 month")
+    await driver.set_objective("2.", "Review services", "a report", "6 months")
     await driver.command("/objectives")
     await driver.tap("1. Done")
     assert "By 01 Jan 2027 · done ✓" in driver.text
@@ -103,8 +92,8 @@ async def test_done_closes_an_objective_and_cancels_its_reminder(driver, sqlite_
 
 
 async def test_a_reassessment_asks_about_each_open_objective(driver, sqlite_repo):
-    await set_objective(driver, "1.", "Write the plan", "the plan", "1 month")
-    await set_objective(driver, "2.", "Review services", "a report", "3 months")
+    await driver.set_objective("1.", "Write the plan", "the plan", "1 month")
+    await driver.set_objective("2.", "Review services", "a report", "3 months")
     await driver.command("/assess")
     for level in LEVELS:
         await driver.tap(level)
@@ -121,7 +110,7 @@ async def test_a_reassessment_asks_about_each_open_objective(driver, sqlite_repo
 
 
 async def test_no_reminder_for_reassessing_leaves_objective_reminders(driver, sqlite_repo):
-    await set_objective(driver, "1.", "Write the plan", "the plan", "1 month")
+    await driver.set_objective("1.", "Write the plan", "the plan", "1 month")
     await driver.command("/remind")
     await driver.tap("No reminder")
     assert [r.kind[:10] for r in await sqlite_repo.pending_reminders(driver.user.id)] == [
@@ -130,7 +119,7 @@ async def test_no_reminder_for_reassessing_leaves_objective_reminders(driver, sq
 
 
 async def test_forget_deletes_objectives(driver, sqlite_repo):
-    await set_objective(driver, "1.", "Write the plan", "the plan", "1 month")
+    await driver.set_objective("1.", "Write the plan", "the plan", "1 month")
     await driver.command("/forget")
     await driver.tap("Yes, delete everything")
     assert await sqlite_repo.objectives(driver.user.id) == []

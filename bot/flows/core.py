@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.flows.callbacks import step_data
+from bot.flows.events import Upload
 from bot.flows.views import Button, View
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import Change
@@ -92,17 +93,20 @@ INVALID = Outcome(None, show_state=False, notice="That button is not valid here.
 Render = Callable[[FlowState, Context], View]
 OnTap = Callable[[FlowState, str, Context], Outcome]
 OnText = Callable[[FlowState, str, Context], Outcome]
+OnUpload = Callable[[FlowState, Upload, Context], Outcome]
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One step of a flow: how it looks, what a tap does, what text does (if it asks for any)."""
+    """One step of a flow: how it looks, what a tap does, what text does (if it asks for any),
+    what a file does (if it takes one)."""
 
     name: str
     flow: str
     render: Render
     tap: OnTap
     text: OnText | None = None
+    upload: OnUpload | None = None
 
 
 STEPS: dict[str, Step] = {}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows import account, assessment, cpd, groups, objectives, reminders
+from bot.flows import account, assessment, cpd, evidence, groups, objectives, reminders
 from bot.flows.answers import render_answer
 from bot.flows.callbacks import GoTap, LookupTap, StepTap, go_data, parse
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
-from bot.flows.events import Command, Event, Tap, Text
+from bot.flows.events import Command, Event, Tap, Text, Upload
 from bot.flows.plan import build_plan, render_plan
 from bot.flows.progress import render_progress
 from bot.flows.views import Button, View, rows
@@ -51,7 +51,11 @@ def needs_objectives(state: FlowState, event: Event) -> bool:
     command = as_command(event)
     if command is not None:
         return command.name in OBJECTIVE_COMMANDS
-    return state.step in objectives.STEPS or (isinstance(event, Tap) and state.step == "targets")
+    return (
+        state.step in objectives.STEPS
+        or state.step in ("log_domain", "log_more", "log_obj")
+        or (isinstance(event, Tap) and state.step == "targets")
+    )
 
 
 def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
@@ -60,6 +64,10 @@ def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
         return on_command(state, command, ctx)
     if isinstance(event, Text):
         return on_text(state, event.text, ctx)
+    if isinstance(event, Upload):
+        step = STEPS.get(state.step)
+        take = step.upload if step is not None and step.upload else evidence.upload_elsewhere
+        return take(state, event, ctx)
     return on_tap(state, event.data, ctx)
 
 

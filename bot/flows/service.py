@@ -22,6 +22,7 @@ from bot.flows.events import Command, Event, Tap
 from bot.flows.plan import PlanData, build_plan
 from bot.flows.router import dispatch, group_in_focus, needs_history, needs_objectives
 from bot.flows.views import Attachment, View
+from bot.flows.words import plural
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import PROFILE_CHANGES, AddObjective, SetObjectiveStatus
 from bot.storage.records import (
@@ -194,11 +195,17 @@ class Conversations:
         plan_doc = Attachment(
             "development-plan.pdf", pdf, "Your development plan, for appraisal or your mentor."
         )
+        files = await self._repo.evidence_files(user.id, with_content=True)
+        evidence = tuple(
+            Attachment(f.filename, f.content, f"Evidence, {f.added_at:%d %b %Y}") for f in files
+        )
+        also = f" and your {plural(len(files), 'evidence file')}" if files else ""
         return Reply(
             (
                 View(
-                    "Here is everything I store about you, and your development plan as a PDF.",
-                    attachments=(document, plan_doc),
+                    "Here is everything I store about you, and your development plan as a "
+                    f"PDF{also}.",
+                    attachments=(document, plan_doc, *evidence),
                 ),
             )
         )

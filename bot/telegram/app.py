@@ -26,7 +26,7 @@ from telegram.request import BaseRequest
 
 from bot.runtime import open_runtime
 from bot.settings import Settings
-from bot.telegram import groups, handlers
+from bot.telegram import groups, handlers, uploads
 from bot.telegram.inline import on_inline_query
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.reminders import schedule_reminders
@@ -148,6 +148,10 @@ def add_private_handlers(application: Application) -> None:
     )
     application.add_handler(
         MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, handlers.on_text)
+    )
+    files = filters.Document.ALL | filters.PHOTO
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE & files, uploads.on_file)
     )
     application.add_handler(
         MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, handlers.on_non_text)
