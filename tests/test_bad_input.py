@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ from bot.flows.onboarding import ROLES
 from bot.flows.router import EXPIRED
 from bot.flows.service import Conversations, Reply, UserRef
 from bot.flows.views import MAX_CALLBACK_BYTES, MAX_TEXT, View
-from bot.storage.changes import AcceptPrivacy
+from bot.storage.changes import AcceptPrivacy, AddObjective, CreateShare
 from bot.storage.engine import create_repository
 from bot.storage.migrate import upgrade_to_head_async
 from bot.storage.records import Membership, Snapshot
@@ -68,6 +69,7 @@ KNOWN_COMMANDS = [
     "progress",
     "objective",
     "objectives",
+    "share",
 ]
 
 # -- what users type ------------------------------------------------------------------------
@@ -234,7 +236,27 @@ PATHS |= {
     "log_what": (*LOGGED, "Reflect"),
     "log_sowhat": (*LOGGED, "Reflect", "> It went well"),
     "log_nowwhat": (*LOGGED, "Reflect", "> It went well", "> Calmer complaints"),
+    "share": (*ONBOARDED, "/share"),
 }
+SHARE_TOKEN = "T" * 24
+SHARED = f"/start p{SHARE_TOKEN}"  # another user's share link, made on the way (see `walk`)
+PATHS |= {
+    "appraise": (SHARED,),
+    "appr_note": (SHARED, "Comment on 1"),
+    "appr_sign": (SHARED, "Sign off"),
+}
+
+
+async def share_of_another(repo: Repository) -> None:
+    """OTHER shares a plan with one objective, by the link SHARED."""
+    await repo.touch_user(OTHER.id, OTHER.name)
+    snapshot = await repo.load_snapshot(OTHER.id)
+    version = snapshot.conversation.version if snapshot.conversation else 0
+    due = datetime(2030, 1, 1, tzinfo=UTC)
+    objective = AddObjective("finance", None, "Set the <budget>", "the budget", due.date(), due)
+    await repo.apply_step(
+        OTHER.id, version, "menu", "menu", {}, (objective, CreateShare(SHARE_TOKEN))
+    )
 
 
 def test_every_step_is_reachable_by_a_path():
@@ -249,6 +271,8 @@ async def walk(service: Conversations, repo: Repository, user: UserRef, path: tu
         if action.startswith(f"/start g{GROUP}"):
             await repo.group_seen(GROUP, "Peer <group> & friends")
             await repo.join_group(GROUP, user.id)
+        if action == SHARED:
+            await share_of_another(repo)
         if action.startswith("> "):
             await driver.type(action[2:])
         elif action.startswith("/"):

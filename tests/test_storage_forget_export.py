@@ -38,6 +38,7 @@ from bot.storage import (
     SetTarget,
     StartAssessment,
 )
+from bot.storage.changes import CreateShare
 from bot.storage.repository import Repository
 from tests.conftest import Storage
 
@@ -74,10 +75,14 @@ async def populate(repo: Repository, uid: int, own_chat: int) -> None:
             ScheduleReminder(due + timedelta(days=1), "checkin"),
             AddObjective("finance", None, "a budget", "the budget", due.date(), due),
             AttachEvidence("certificate.pdf", "application/pdf", b"%PDF-1.4 evidence"),
+            CreateShare(f"share-of-{uid}-0123456789"),
         ],
         message_id=uid * 10,
     )
     await repo.add_cpd_entry(uid, "webinar")
+    (share,), (objective,) = await repo.shares(uid), await repo.objectives(uid)
+    assert await repo.open_share(uid + 100, share.id, "an appraiser")
+    assert await repo.add_comment(uid + 100, share.id, objective.id, "well set")
     for chat in (SHARED_CHAT, own_chat):
         await repo.group_seen(chat, f"chat {chat}")
         await repo.join_group(chat, uid)

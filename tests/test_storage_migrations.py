@@ -62,12 +62,12 @@ async def test_upgrade_downgrade_upgrade_matches_models(db_url: str) -> None:
     assert await _run(db_url, _diff) == []
 
 
-LATER_TABLES = {"objectives", "evidence_files"}
+LATER_TABLES = {"objectives", "evidence_files", "plan_shares", "plan_comments"}
 
 
 async def test_first_migration_creates_whole_schema(db_url: str) -> None:
     """Revision 0001 on its own creates every table of the models but those a later revision
-    adds (0005: objectives and evidence files)."""
+    adds (0005: objectives, evidence files, plan shares and comments)."""
     script = ScriptDirectory.from_config(alembic_config(db_url))
     assert script.get_base() == "0001"
     await asyncio.to_thread(command.upgrade, alembic_config(db_url), "0001")

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from bot.flows.callbacks import step_data
 from bot.flows.events import Upload
+from bot.flows.shared import SharedPlan, Sharing
 from bot.flows.views import Button, View
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import Change
@@ -68,6 +69,10 @@ class Context:
     membership: Membership | None
     now: datetime
     objectives: tuple[ObjectiveRecord, ...] | None = None
+    sharing: Sharing | None = None  # the user's own share links
+    shared: SharedPlan | None = None  # a plan shared with the user, in focus
+    bot_username: str = ""  # for t.me links; "" where there is none (the console)
+    user_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,6 +171,7 @@ def objective_line(kb: KnowledgeBase, n: int, item: ObjectiveRecord) -> str:
         f'{n}. "{item.what}"\n   Shown by: {item.evidence}\n   By {item.due_on:%d %b %Y} · '
         f"{STATUS_LABELS.get(item.status, item.status)} · "
         f"{supports(kb, item.domain_id, item.range_id)}"
+        + (f" · signed off {item.signed_off_at:%d %b %Y}" if item.signed_off_at else "")
     )
 
 
@@ -182,9 +183,14 @@ def objectives_view(kb: KnowledgeBase, items: Sequence[ObjectiveRecord]) -> View
         else "None yet: set one from a gap of your plan."
     )
     buttons = [Button("Set an objective", go_data("objective"))]
-    if any(o.status == "open" for o in items):
+    if any(_changeable(o) for o in items):
         buttons.append(Button("Update objectives", go_data("objectives")))
     return View(body, title="Your objectives", buttons=rows(*buttons, per_row=2))
+
+
+def _changeable(item: ObjectiveRecord) -> bool:
+    """Open and not signed off: a signed-off plan is locked, superseded only by new objectives."""
+    return item.status == "open" and item.signed_off_at is None
 
 
 def list_objectives(state: FlowState) -> Outcome:
@@ -197,7 +203,7 @@ def render_obj_list(state: FlowState, ctx: Context) -> View:
     buttons = [
         (state.button(f"{n}. Done", f"d{o.id}"), state.button(f"{n}. Drop", f"r{o.id}"))
         for n, o in enumerate(items, start=1)
-        if o.status == "open"
+        if _changeable(o)
     ]
     hint = "\n\nTap Done or Drop to change an open objective." if buttons else ""
     return View(
@@ -213,7 +219,7 @@ def _status_tap(value: str, ctx: Context) -> SetObjectiveStatus | None:
     if status is None or not value[1:].isdigit():
         return None
     wanted = int(value[1:])
-    if not any(o.id == wanted and o.status == "open" for o in ctx.objectives or ()):
+    if not any(o.id == wanted and _changeable(o) for o in ctx.objectives or ()):
         return None
     return SetObjectiveStatus(wanted, status)
 
@@ -227,7 +233,7 @@ def tap_obj_list(state: FlowState, value: str, ctx: Context) -> Outcome:
 
 def after_assessment(outcome: Outcome, ctx: Context) -> Outcome:
     """A finished re-assessment first asks about each open objective."""
-    open_ids = [o.id for o in ctx.objectives or () if o.status == "open"]
+    open_ids = [o.id for o in ctx.objectives or () if _changeable(o)]
     if not open_ids or outcome.state is None:
         return outcome
     review = outcome.state.moved("obj_review", ids=open_ids, i=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows import account, assessment, cpd, evidence, groups, objectives, reminders
+from bot.flows import account, assessment, cpd, evidence, groups, objectives, reminders, share
 from bot.flows.answers import render_answer
 from bot.flows.callbacks import GoTap, LookupTap, StepTap, go_data, parse
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
@@ -15,7 +15,7 @@ from bot.flows.views import Button, View, rows
 
 MAX_QUERY = 300
 HISTORY_COMMANDS = {"plan", "progress", "objective"}
-OBJECTIVE_COMMANDS = {"plan", "objectives"}
+OBJECTIVE_COMMANDS = {"plan", "objectives", "share"}
 DEEP_LINKS = {"assess", "plan", "progress", "settings", "help"}
 EXPIRED = "That button has expired: you have moved on since. Here is where you are now:"
 
@@ -53,9 +53,26 @@ def needs_objectives(state: FlowState, event: Event) -> bool:
         return command.name in OBJECTIVE_COMMANDS
     return (
         state.step in objectives.STEPS
-        or state.step in ("log_domain", "log_more", "log_obj")
+        or state.step in ("log_domain", "log_more", "log_obj", "share")
         or (isinstance(event, Tap) and state.step == "targets")
     )
+
+
+def needs_sharing(state: FlowState, event: Event) -> bool:
+    """Whether handling `event` reads the user's own share links and comments."""
+    command = as_command(event)
+    if command is not None:
+        return command.name == "share"
+    return state.step == "share"
+
+
+def shared_in_focus(state: FlowState, event: Event) -> str | int | None:
+    """The plan shared with the user that handling `event` reads: a link's token, or the
+    share id of the appraiser's view they are in."""
+    command = as_command(event)
+    if command is not None:
+        return share.share_token(command.args) if command.name == "start" else None
+    return state.payload.get("sid") if state.step in share.APPRAISER_STEPS else None
 
 
 def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
@@ -80,6 +97,8 @@ def _needs_profile(state: FlowState, name: str) -> Outcome:
 
 def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
     name = command.name
+    if name == "start" and share.share_token(command.args):  # an appraiser needs no profile
+        return share.open_link(state, ctx)
     if name == "start":
         if not ctx.privacy_accepted:  # a deep link waits until the profile is set up
             link = command.args if _is_deep_link(command.args) else ""
@@ -121,6 +140,8 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
         return objectives.start(state, ctx)
     if name == "objectives":
         return objectives.list_objectives(state)
+    if name == "share":
+        return share.start(state)
     if name == "progress":
         return Outcome(None, views=(render_progress(ctx.kb, ctx.history or ()),), show_state=False)
     unknown = View(f"I don't know /{name[:30]}. /help lists what I can do.")

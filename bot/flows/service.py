@@ -20,11 +20,19 @@ from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup
 from bot.flows.cpd import LIST_ACTION, SHOWN, render_log
 from bot.flows.events import Command, Event, Tap
 from bot.flows.plan import PlanData, build_plan
-from bot.flows.router import dispatch, group_in_focus, needs_history, needs_objectives
+from bot.flows.router import (
+    dispatch,
+    group_in_focus,
+    needs_history,
+    needs_objectives,
+    needs_sharing,
+    shared_in_focus,
+)
+from bot.flows.shared import SharedPlan, Sharing
 from bot.flows.views import Attachment, View
 from bot.flows.words import plural
 from bot.knowledge import KnowledgeBase
-from bot.storage.changes import PROFILE_CHANGES, AddObjective, SetObjectiveStatus
+from bot.storage.changes import PLAN_CHANGES, PROFILE_CHANGES
 from bot.storage.records import (
     AssessmentRecord,
     CpdEntryRecord,
@@ -69,6 +77,8 @@ class Conversations:
         # Charts and PDFs are drawn off the event loop, by a few threads of their own: each
         # drawing holds a figure in memory, and more threads than cores would not draw faster.
         self._drawing = ThreadPoolExecutor(DRAWING_THREADS, thread_name_prefix="drawing")
+        #: the bot's @username, for t.me links (set by the Telegram front end once it knows it)
+        self.bot_username = ""
 
     async def handle(self, user: UserRef, event: Event) -> Reply:
         snapshot = await self._repo.begin_turn(user.id, user.name)
@@ -78,9 +88,9 @@ class Conversations:
             history = tuple(await self._repo.assessment_history(user.id))
         if (chat_id := group_in_focus(state, event)) is not None:
             membership = await self._repo.group_membership(chat_id, user.id)
-        ctx = self._context(user, snapshot, history, membership)
-        if needs_objectives(state, event):
-            ctx = replace(ctx, objectives=tuple(await self._repo.objectives(user.id)))
+        ctx = await self._with_extras(
+            self._context(user, snapshot, history, membership), state, event
+        )
         outcome = dispatch(state, event, ctx)
 
         if outcome.action == "forget":
@@ -106,11 +116,12 @@ class Conversations:
             shown = replace(outcome.state, version=version)
             if any(isinstance(change, PROFILE_CHANGES) for change in outcome.changes):
                 snapshot = await self._repo.begin_turn(user.id, user.name)
+                fresh = self._context(user, snapshot, history, membership)
                 ctx = replace(
-                    self._context(user, snapshot, history, membership), objectives=ctx.objectives
+                    fresh, objectives=ctx.objectives, sharing=ctx.sharing, shared=ctx.shared
                 )
-            if any(isinstance(c, AddObjective | SetObjectiveStatus) for c in outcome.changes):
-                ctx = replace(ctx, objectives=tuple(await self._repo.objectives(user.id)))
+            if any(isinstance(change, PLAN_CHANGES) for change in outcome.changes):
+                ctx = await self._with_extras(ctx, shown, event)
         views = list(outcome.views)
         if outcome.show_state:
             views.append(STEPS[shown.step].render(shown, ctx))
@@ -124,6 +135,41 @@ class Conversations:
             follow = await self.handle(user, Command("start", outcome.then))
             views.extend(follow.views)
         return Reply(tuple(views), outcome.notice)
+
+    async def _with_extras(self, ctx: Context, state: FlowState, event: Event) -> Context:
+        """The context with the objectives, share links or shared plan the event reads."""
+        user_id = ctx.user_id
+        if needs_objectives(state, event):
+            ctx = replace(ctx, objectives=tuple(await self._repo.objectives(user_id)))
+        if needs_sharing(state, event):
+            sharing = Sharing(
+                tuple(await self._repo.shares(user_id)), tuple(await self._repo.comments(user_id))
+            )
+            ctx = replace(ctx, sharing=sharing)
+        focus = shared_in_focus(state, event)
+        if focus is not None:
+            ctx = replace(ctx, shared=await self._shared_plan(focus))
+        return ctx
+
+    async def _shared_plan(self, focus: str | int) -> SharedPlan | None:
+        """A share (by token or id) with what it shows of its owner's plan."""
+        if isinstance(focus, str):
+            share = await self._repo.share_by_token(focus)
+        else:
+            share = await self._repo.share(focus)
+        if share is None:
+            return None
+        owner = await self._repo.load_snapshot(share.user_id)
+        history = await self._repo.assessment_history(share.user_id)
+        plan = build_plan(self._kb, owner.profile, history) if owner.profile else None
+        return SharedPlan(
+            share=share,
+            owner_name=owner.user.name if owner.user else "",
+            plan=plan,
+            objectives=tuple(await self._repo.objectives(share.user_id)),
+            entries=tuple(await self._repo.cpd_entries(share.user_id, limit=MAX_PDF_ENTRIES)),
+            comments=tuple(await self._repo.comments(share.user_id)),
+        )
 
     def _context(
         self,
@@ -141,6 +187,8 @@ class Conversations:
             history=history,
             membership=membership,
             now=self._clock(),
+            bot_username=self.bot_username,
+            user_id=user.id,
         )
 
     async def _raced(self, user: UserRef) -> Reply:
@@ -148,7 +196,7 @@ class Conversations:
         snapshot = await self._repo.load_snapshot(user.id)
         state = _state_of(snapshot)
         ctx = self._context(user, snapshot, None)
-        ctx = replace(ctx, objectives=tuple(await self._repo.objectives(user.id)))
+        ctx = await self._with_extras(ctx, state, Tap(""))
         view = STEPS[state.step].render(state, ctx)
         return Reply((view,), notice="Already recorded.")
 

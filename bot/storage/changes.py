@@ -110,6 +110,44 @@ class AddCpdEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class CreateShare:
+    """A one-time link (`token`) to a read-only view of the user's plan."""
+
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenShare:
+    """The user opens someone's share link: they become its appraiser, if nobody is yet."""
+
+    share_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeShare:
+    """The owner stops a share link (its appraiser sees nothing more)."""
+
+    share_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AddComment:
+    """The appraiser of a share comments on one objective of the shared plan."""
+
+    share_id: int
+    objective_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignOff:
+    """The appraiser of a share signs the plan off: its objectives are locked."""
+
+    share_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class UpdateCpdEntry:
     """Change the user's newest CPD entry: the objective it supports, its reflection."""
 
@@ -201,6 +239,11 @@ Change = (
     | SetObjectiveStatus
     | UpdateCpdEntry
     | AttachEvidence
+    | CreateShare
+    | OpenShare
+    | RevokeShare
+    | AddComment
+    | SignOff
 )
 
 __all__ = [
@@ -229,3 +272,13 @@ __all__ = [
 
 #: Changes that alter what the next view may show of the user (privacy, profile, targets).
 PROFILE_CHANGES = (AcceptPrivacy, SetProfile, SetTarget)
+#: Changes that alter the objectives, share links or comments a view may show.
+PLAN_CHANGES = (
+    AddObjective,
+    SetObjectiveStatus,
+    CreateShare,
+    OpenShare,
+    RevokeShare,
+    AddComment,
+    SignOff,
+)

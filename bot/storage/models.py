@@ -195,6 +195,8 @@ class Objective(Base):
     #: open, done or dropped
     status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     status_at: Mapped[datetime | None]
+    #: set when an appraiser signs the plan off: the objective is locked from then on
+    signed_off_at: Mapped[datetime | None]
 
 
 class CpdEntry(Base):
@@ -216,6 +218,41 @@ class CpdEntry(Base):
     reflect_what: Mapped[str | None] = mapped_column(Text)
     reflect_so_what: Mapped[str | None] = mapped_column(Text)
     reflect_now_what: Mapped[str | None] = mapped_column(Text)
+
+
+class PlanShare(Base):
+    """A one-time link to a read-only view of the user's plan, for an appraiser or mentor.
+
+    The appraiser is whoever opens it first (not a foreign key: the row is the owner's, and it
+    goes with the owner's /forget, not the appraiser's)."""
+
+    __tablename__ = "plan_shares"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, _user_fk(), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    appraiser_id: Mapped[int | None] = mapped_column(BigInteger)
+    appraiser_name: Mapped[str | None] = mapped_column(String(255))
+    opened_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    signed_off_at: Mapped[datetime | None]
+
+
+class PlanComment(Base):
+    """An appraiser's comment on one objective of a shared plan."""
+
+    __tablename__ = "plan_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    share_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("plan_shares.id", ondelete="CASCADE"), index=True
+    )
+    objective_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("objectives.id", ondelete="CASCADE")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class EvidenceFile(Base):
@@ -268,6 +305,8 @@ __all__ = [
     "GroupChat",
     "GroupMember",
     "Objective",
+    "PlanComment",
+    "PlanShare",
     "Profile",
     "Rating",
     "Reminder",

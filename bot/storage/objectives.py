@@ -73,11 +73,12 @@ class ObjectiveStore(ReminderStore):
     async def _set_objective_status(
         self, s: AsyncSession, user_id: int, objective_id: int, status: str, now: datetime
     ) -> None:
-        """Only the user's own objective changes; a closed one's reminder is cancelled."""
+        """Only the user's own objective, not yet signed off, changes; a closed one's reminder
+        is cancelled."""
         o = _objectives
         changed = await s.execute(
             update(o)
-            .where(o.c.id == objective_id, o.c.user_id == user_id)
+            .where(o.c.id == objective_id, o.c.user_id == user_id, o.c.signed_off_at.is_(None))
             .values(status=status, status_at=now)
         )
         if changed.rowcount and status != "open":

@@ -165,6 +165,29 @@ class ObjectiveRecord:
     due_on: date
     status: str  # open, done or dropped
     status_at: datetime | None
+    signed_off_at: datetime | None = None  # locked by an appraiser's sign-off
+
+
+@dataclass(frozen=True, slots=True)
+class PlanShareRecord:
+    id: int
+    user_id: int
+    token: str
+    created_at: datetime
+    appraiser_id: int | None
+    appraiser_name: str | None
+    opened_at: datetime | None
+    revoked_at: datetime | None
+    signed_off_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRecord:
+    id: int
+    share_id: int
+    objective_id: int
+    text: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from bot.storage.assessments import AssessmentStore
 from bot.storage.changes import (
     UNSET,
     AcceptPrivacy,
+    AddComment,
     AddCpdEntry,
     AddObjective,
     AttachEvidence,
@@ -27,12 +28,16 @@ from bot.storage.changes import (
     Change,
     ClearRating,
     CompleteAssessment,
+    CreateShare,
+    OpenShare,
     RecordRating,
+    RevokeShare,
     ScheduleReminder,
     SetGroupOptIns,
     SetObjectiveStatus,
     SetProfile,
     SetTarget,
+    SignOff,
     StartAssessment,
     UpdateCpdEntry,
     _Unset,
@@ -48,6 +53,7 @@ from bot.storage.records import (
     Snapshot,
     UserRecord,
 )
+from bot.storage.shares import ShareStore
 from bot.storage.tables import (
     _assessment_records,
     _assessments,
@@ -62,7 +68,9 @@ from bot.storage.tables import (
 )
 
 
-class Repository(ProfileStore, AssessmentStore, CpdStore, ObjectiveStore, GroupStore, PrivacyStore):
+class Repository(
+    ProfileStore, AssessmentStore, CpdStore, ObjectiveStore, ShareStore, GroupStore, PrivacyStore
+):
     """The bot's storage: one transaction per public method."""
 
     async def load_snapshot(self, user_id: int) -> Snapshot:
@@ -267,6 +275,18 @@ class Repository(ProfileStore, AssessmentStore, CpdStore, ObjectiveStore, GroupS
                 await self._update_cpd(s, user_id, change)
             case AttachEvidence():
                 await self._attach(s, user_id, change, now)
+            case CreateShare():
+                await self._create_share(s, user_id, change.token, now)
+            case OpenShare():
+                await self._open_share(s, user_id, change.share_id, change.name, now)
+            case RevokeShare():
+                await self._revoke_share(s, user_id, change.share_id, now)
+            case AddComment():
+                await self._add_comment(
+                    s, user_id, change.share_id, change.objective_id, change.text, now
+                )
+            case SignOff():
+                await self._sign_off(s, user_id, change.share_id, now)
             case ScheduleReminder():
                 await self._schedule(s, user_id, change.due_at, change.kind, now)
             case CancelReminders():

@@ -19,6 +19,8 @@ from bot.storage.models import (
     GroupChat,
     GroupMember,
     Objective,
+    PlanComment,
+    PlanShare,
     Profile,
     Rating,
     Reminder,
@@ -37,6 +39,8 @@ _reminders: Table = Reminder.__table__  # type: ignore[assignment]
 _cpd: Table = CpdEntry.__table__  # type: ignore[assignment]
 _objectives: Table = Objective.__table__  # type: ignore[assignment]
 _evidence: Table = EvidenceFile.__table__  # type: ignore[assignment]
+_shares: Table = PlanShare.__table__  # type: ignore[assignment]
+_comments: Table = PlanComment.__table__  # type: ignore[assignment]
 _chats: Table = GroupChat.__table__  # type: ignore[assignment]
 _members: Table = GroupMember.__table__  # type: ignore[assignment]
 

@@ -37,6 +37,7 @@ PRIVATE_COMMANDS = [
     BotCommand("plan", "Your development plan"),
     BotCommand("objective", "Set a SMART objective from a gap of your plan"),
     BotCommand("objectives", "Mark your objectives done or dropped"),
+    BotCommand("share", "Share your plan with your appraiser, for comments and sign-off"),
     BotCommand("progress", "How your ratings changed"),
     BotCommand("ask", "Look something up in the frameworks"),
     BotCommand("settings", "Change role, stage, directions, targets"),
@@ -164,6 +165,7 @@ def _start_runtime(settings: Settings):  # noqa: ANN202 - PTB's post_init callba
         runtime = await stack.enter_async_context(open_runtime(settings))
         application.bot_data["exit_stack"] = stack
         application.bot_data["conversations"] = runtime.conversations
+        runtime.conversations.bot_username = application.bot.username
         application.bot_data["runtime"] = runtime
         await application.bot.set_my_commands(
             PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats()

@@ -1,4 +1,4 @@
-"""Development plan: SMART objectives, CPD evidence files, dates, reflections and links
+"""Development plan: SMART objectives, CPD evidence files, dates, reflections, shares, comments
 
 Revision ID: 0005
 Revises: 0002
@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=16), server_default="open", nullable=False),
         sa.Column("status_at", TS, nullable=True),
+        sa.Column("signed_off_at", TS, nullable=True),
         _user_fk("objectives"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_objectives")),
     )
@@ -76,9 +77,51 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_evidence_files_user_id"), "evidence_files", ["user_id"])
     op.create_index(op.f("ix_evidence_files_entry_id"), "evidence_files", ["entry_id"])
+    op.create_table(
+        "plan_shares",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+        sa.Column("appraiser_id", sa.BigInteger(), nullable=True),
+        sa.Column("appraiser_name", sa.String(length=255), nullable=True),
+        sa.Column("opened_at", TS, nullable=True),
+        sa.Column("revoked_at", TS, nullable=True),
+        sa.Column("signed_off_at", TS, nullable=True),
+        _user_fk("plan_shares"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_shares")),
+        sa.UniqueConstraint("token", name=op.f("uq_plan_shares_token")),
+    )
+    op.create_index(op.f("ix_plan_shares_user_id"), "plan_shares", ["user_id"])
+    op.create_table(
+        "plan_comments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("share_id", sa.Integer(), nullable=False),
+        sa.Column("objective_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["share_id"],
+            ["plan_shares.id"],
+            name=op.f("fk_plan_comments_share_id_plan_shares"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["objective_id"],
+            ["objectives.id"],
+            name=op.f("fk_plan_comments_objective_id_objectives"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_comments")),
+    )
+    op.create_index(op.f("ix_plan_comments_share_id"), "plan_comments", ["share_id"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_plan_comments_share_id"), table_name="plan_comments")
+    op.drop_table("plan_comments")
+    op.drop_index(op.f("ix_plan_shares_user_id"), table_name="plan_shares")
+    op.drop_table("plan_shares")
     op.drop_index(op.f("ix_evidence_files_entry_id"), table_name="evidence_files")
     op.drop_index(op.f("ix_evidence_files_user_id"), table_name="evidence_files")
     op.drop_table("evidence_files")

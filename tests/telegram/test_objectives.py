@@ -20,16 +20,21 @@ def objective_reminders(rec: RecordingRequest) -> list:
     ]
 
 
+async def set_objective(person: TgUser, what: str, due: str) -> list:
+    """Set an objective for the plan's first gap, shown by "the agreed plan"."""
+    await person.command("/objective")
+    await person.press("1.")
+    await person.send(what)
+    await person.send("the agreed plan")
+    return await person.press(due)
+
+
 async def test_an_objective_reminder_is_sent_once_across_a_restart(sqlite_url):
     rec = RecordingRequest()
     settings = bot_settings(sqlite_url)
     async with started(build_application(settings, request=rec, rate_limited=False)) as first:
         ana = await onboarded(first, rec, ANA, "Ana", assess=True)
-        await ana.command("/objective")
-        await ana.press("1.")
-        await ana.send("Write the practice development plan")
-        await ana.send("the agreed plan")
-        calls = await ana.press("3 months")
+        calls = await set_objective(ana, "Write the practice development plan", "3 months")
         assert any("Objective set" in strip_html(c.text or "") for c in calls)
     await make_due(sqlite_url, datetime.now(UTC) - timedelta(minutes=1))
 
@@ -53,11 +58,7 @@ async def test_a_closed_objective_is_not_reminded_of(sqlite_url):
     app = build_application(settings, request=rec, rate_limited=False)
     async with started(app):
         ana = await onboarded(app, rec, ANA, "Ana", assess=True)
-        await ana.command("/objective")
-        await ana.press("1.")
-        await ana.send("Write the plan")
-        await ana.send("the plan")
-        await ana.press("1 month")
+        await set_objective(ana, "Write the plan", "1 month")
         await ana.command("/objectives")
         await ana.press("1. Drop")
         await make_due(sqlite_url, datetime.now(UTC) - timedelta(minutes=1))
