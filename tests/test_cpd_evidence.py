@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.flows.dates import happened_on
-from bot.flows.service import Conversations
 from tests.conftest import FakeClock
 from tests.flowdriver import LEVELS, Driver
 
@@ -15,9 +14,13 @@ NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)  # a Thursday
 
 
 @pytest.fixture
-def service(sqlite_storage, kb, lookup):
-    clock = FakeClock(NOW)
-    return Conversations(sqlite_storage.repository(clock), kb, lookup, clock=clock)
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+def service(clocked_service):
+    return clocked_service
 
 
 @pytest.mark.parametrize(

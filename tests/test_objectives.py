@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.flows.objectives import remind_at
-from bot.flows.service import Conversations
 from tests.conftest import FakeClock
 from tests.flowdriver import LEVELS, Driver
 
@@ -20,8 +19,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def service(sqlite_storage, kb, lookup, clock):
-    return Conversations(sqlite_storage.repository(clock), kb, lookup, clock=clock)
+def service(clocked_service):
+    return clocked_service
 
 
 @pytest.fixture

@@ -14,9 +14,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from bot.appraisal.chart import caption, render_radar
-from bot.appraisal.pdf import render_plan_pdf
-from bot.flows import account, assessment, groups, onboarding  # noqa: F401  (registers steps)
-from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup
+from bot.appraisal.pdf import Appraisal, render_plan_pdf
+from bot.flows import (  # noqa: F401  (registers steps)
+    account,
+    appraisal,
+    assessment,
+    groups,
+    onboarding,
+)
+from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup, Outcome
 from bot.flows.cpd import LIST_ACTION, SHOWN, render_log
 from bot.flows.events import Command, Event, Tap
 from bot.flows.plan import PlanData, build_plan
@@ -95,8 +101,12 @@ class Conversations:
 
         if outcome.action == "forget":
             return await self._forget(user)
-        if outcome.action == "export":
-            return await self._export(user)
+        if outcome.action == "export" and outcome.state is None:
+            exported = await self._export(user)
+            if ctx.profile is None or await self._repo.print_details(user.id) is not None:
+                return exported
+            # asked once, after the first PDF: how to print the name, and the practice or PCN
+            outcome = Outcome(state.moved("pdf_name"), views=exported.views)
         if outcome.action == LIST_ACTION:
             entries = await self._repo.cpd_entries(user.id, limit=SHOWN + 1)
             outcome = replace(outcome, views=(render_log(self._kb, entries), *outcome.views))
@@ -114,6 +124,8 @@ class Conversations:
             if version is None:
                 return await self._raced(user)
             shown = replace(outcome.state, version=version)
+            if outcome.action == "export":
+                return await self._export(user)
             if any(isinstance(change, PROFILE_CHANGES) for change in outcome.changes):
                 snapshot = await self._repo.begin_turn(user.id, user.name)
                 fresh = self._context(user, snapshot, history, membership)
@@ -236,14 +248,24 @@ class Conversations:
         history = await self._repo.assessment_history(user.id)
         entries = await self._repo.cpd_entries(user.id, limit=MAX_PDF_ENTRIES)
         plan = build_plan(self._kb, snapshot.profile, history) if snapshot.profile else None
+        files = await self._repo.evidence_files(user.id, with_content=True)
+        name, practice = await self._repo.print_details(user.id) or (user.name, "")
+        about = Appraisal(
+            role=snapshot.profile.role if snapshot.profile else None,
+            practice=practice,
+            history=history,
+            objectives=await self._repo.objectives(user.id),
+            files=files,
+            comments=await self._repo.comments(user.id),
+            shares=await self._repo.shares(user.id),
+        )
         today = self._clock().date()
         pdf = await asyncio.get_running_loop().run_in_executor(
-            self._drawing, self._plan_pdf, user.name, today, plan, _previous(history), entries
+            self._drawing, self._plan_pdf, name, today, plan, entries, about
         )
         plan_doc = Attachment(
             "development-plan.pdf", pdf, "Your development plan, for appraisal or your mentor."
         )
-        files = await self._repo.evidence_files(user.id, with_content=True)
         evidence = tuple(
             Attachment(f.filename, f.content, f"Evidence, {f.added_at:%d %b %Y}") for f in files
         )
@@ -263,12 +285,12 @@ class Conversations:
         name: str,
         today: date,
         plan: PlanData | None,
-        previous: dict[str, str] | None,
         entries: Sequence[CpdEntryRecord],
+        about: Appraisal,
     ) -> bytes:
         """Chart and PDF together (blocking: run in a worker thread)."""
-        chart = render_radar(plan, previous) if plan else None
-        return render_plan_pdf(self._kb, name, today, plan, chart, entries)
+        chart = render_radar(plan, _previous(about.history)) if plan else None
+        return render_plan_pdf(self._kb, name, today, plan, chart, entries, about)
 
 
 def _previous(history: Sequence[AssessmentRecord]) -> dict[str, str] | None:

@@ -110,6 +110,14 @@ class AddCpdEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class SetPrintDetails:
+    """The name as printed on the appraisal PDF and the practice or PCN ("": none given)."""
+
+    print_name: str
+    practice: str
+
+
+@dataclass(frozen=True, slots=True)
 class CreateShare:
     """A one-time link (`token`) to a read-only view of the user's plan."""
 
@@ -244,6 +252,7 @@ Change = (
     | RevokeShare
     | AddComment
     | SignOff
+    | SetPrintDetails
 )
 
 __all__ = [

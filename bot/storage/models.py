@@ -111,6 +111,10 @@ class Profile(Base):
     directions: Mapped[list[str]] = mapped_column(JSON, default=list)
     years_in_management: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime]
+    #: for the appraisal PDF, asked once: the name as printed (None: not asked yet) and the
+    #: practice or PCN ("" when the user skipped it)
+    print_name: Mapped[str | None] = mapped_column(String(255))
+    practice: Mapped[str | None] = mapped_column(String(255))
 
 
 class Target(Base):

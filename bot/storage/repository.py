@@ -35,6 +35,7 @@ from bot.storage.changes import (
     ScheduleReminder,
     SetGroupOptIns,
     SetObjectiveStatus,
+    SetPrintDetails,
     SetProfile,
     SetTarget,
     SignOff,
@@ -287,6 +288,8 @@ class Repository(
                 )
             case SignOff():
                 await self._sign_off(s, user_id, change.share_id, now)
+            case SetPrintDetails():
+                await self._set_print_details(s, user_id, change.print_name, change.practice, now)
             case ScheduleReminder():
                 await self._schedule(s, user_id, change.due_at, change.kind, now)
             case CancelReminders():

@@ -1,4 +1,4 @@
-"""Development plan: SMART objectives, CPD evidence files, dates, reflections, shares, comments
+"""Development plan: objectives, CPD evidence, reflections, shares, comments, print details
 
 Revision ID: 0005
 Revises: 0002
@@ -26,6 +26,9 @@ def _user_fk(table: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("profiles") as batch:
+        batch.add_column(sa.Column("print_name", sa.String(length=255), nullable=True))
+        batch.add_column(sa.Column("practice", sa.String(length=255), nullable=True))
     op.create_table(
         "objectives",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -134,3 +137,6 @@ def downgrade() -> None:
         batch.drop_column("happened_on")
     op.drop_index(op.f("ix_objectives_user_id"), table_name="objectives")
     op.drop_table("objectives")
+    with op.batch_alter_table("profiles") as batch:
+        batch.drop_column("practice")
+        batch.drop_column("print_name")

@@ -171,7 +171,9 @@ async def test_export_sends_a_json_document(alice, rec):
     await alice.press("Start self-assessment")
     await alice.press("Strategic", m)
     calls = await alice.command("/export")
-    assert methods(calls) == ["sendMessage", "sendDocument", "sendDocument"], calls
+    # then, the first time, how to print the name and practice on the PDF
+    assert methods(calls) == ["sendMessage", "sendDocument", "sendDocument", "sendMessage"], calls
+    assert strip_html(calls[3].text).startswith("Your appraisal PDF")
     pdf = calls[2].files["document"]  # the development plan, for appraisal
     assert pdf.filename == "development-plan.pdf" and pdf.content.startswith(b"%PDF")
     note, document = calls[:2]
