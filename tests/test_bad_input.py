@@ -237,6 +237,8 @@ PATHS |= {
     "log_sowhat": (*LOGGED, "Reflect", "> It went well"),
     "log_nowwhat": (*LOGGED, "Reflect", "> It went well", "> Calmer complaints"),
     "share": (*ONBOARDED, "/share"),
+    "pdf_name": (*ONBOARDED, "/export"),
+    "pdf_org": (*ONBOARDED, "/export", "Use"),
 }
 SHARE_TOKEN = "T" * 24
 SHARED = f"/start p{SHARE_TOKEN}"  # another user's share link, made on the way (see `walk`)
