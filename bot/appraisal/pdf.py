@@ -240,7 +240,7 @@ def _support(pdf: _Document, plan: PlanData) -> None:
 def _objectives(pdf: _Document, kb: KnowledgeBase, about: Appraisal) -> None:
     pdf.heading("Objectives")
     if not about.objectives:
-        pdf.para("None set yet: /objective in careerbot sets one from a gap of this plan.")
+        pdf.para("No objectives set yet: /objective in careerbot sets one from a gap of the plan.")
         return
     names = {s.id: s.appraiser_name or "your appraiser" for s in about.shares}
     for n, item in enumerate(about.objectives, start=1):

@@ -180,7 +180,7 @@ def objectives_view(kb: KnowledgeBase, items: Sequence[ObjectiveRecord]) -> View
     body = (
         "\n".join(objective_line(kb, n, o) for n, o in enumerate(items, start=1))
         if items
-        else "None yet: set one from a gap of your plan."
+        else "No objectives yet: set one from a gap of your plan."
     )
     buttons = [Button("Set an objective", go_data("objective"))]
     if any(_changeable(o) for o in items):
