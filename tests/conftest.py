@@ -158,6 +158,14 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture
+def clocked_service(sqlite_storage, kb, lookup, clock):  # noqa: ANN001, ANN201
+    """The conversation service on SQLite where service and repository both read `clock`."""
+    from bot.flows.service import Conversations
+
+    return Conversations(sqlite_storage.repository(clock), kb, lookup, clock=clock)
+
+
 @pytest.fixture(scope="session")
 def kb():
     """The knowledge base, loaded once for the whole run."""

@@ -98,3 +98,14 @@ class Driver:
         if not deeper:
             await self.tap("No thanks")
         await self.tap("Accept these targets")
+
+    async def set_objective(self, gap: str, what: str, how: str, due: str) -> None:
+        """Set an objective for the plan's gap `gap` ("1."), due by a button or a typed date."""
+        await self.command("/objective")
+        await self.tap(gap)
+        await self.type(what)
+        await self.type(how)
+        if due.endswith(("month", "months")):
+            await self.tap(due)
+        else:
+            await self.type(due)

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ from bot.flows.router import EXPIRED
 from bot.flows.service import Conversations, Reply, UserRef
 from bot.flows.typed import typed_choice
 from bot.flows.views import MAX_CALLBACK_BYTES, MAX_TEXT, View
-from bot.storage.changes import AcceptPrivacy
+from bot.storage.changes import AcceptPrivacy, AddObjective, CreateShare
 from bot.storage.engine import create_repository
 from bot.storage.migrate import upgrade_to_head_async
 from bot.storage.records import Membership, Snapshot
@@ -66,6 +67,9 @@ KNOWN_COMMANDS = [
     "plan",
     "log",
     "progress",
+    "objective",
+    "objectives",
+    "share",
 ]
 
 # -- what users type ------------------------------------------------------------------------
@@ -217,6 +221,47 @@ PATHS: dict[str, tuple[str, ...]] = {
     "remind": (*ONBOARDED, "/remind"),
     "gopt": (*ONBOARDED, "/assess", *["Strategic"] * 9, "No thanks", "Accept", f"/start g{GROUP}"),
 }
+ASSESSED = (*TARGETS, "Accept")
+LOGGED = (*ONBOARDED, "/log Led the complaints review with reception, 2h", "No domain")
+OBJECTIVE = (*ASSESSED, "/objective", "1.", "> Write the plan", "> the plan", "1 month")
+PATHS |= {
+    "obj_gap": (*ASSESSED, "/objective"),
+    "obj_what": (*ASSESSED, "/objective", "1."),
+    "obj_how": (*ASSESSED, "/objective", "1.", "> Write the plan"),
+    "obj_due": (*ASSESSED, "/objective", "1.", "> Write the plan", "> the plan"),
+    "obj_list": (*OBJECTIVE, "/objectives"),
+    "obj_review": (*OBJECTIVE, "/assess", *LEVELS[:9], "No thanks", "Accept"),
+    "log_more": LOGGED,
+    "log_obj": (*OBJECTIVE, "/log Led the complaints review, 2h", "No domain", "Link"),
+    "log_what": (*LOGGED, "Reflect"),
+    "log_sowhat": (*LOGGED, "Reflect", "> It went well"),
+    "log_nowwhat": (*LOGGED, "Reflect", "> It went well", "> Calmer complaints"),
+    "share": (*ONBOARDED, "/share"),
+    "pdf_name": (*ONBOARDED, "/export"),
+    "pdf_org": (*ONBOARDED, "/export", "Use"),
+}
+SHARE_TOKEN = "T" * 24
+SHARED = f"/start p{SHARE_TOKEN}"  # another user's share link, made on the way (see `walk`)
+_SHARE_NUMBERS = itertools.count(1)
+PATHS |= {
+    "appraise": (SHARED,),
+    "appr_note": (SHARED, "Comment on 1"),
+    "appr_sign": (SHARED, "Sign off"),
+}
+
+
+async def share_of_another(repo: Repository, token: str) -> None:
+    """OTHER shares a plan with one objective, by a link with `token`."""
+    await repo.touch_user(OTHER.id, OTHER.name)
+    snapshot = await repo.load_snapshot(OTHER.id)
+    version = snapshot.conversation.version if snapshot.conversation else 0
+    due = datetime(2030, 1, 1, tzinfo=UTC)
+    objective = AddObjective("finance", None, "Set the <budget>", "the budget", due.date(), due)
+    share = CreateShare(token)
+    first = not await repo.objectives(OTHER.id)  # one objective, however many links
+    await repo.apply_step(
+        OTHER.id, version, "menu", "menu", {}, (objective, share) if first else (share,)
+    )
 
 
 def test_every_step_is_reachable_by_a_path():
@@ -224,13 +269,20 @@ def test_every_step_is_reachable_by_a_path():
 
 
 async def walk(service: Conversations, repo: Repository, user: UserRef, path: tuple[str, ...]):
-    """Drive `user` along `path` (commands start with a slash, the rest are button labels)."""
+    """Drive `user` along `path` (commands start with a slash, typed text with "> ", the rest
+    are button labels)."""
     driver = Driver(service, user)
     for action in path:
         if action.startswith(f"/start g{GROUP}"):
             await repo.group_seen(GROUP, "Peer <group> & friends")
             await repo.join_group(GROUP, user.id)
-        if action.startswith("/"):
+        if action == SHARED:  # a link of its own: a share link opens once
+            token = f"T{next(_SHARE_NUMBERS):023d}"
+            await share_of_another(repo, token)
+            action = f"/start p{token}"
+        if action.startswith("> "):
+            await driver.type(action[2:])
+        elif action.startswith("/"):
             await driver.command(action)
         else:
             await driver.tap(action)
@@ -309,11 +361,13 @@ async def stored(repo: Repository, user: UserRef) -> Stored:
     return (await read(repo, user)).stored
 
 
-def current_view(service: Conversations, user: UserRef, state: Read) -> View:
-    """The current step as /start "Continue" draws it."""
+async def current_view(service: Conversations, user: UserRef, state: Read) -> View:
+    """The current step as /start "Continue" draws it (with what a tap there would load)."""
     now = state.stored
+    flow_state = FlowState(now.step, now.payload, now.version)
     ctx = service._context(user, state.snapshot, state.history, state.membership)
-    return STEPS[now.step].render(FlowState(now.step, now.payload, now.version), ctx)
+    ctx = await service._with_extras(ctx, flow_state, Tap(""))
+    return STEPS[now.step].render(flow_state, ctx)
 
 
 async def check_consistent(service: Conversations, repo: Repository, user: UserRef, kb) -> Stored:
@@ -322,7 +376,7 @@ async def check_consistent(service: Conversations, repo: Repository, user: UserR
     now = state.stored
     if now.step is not None:
         assert now.step in STEPS, now.step
-        check_reply(Reply((current_view(service, user, state),)))
+        check_reply(Reply((await current_view(service, user, state),)))
     flow = STEPS[now.step].flow if now.step in STEPS else None
     if flow == "assess" and now.payload.get("mode") != "settings":
         rated = {d: lv for d, lv in now.payload.get("r", {}).items() if lv}
@@ -481,7 +535,7 @@ async def test_any_input_at_any_step(step, event, world):
         if isinstance(event, Text) and STEPS[step].text is None:
             # Text outside a text step is a question (or a plea to pick a button) unless it
             # names one of the step's buttons: then it changes nothing stored.
-            shown = current_view(service, USER, state).buttons
+            shown = (await current_view(service, USER, state)).buttons
             named = typed_choice(event.text, [b for r in shown for b in r])
             if step == "menu" or not isinstance(named, str):
                 assert after == before
@@ -492,7 +546,7 @@ async def _forged_tap(service, repo, world: World, state: Read, data: str) -> No
     before = state.stored
     tap = parse(data)
     if isinstance(tap, StepTap) and (tap.step, tap.version) == (before.step, before.version):
-        taps = [parse(d) for d in current_buttons([current_view(service, USER, state)])]
+        taps = [parse(d) for d in current_buttons([await current_view(service, USER, state)])]
         shown = {t.value for t in taps if isinstance(t, StepTap)}
         if _canonical(tap.value) in shown:
             return  # one of the user's own buttons (perhaps with leading zeros): no forgery
@@ -561,7 +615,7 @@ async def test_any_log_entry_is_stored_on_postgres(entry, via, pg, world):
     if now.step == "log_domain":
         check_reply(await service.handle(user, Tap(step_button(now, "0"))))
         after = await check_consistent(service, repo, user, kb)
-        assert len(after.cpd) == 1 and after.step == "menu"
+        assert len(after.cpd) == 1 and after.step == "log_more"  # evidence, reflection next
     check_reply(await service.handle(user, Command("ask", entry)))
     check_reply(await service.handle(user, Command("start", entry)))
     await check_consistent(service, repo, user, kb)

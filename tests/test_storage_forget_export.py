@@ -9,22 +9,36 @@ through assessments). A table added later is therefore covered automatically.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, ColumnElement, DateTime, MetaData, Table, func, or_, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Date,
+    DateTime,
+    LargeBinary,
+    MetaData,
+    Table,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Connection
 
 from bot.storage import (
     AcceptPrivacy,
     AddCpdEntry,
+    AddObjective,
+    AttachEvidence,
     RecordRating,
     ScheduleReminder,
     SetProfile,
     SetTarget,
     StartAssessment,
 )
+from bot.storage.changes import CreateShare
 from bot.storage.records import PublishedPicture
 from bot.storage.repository import Repository
 from tests.conftest import Storage
@@ -60,11 +74,17 @@ async def populate(repo: Repository, uid: int, own_chat: int) -> None:
             AddCpdEntry("read a book", hours=1.5, domain_id="people"),
             ScheduleReminder(due, "reassess"),
             ScheduleReminder(due + timedelta(days=1), "checkin"),
+            AddObjective("finance", None, "a budget", "the budget", due.date(), due),
+            AttachEvidence("certificate.pdf", "application/pdf", b"%PDF-1.4 evidence"),
+            CreateShare(f"share-of-{uid}-0123456789"),
         ],
         message_id=uid * 10,
     )
     await repo.add_cpd_entry(uid, "webinar")
     await repo.remember_answer(uid, "r:complaints:m")
+    (share,), (objective,) = await repo.shares(uid), await repo.objectives(uid)
+    assert await repo.open_share(uid + 100, share.id, "an appraiser")
+    assert await repo.add_comment(uid + 100, share.id, objective.id, "well set")
     for chat in (SHARED_CHAT, own_chat):
         await repo.group_seen(chat, f"chat {chat}")
         await repo.join_group(chat, uid)
@@ -161,6 +181,10 @@ def _normalise(value: Any, column_type: Any) -> Any:
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(column_type, JSON) and isinstance(value, str):
         return json.loads(value)
+    if isinstance(column_type, Date) and isinstance(value, str):
+        return date.fromisoformat(value)
+    if isinstance(column_type, LargeBinary) and isinstance(value, bytes):
+        return f"({len(value)} bytes: sent as a file with this export)"  # the file goes along
     return value
 
 

@@ -1,4 +1,6 @@
-"""The development plan as a PDF for appraisal: profile, levels, gaps, support and the CPD log.
+"""The development plan as a PDF for appraisal: who, levels and change since last time, range
+ratings, gaps, support, objectives, the CPD log with evidence and reflections, the appraiser's
+comments and sign-off.
 
 Built with fpdf2 in DejaVu Sans (bundled with matplotlib), so "→", "■" and curly quotes render.
 Framework text is quoted with its source; careerbot's own suggestions are labelled as such.
@@ -7,6 +9,7 @@ Framework text is quoted with its source; careerbot's own suggestions are labell
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
 from itertools import groupby
@@ -19,15 +22,25 @@ from fpdf.fonts import FontFace
 from bot.appraisal.chart import caption
 from bot.appraisal.glyphs import covered, printable
 from bot.flows.cpd import supports
-from bot.flows.levels import bar, label
+from bot.flows.levels import bar, label, rank
+from bot.flows.objectives import STATUS_LABELS
+from bot.flows.onboarding import ROLES
 from bot.flows.plan import PlanData, next_steps
+from bot.flows.words import plural
 from bot.knowledge import KnowledgeBase
-from bot.storage.records import CpdEntryRecord
+from bot.storage.records import (
+    AssessmentRecord,
+    CommentRecord,
+    CpdEntryRecord,
+    EvidenceFileRecord,
+    ObjectiveRecord,
+    PlanShareRecord,
+)
 
 FONT = "DejaVu"
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
-CHART_MM = 120
+CHART_MM = 105
 LINE = 5.5
 GREY = (90, 90, 90)
 HEADINGS = FontFace(emphasis="BOLD", fill_color=(225, 235, 245))
@@ -35,6 +48,38 @@ NO_ASSESSMENT = (
     "No completed self-assessment yet. Complete /assess in careerbot (nine questions, one tap "
     "each), then /export again to see your profile, gaps and the framework's interventions."
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Appraisal:
+    """What the PDF prints beyond the plan: who, the history, objectives, evidence, sign-off."""
+
+    role: str | None = None
+    practice: str = ""
+    history: Sequence[AssessmentRecord] = ()
+    objectives: Sequence[ObjectiveRecord] = ()
+    files: Sequence[EvidenceFileRecord] = ()
+    comments: Sequence[CommentRecord] = ()
+    shares: Sequence[PlanShareRecord] = ()
+
+    @property
+    def previous(self) -> AssessmentRecord | None:
+        return self.history[-2] if len(self.history) > 1 else None
+
+
+def _assessed_on(record: AssessmentRecord) -> str:
+    return f"{record.completed_at or record.started_at:%d %b %Y}"
+
+
+def change(now: str | None, before: str | None) -> str:
+    """A domain's change since the previous assessment, in words; a skip is no rating."""
+    if now is None:
+        return f"skipped (was {label(before)})" if before else "skipped both times"
+    if before is None:
+        return "rated now, skipped before"
+    if now == before:
+        return "same"
+    return f"{'▲ up' if rank(now) > rank(before) else '▼ down'} from {label(before)}"
 
 
 class _Document(FPDF):
@@ -88,10 +133,13 @@ class _Document(FPDF):
         self.note(f"Source: {text}", "I")
 
 
-def _cover(pdf: _Document, name: str, today: date, plan: PlanData | None) -> None:
+def _cover(pdf: _Document, name: str, today: date, plan: PlanData | None, about: Appraisal) -> None:
     pdf.set_font(FONT, "B", 22)
     pdf.cell(0, 12, "Development plan", new_x="LMARGIN", new_y="NEXT")
     pdf.para(f"{pdf.owner} · prepared for appraisal on {today:%d %B %Y}", size=12)
+    where = [ROLES.get(about.role or "", ""), about.practice]
+    if any(where):
+        pdf.para(pdf.printable(" · ".join(part for part in where if part)), "B", size=11)
     if plan is None:
         pdf.ln(2)
         pdf.para(NO_ASSESSMENT)
@@ -107,26 +155,54 @@ def _cover(pdf: _Document, name: str, today: date, plan: PlanData | None) -> Non
     )
 
 
-def _levels(pdf: _Document, plan: PlanData, chart: bytes | None) -> None:
+def _levels(pdf: _Document, plan: PlanData, chart: bytes | None, about: Appraisal) -> None:
     pdf.heading("Profile: now and target")
+    previous = about.previous
     if chart:
         x = (pdf.w - CHART_MM) / 2
         pdf.image(BytesIO(chart), x=x, w=CHART_MM, alt_text=caption(plan))
+        if previous is not None:
+            pdf.note(f"“Previous” on the chart: the assessment of {_assessed_on(previous)}.")
     pdf.set_font(FONT, "", 10)
+    before = previous.levels if previous else None
+    heads = ("Domain", "Now", "Target", "Levels")
+    widths: tuple[float, ...] = (70, 30, 30, 20)
+    if before is not None:
+        heads = (*heads[:3], f"Since {_assessed_on(previous)}", "Levels")
+        widths = (44, 31, 31, 48, 20)
     with pdf.table(
-        col_widths=(70, 30, 30, 20),
-        text_align=("LEFT", "LEFT", "LEFT", "CENTER"),
+        col_widths=widths,
+        text_align=("LEFT",) * (len(heads) - 1) + ("CENTER",),
         padding=1.2,
         headings_style=HEADINGS,
         line_height=LINE,
     ) as table:
-        table.row(("Domain", "Now", "Target", "Levels"))
+        table.row(heads)
         for line in plan.lines:
             target = label(line.target) if line.target else "no target"
-            table.row(
-                (line.domain.name, label(line.current), target, bar(line.current, line.target))
-            )
+            cells = [line.domain.name, label(line.current), target]
+            if before is not None:
+                cells.append(change(line.current, before.get(line.domain.id)))
+            table.row((*cells, bar(line.current, line.target)))
     pdf.note("Levels: ■ reached, □ still to go to the target, · beyond it; one square per level.")
+
+
+def _ranges(pdf: _Document, kb: KnowledgeBase, about: Appraisal) -> None:
+    """The latest assessment's range-by-range ratings, by domain."""
+    latest = about.history[-1] if about.history else None
+    rated = latest.range_levels if latest else {}
+    if not rated:
+        return
+    pdf.heading("Range ratings")
+    for domain in kb.competency.domains:
+        found = [
+            f"{r.name}: {label(rated[(domain.id, r.id)])}"
+            for r in domain.ranges
+            if (domain.id, r.id) in rated
+        ]
+        if found:
+            pdf.para(f"{domain.name}", "B")
+            pdf.para("; ".join(found), indent=5)
 
 
 def _gaps(pdf: _Document, plan: PlanData) -> None:
@@ -135,8 +211,12 @@ def _gaps(pdf: _Document, plan: PlanData) -> None:
         pdf.para("You are at or above your targets in every domain you rated.")
     for n, gap in enumerate(plan.gaps, start=1):
         pdf.para(f"{n}. {gap.domain.name} · {gap.range.name} → {gap.level.label}", "B")
+        pdf.note(f"Why: {gap.why}.")
         pdf.para(f"“{gap.range.descriptor(gap.level)}”", indent=5)
         pdf.source(gap.range.source)
+        if gap.support is not None:  # its description: under interventions, below
+            pdf.para(f"Support: {gap.support.title}", indent=5)
+            pdf.source(gap.support.source)
         pdf.ln(1)
 
 
@@ -163,13 +243,76 @@ def _support(pdf: _Document, plan: PlanData) -> None:
         pdf.para(f"{n}. {step}")
 
 
-def _cpd(pdf: _Document, kb: KnowledgeBase, entries: Sequence[CpdEntryRecord]) -> None:
+def _objectives(pdf: _Document, kb: KnowledgeBase, about: Appraisal) -> None:
+    pdf.heading("Objectives")
+    if not about.objectives:
+        pdf.para("No objectives set yet: /objective in careerbot sets one from a gap of the plan.")
+        return
+    names = {s.id: s.appraiser_name or "your appraiser" for s in about.shares}
+    for n, item in enumerate(about.objectives, start=1):
+        pdf.para(f"{n}. {item.what}", "B")
+        pdf.para(f"Shown by: {item.evidence}", indent=5)
+        status = STATUS_LABELS.get(item.status, item.status)
+        line = (
+            f"By {item.due_on:%d %b %Y} · {status} · {supports(kb, item.domain_id, item.range_id)}"
+        )
+        if item.signed_off_at:
+            line += f" · signed off {item.signed_off_at:%d %b %Y}"
+        pdf.para(line, indent=5)
+        for c in (c for c in about.comments if c.objective_id == item.id):
+            who = names.get(c.share_id, "your appraiser")
+            pdf.para(f"Comment from {who}, {c.created_at:%d %b %Y}: {c.text}", "I", indent=5)
+
+
+def _sign_off(pdf: _Document, about: Appraisal) -> None:
+    """The appraiser's review: who opened the shared plan and signed it off; else room to sign."""
+    pdf.heading("Appraiser's review and sign-off")
+    reviewed = [s for s in about.shares if s.appraiser_id is not None]
+    for share in reviewed:
+        line = f"Shared with {share.appraiser_name or 'an appraiser'}"
+        line += f", opened {share.opened_at:%d %b %Y}" if share.opened_at else ""
+        if share.signed_off_at:
+            line += f"; signed off {share.signed_off_at:%d %b %Y} (plan locked)"
+        elif share.revoked_at:
+            line += "; link revoked before sign-off"
+        else:
+            line += "; not signed off yet"
+        pdf.para(line + ".")
+    if not any(s.signed_off_at for s in reviewed):
+        pdf.ln(2)
+        for field in ("Appraiser", "Signature", "Date"):
+            pdf.para(f"{field}: " + "_" * 50)
+            pdf.ln(2)
+
+
+def _entry_details(entry: CpdEntryRecord, about: Appraisal) -> str:
+    """An entry's text with its evidence files, objective and reflection."""
+    parts = [entry.text]
+    files = [f.filename for f in about.files if f.entry_id == entry.id]
+    if files:
+        parts.append(f"Evidence: {', '.join(files)}")
+    objective = next((o for o in about.objectives if o.id == entry.objective_id), None)
+    if objective:
+        parts.append(f"Objective: {objective.what}")
+    for heading, text in (
+        ("What", entry.reflect_what),
+        ("So what", entry.reflect_so_what),
+        ("Now what", entry.reflect_now_what),
+    ):
+        if text:
+            parts.append(f"{heading}: {text}")
+    return "\n".join(parts)
+
+
+def _cpd(
+    pdf: _Document, kb: KnowledgeBase, entries: Sequence[CpdEntryRecord], about: Appraisal
+) -> None:
     pdf.heading("CPD and evidence log")
     if not entries:
         pdf.para("Nothing logged yet: use /log in careerbot to record learning and evidence.")
         return
     hours = sum(e.hours or 0 for e in entries)
-    pdf.para(f"{len(entries)} entries, {hours:g} hours logged.")
+    pdf.para(f"{plural(len(entries), 'entry')}, {hours:g} hour{'' if hours == 1 else 's'} logged.")
     pdf.set_font(FONT, "", 9.5)
     with pdf.table(
         col_widths=(24, 14, 50, 86),
@@ -179,14 +322,14 @@ def _cpd(pdf: _Document, kb: KnowledgeBase, entries: Sequence[CpdEntryRecord]) -
         line_height=LINE - 0.5,
     ) as table:
         table.row(("Date", "Hours", "Supports", "Activity or evidence"))
-        for e in sorted(entries, key=lambda e: e.logged_at):
-            hours_cell = f"{e.hours:g}" if e.hours else ""
+        for e in sorted(entries, key=lambda e: (e.day, e.logged_at)):
+            hours_cell = f"{e.hours:g}" if e.hours else "–"
             table.row(
                 (
-                    f"{e.logged_at:%d %b %Y}",
+                    f"{e.day:%d %b %Y}",
                     hours_cell,
                     supports(kb, e.domain_id, e.range_id),
-                    pdf.printable(e.text),
+                    pdf.printable(_entry_details(e, about)),
                 )
             )
 
@@ -198,18 +341,24 @@ def render_plan_pdf(
     plan: PlanData | None,
     chart: bytes | None,
     entries: Sequence[CpdEntryRecord],
+    about: Appraisal | None = None,
 ) -> bytes:
     """The development plan as PDF bytes; without a plan it says how to get one."""
+    about = about or Appraisal()
     pdf = _Document(name)
     pdf.set_title("Development plan")
     pdf.set_author(pdf.owner)
     pdf.set_creator("careerbot")
     pdf.set_lang("en-GB")
     pdf.add_page()
-    _cover(pdf, name, today, plan)
+    _cover(pdf, name, today, plan, about)
     if plan is not None:
-        _levels(pdf, plan, chart)
+        _levels(pdf, plan, chart, about)
+        _ranges(pdf, kb, about)
         _gaps(pdf, plan)
+    _objectives(pdf, kb, about)
+    _cpd(pdf, kb, entries, about)
+    if plan is not None:
         _support(pdf, plan)
-    _cpd(pdf, kb, entries)
+    _sign_off(pdf, about)
     return bytes(pdf.output())

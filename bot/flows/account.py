@@ -14,6 +14,8 @@ career development framework, and help you plan your development.
 /start: set up your profile
 /assess: quick self-assessment (9 taps)
 /plan: your development plan
+/objective: set a SMART objective from a gap of your plan
+/share: a one-time link for your appraiser to read, comment on and sign off your plan
 /progress: how your ratings changed
 /ask QUESTION: look something up, e.g. /ask strategic infection control
 /settings: change role, stage, directions, targets

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.flows import saved
+from bot.flows import objectives, saved
 from bot.flows.callbacks import go_data
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.levels import LABELS, RATING_LEVELS, label
@@ -253,13 +253,14 @@ def tap_targets(state: FlowState, value: str, ctx: Context) -> Outcome:
             Button("See my plan", go_data("plan")), Button("My progress", go_data("progress"))
         ),
     )
-    return Outcome(
+    done = Outcome(
         state.moved(IDLE, **{saved.NOTE: saved.note(ctx, rated)}),
         changes=tuple(changes),
         views=(view,),
         show_state=False,
         action="chart",
     )
+    return objectives.after_assessment(done, ctx)
 
 
 def render_tpick(state: FlowState, ctx: Context) -> View:

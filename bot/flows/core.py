@@ -8,10 +8,18 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.flows.callbacks import step_data
+from bot.flows.events import Upload
+from bot.flows.shared import SharedPlan, Sharing
 from bot.flows.views import Button, View
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import Change
-from bot.storage.records import AssessmentRecord, Membership, ProfileRecord, ReminderRecord
+from bot.storage.records import (
+    AssessmentRecord,
+    Membership,
+    ObjectiveRecord,
+    ProfileRecord,
+    ReminderRecord,
+)
 
 IDLE = "menu"
 
@@ -55,8 +63,8 @@ class FlowState:
 class Context:
     """What a step may read besides its own state.
 
-    `history`, `membership` (of the group in focus) and `open_assessment` are loaded only when
-    the event needs them.
+    `history`, `membership` (of the group in focus), `open_assessment` and `objectives` are
+    loaded only when the event needs them.
     """
 
     kb: KnowledgeBase
@@ -70,6 +78,11 @@ class Context:
     lookup_context: str | None = None  # the key of the last lookup answer shown
     reminders: tuple[ReminderRecord, ...] = ()  # pending, loaded for "when is my next review"
     open_assessment: AssessmentRecord | None = None
+    objectives: tuple[ObjectiveRecord, ...] | None = None
+    sharing: Sharing | None = None  # the user's own share links
+    shared: SharedPlan | None = None  # a plan shared with the user, in focus
+    bot_username: str = ""  # for t.me links; "" where there is none (the console)
+    user_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,17 +109,20 @@ INVALID = Outcome(None, show_state=False, notice="That button is not valid here.
 Render = Callable[[FlowState, Context], View]
 OnTap = Callable[[FlowState, str, Context], Outcome]
 OnText = Callable[[FlowState, str, Context], Outcome]
+OnUpload = Callable[[FlowState, Upload, Context], Outcome]
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One step of a flow: how it looks, what a tap does, what text does (if it asks for any)."""
+    """One step of a flow: how it looks, what a tap does, what text does (if it asks for any),
+    what a file does (if it takes one)."""
 
     name: str
     flow: str
     render: Render
     tap: OnTap
     text: OnText | None = None
+    upload: OnUpload | None = None
 
 
 STEPS: dict[str, Step] = {}

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from bot.flows.callbacks import go_data
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
-from bot.flows.views import Button, View, rows, utf16_clip
+from bot.flows.dates import happened_on
+from bot.flows.views import View, rows, utf16_clip
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import AddCpdEntry
 from bot.storage.records import CpdEntryRecord
@@ -103,11 +104,13 @@ def propose(state: FlowState, text: str, ctx: Context) -> Outcome:
     if not entry:
         return Outcome(None)  # asks again
     match, options = _suggestions(entry, ctx)
+    day = happened_on(entry, ctx.now)
     return Outcome(
         state.moved(
             "log_domain",
             text=entry,
             hours=parse_hours(entry),
+            day=day.isoformat() if day else None,
             opts=[list(o) for o in options] or [[d.id, None] for d in ctx.kb.competency.domains],
             match=match,
         )
@@ -117,7 +120,8 @@ def propose(state: FlowState, text: str, ctx: Context) -> Outcome:
 def render_log_text(state: FlowState, ctx: Context) -> View:
     return View(
         f"What did you do or learn? Send it in one message, {EXAMPLE}. "
-        'Add the time it took ("2h", "1.5 hours", "90 min") to log hours.',
+        'Add the time it took ("2h", "1.5 hours", "90 min") to log hours, and when '
+        '("on Tuesday", "last week", "3 March") if it was not today.',
         title="Log CPD / evidence",
         buttons=rows(state.button("Cancel", "x")),
     )
@@ -131,7 +135,12 @@ def render_log_domain(state: FlowState, ctx: Context) -> View:
     payload = state.payload
     hours = payload["hours"]
     options = [supports(ctx.kb, d, r) for d, r in payload["opts"]]
-    lines = [f'"{payload["text"]}"', f"Hours: {hours:g}" if hours else "Hours: none given"]
+    day = payload.get("day")
+    lines = [
+        f'"{payload["text"]}"',
+        f"Hours: {hours:g}" if hours else "Hours: none given",
+        f"Date: {date.fromisoformat(day):%a %d %b %Y}" if day else "Date: today",
+    ]
     if payload["match"] == "sure":
         lines.append(f"It looks like evidence for {options[0]}. Is that right?")
         options[0] = f"✓ {options[0]}"
@@ -157,18 +166,14 @@ def tap_log_domain(state: FlowState, value: str, ctx: Context) -> Outcome:
 
 
 def _saved(state: FlowState, domain_id: str | None, range_id: str | None, ctx: Context) -> Outcome:
+    """Store the entry, then offer evidence, an objective and a reflection (`log_more`)."""
     text, hours = state.payload["text"], state.payload["hours"]
+    day = state.payload.get("day")
     hours_part = f" · {hours:g} h" if hours else ""
-    view = View(
-        f'"{text}"{hours_part} · {supports(ctx.kb, domain_id, range_id)}\n\n'
-        "/log lists your entries; /export puts them in your development plan (PDF).",
-        title="Logged",
-        buttons=rows(
-            Button("Log another", go_data("log")), Button("My plan", go_data("plan")), per_row=2
-        ),
-    )
-    change = AddCpdEntry(text, hours, domain_id, range_id)
-    return Outcome(state.moved(IDLE), changes=(change,), views=(view,), show_state=False)
+    when = f"{date.fromisoformat(day):%d %b %Y}" if day else f"{ctx.now:%d %b %Y}"
+    change = AddCpdEntry(text, hours, domain_id, range_id, date.fromisoformat(day) if day else None)
+    summary = f'"{text}"\n{when}{hours_part} · {supports(ctx.kb, domain_id, range_id)}'
+    return Outcome(state.moved("log_more", summary=summary, files=[]), changes=(change,))
 
 
 def _cancelled(state: FlowState) -> Outcome:
@@ -179,7 +184,7 @@ def _cancelled(state: FlowState) -> Outcome:
 def entry_line(kb: KnowledgeBase, entry: CpdEntryRecord) -> str:
     """One entry's heading: date, hours and what it supports."""
     hours = f" · {entry.hours:g} h" if entry.hours else ""
-    return f"{entry.logged_at:%d %b %Y}{hours} · {supports(kb, entry.domain_id, entry.range_id)}"
+    return f"{entry.day:%d %b %Y}{hours} · {supports(kb, entry.domain_id, entry.range_id)}"
 
 
 def _clipped(text: str) -> str:

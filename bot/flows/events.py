@@ -1,4 +1,4 @@
-"""What a user can do: send a command, send text, tap a button."""
+"""What a user can do: send a command, send text, tap a button, send a file."""
 
 from __future__ import annotations
 
@@ -25,4 +25,15 @@ class Tap:
     data: str
 
 
-Event = Command | Text | Tap
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A document or photo the user sent. `content` is empty when the front end did not fetch
+    it (over the size limit); `size` is what the front end was told."""
+
+    filename: str
+    mime_type: str
+    size: int
+    content: bytes = b""
+
+
+Event = Command | Text | Tap | Upload

@@ -2,6 +2,7 @@
 
 `build_plan` only gathers (so a chart or a PDF can use the same data); `render_plan` draws it.
 Every descriptor, intervention and outcome is quoted from the knowledge base with its source.
+Gaps come from what this user rated (see `bot.flows.gaps`); a skipped domain is no gap.
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.flows.callbacks import go_data
-from bot.flows.levels import RATING_LEVELS, bar, label, rank
-from bot.flows.views import Button, View, rows
+from bot.flows.gaps import RangePick, best_option, profile_picks, profile_terms, rated_shortfalls
+from bot.flows.levels import bar, label, rank
+from bot.flows.views import MAX_TEXT, Button, View, rows
 from bot.knowledge import KnowledgeBase, Level
+from bot.knowledge.career import TrainingOption
 from bot.knowledge.competency import Domain, Range
 from bot.storage.records import AssessmentRecord, ProfileRecord
 
 MAX_GAPS = 3
 RANGES_PER_GAP = 2
+GAP_HEADROOM = 300  # the gaps' heading and the title
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,16 +32,29 @@ class DomainLine:
 
     @property
     def gap(self) -> int:
-        return max(rank(self.target) - max(rank(self.current), 0), 0)
+        """Levels from the rating to the target; 0 for a skipped domain (no rating, no gap)."""
+        if self.current is None:
+            return 0
+        return max(rank(self.target) - rank(self.current), 0)
 
 
 @dataclass(frozen=True, slots=True)
 class GapStep:
-    """A range to work on: the framework's descriptor of the next level up."""
+    """A range to work on: the framework's descriptor of the next level up, the user's own
+    rating of the range (None when careerbot chose it by profile) and the career framework's
+    training option that fits it best for the user's stage and directions."""
 
     domain: Domain
     range: Range
     level: Level
+    rated: str | None = None
+    support: TrainingOption | None = None
+
+    @property
+    def why(self) -> str:
+        if self.rated is not None:
+            return f"you rated this range {label(self.rated)}"
+        return "picked for your role, stage and directions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,20 +76,27 @@ class PlanData:
     assessed_on: str
 
 
-def _next_level(current: str | None) -> Level:
-    return Level(RATING_LEVELS[min(max(rank(current), 0) + 1, 3)])
-
-
-def _relevant_ranges(domain: Domain, latest: AssessmentRecord, level: Level) -> list[Range]:
-    """Ranges rated below `level` in the deeper pass first, then the domain's first ranges."""
-    rated = latest.range_levels
-    below = [
-        r
-        for r in domain.ranges
-        if (domain.id, r.id) in rated and rank(rated[(domain.id, r.id)]) < rank(level.value)
+def _gap_picks(
+    line: DomainLine, latest: AssessmentRecord, wanted: frozenset[str]
+) -> list[RangePick]:
+    """The ranges of a domain to work on: the user's own range ratings where they rated any
+    range of it, otherwise the ranges that fit their profile best."""
+    levels = latest.range_levels
+    rated = rated_shortfalls(line.domain, line.target, levels)
+    if rated or line.gap == 0:
+        return rated[:RANGES_PER_GAP]
+    unrated = [
+        pick
+        for pick in profile_picks(line.domain, line.current, wanted)
+        if (line.domain.id, pick.range.id) not in levels
     ]
-    rest = [r for r in domain.ranges if r not in below and (domain.id, r.id) not in rated]
-    return (below + rest)[:RANGES_PER_GAP]
+    return unrated[:RANGES_PER_GAP]
+
+
+def _shortfall(line: DomainLine, picks: list[RangePick]) -> int:
+    """How far below target the domain's furthest range (or the domain itself) is."""
+    below = [rank(line.target) - rank(p.rated) for p in picks if p.rated is not None]
+    return max([line.gap, *below])
 
 
 def _interventions(kb: KnowledgeBase, profile: ProfileRecord) -> tuple[Intervention, ...]:
@@ -96,8 +120,14 @@ def _interventions(kb: KnowledgeBase, profile: ProfileRecord) -> tuple[Intervent
                 ),
                 outcome_heading=outcome.heading if outcome else None,
                 outcome_points=tuple(outcome.points) if outcome else (),
-                source=f"Career development framework (NHS England, 2024), "
-                f"{stage.development_table}",
+                source=", ".join(
+                    part
+                    for part in (
+                        "Career development framework (NHS England, 2024)",
+                        stage.development_table or stage.title,
+                    )
+                    if part
+                ),
             )
         )
     return tuple(found)
@@ -114,12 +144,24 @@ def build_plan(
     lines = tuple(
         DomainLine(d, levels.get(d.id), profile.targets.get(d.id)) for d in kb.competency.domains
     )
-    gaps: list[GapStep] = []
-    for line in sorted((x for x in lines if x.gap > 0), key=lambda x: -x.gap)[:MAX_GAPS]:
-        level = _next_level(line.current)
-        gaps += [
-            GapStep(line.domain, r, level) for r in _relevant_ranges(line.domain, latest, level)
-        ]
+    wanted = profile_terms(kb, profile)
+    found = [
+        (line, picks)
+        for line in lines
+        if line.current is not None and (picks := _gap_picks(line, latest, wanted))
+    ]
+    found.sort(key=lambda item: -_shortfall(*item))  # stable: framework order on ties
+    gaps = [
+        GapStep(
+            line.domain,
+            pick.range,
+            pick.level,
+            pick.rated,
+            best_option(kb, profile, pick.range, pick.level),
+        )
+        for line, picks in found[:MAX_GAPS]
+        for pick in picks
+    ]
     stage = next((s for s in kb.career.stages if s.id == profile.career_stage), None)
     titles = {d.id: d.title for d in kb.career.directions}
     return PlanData(
@@ -152,6 +194,19 @@ def next_steps(plan: PlanData) -> list[str]:
     return steps
 
 
+def gap_text(n: int, gap: GapStep) -> str:
+    """One gap: the range, why it is here, the next level's descriptor and the training option
+    that fits it, each quoted with its source."""
+    lines = [
+        f"{n}. {gap.domain.name} · {gap.range.name} · {gap.level.label} ({gap.why}):",
+        f'"{gap.range.descriptor(gap.level)}"',
+        f"Source: {gap.range.source}",
+    ]
+    if gap.support is not None:
+        lines.append(f"Support: {gap.support.title} ({gap.support.source})")
+    return "\n".join(lines)
+
+
 def render_plan(plan: PlanData) -> list[View]:
     """The plan as views: where you are and the gaps; then the career framework's support."""
     header = [
@@ -164,17 +219,20 @@ def render_plan(plan: PlanData) -> list[View]:
         f"{bar(x.current, x.target)} {x.domain.name}: {label(x.current)} → {label(x.target)}"
         for x in plan.lines
     ]
-    gap_lines = []
+    gap_lines: list[str] = []
+    room = MAX_TEXT - len("\n".join(header)) - GAP_HEADROOM
     for n, gap in enumerate(plan.gaps, start=1):
-        gap_lines.append(
-            f"{n}. {gap.domain.name} · {gap.range.name} · {gap.level.label}:\n"
-            f'"{gap.range.descriptor(gap.level)}"'
-        )
+        text = gap_text(n, gap)
+        room -= len(text) + 1
+        if room < 0:  # one message holds the plan; the PDF (/export) has every gap
+            gap_lines.append(f"(and {len(plan.gaps) - n + 1} more in the PDF: /export)")
+            break
+        gap_lines.append(text)
     if gap_lines:
         header += [
             "",
-            "Largest gaps: what the next level looks like (Competency framework "
-            "for practice management, Annex C):",
+            "Largest gaps: what the next level looks like, and the career framework's "
+            "support for your stage and directions:",
             *gap_lines,
         ]
     first = View("\n".join(header), title="Your development plan")

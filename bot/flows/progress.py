@@ -17,6 +17,12 @@ def _date(record: AssessmentRecord) -> str:
     return (record.completed_at or record.started_at).strftime("%d %b %Y")
 
 
+def _skip_note(before: str | None, now: str | None) -> str:
+    if now is None:
+        return f"skipped this time (was {label(before)})"
+    return f"{label(now)} (skipped last time)"
+
+
 def render_progress(kb: KnowledgeBase, history: Sequence[AssessmentRecord]) -> View:
     if not history:
         return View(
@@ -36,7 +42,10 @@ def render_progress(kb: KnowledgeBase, history: Sequence[AssessmentRecord]) -> V
             if previous is None:
                 continue
             before = previous.get(domain.id)
-            if now != before:
+            if now is None or before is None:
+                if now != before:  # a skip is no rating: neither a rise nor a fall
+                    lines.append(f"   · {domain.name}: {_skip_note(before, now)}")
+            elif now != before:
                 arrow = "▲" if rank(now) > rank(before) else "▼"
                 lines.append(f"   {arrow} {domain.name}: {label(before)} → {label(now)}")
         if previous is not None and len(lines) == 1:

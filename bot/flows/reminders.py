@@ -34,13 +34,13 @@ def tap_remind(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value == "0":
         done = View("No reminder: any pending one is cancelled.", title="Reminder")
         return Outcome(
-            state.moved(IDLE), changes=(CancelReminders(),), views=(done,), show_state=False
+            state.moved(IDLE), changes=(CancelReminders(KIND),), views=(done,), show_state=False
         )
     if value not in CHOICES:
         return INVALID
     due = ctx.now + timedelta(days=DAYS_PER_MONTH * int(value))
     done = View(f"I'll remind you on {due:%d %b %Y}. /remind changes it.", title="Reminder")
-    changes = (CancelReminders(), ScheduleReminder(due, KIND))
+    changes = (CancelReminders(KIND), ScheduleReminder(due, KIND))
     return Outcome(state.moved(IDLE), changes=changes, views=(done,), show_state=False)
 
 

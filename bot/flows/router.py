@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows import aboutme, account, assessment, cpd, groups, reminders, saved
+from bot.flows import (
+    aboutme,
+    account,
+    assessment,
+    cpd,
+    evidence,
+    groups,
+    objectives,
+    reminders,
+    saved,
+    share,
+)
 from bot.flows.answers import render_answer
 from bot.flows.assess_start import start_or_resume
 from bot.flows.callbacks import GoTap, LookupTap, StepTap, go_data, parse
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
-from bot.flows.events import Command, Event, Tap, Text
+from bot.flows.events import Command, Event, Tap, Text, Upload
 from bot.flows.plan import build_plan, render_plan
 from bot.flows.progress import render_progress
 from bot.flows.typed import PickOne, typed_choice
 from bot.flows.views import Button, View, rows
 
 MAX_QUERY = 300
-HISTORY_COMMANDS = {"plan", "progress", "assess"}
+HISTORY_COMMANDS = {"plan", "progress", "assess", "objective"}
+OBJECTIVE_COMMANDS = {"plan", "objectives", "share"}
 HISTORY_STEPS = {"settings", "gopt"}  # their buttons depend on the latest assessment
 HERE = "_here"  # the value of a button that shows the step the user is at again
 DEEP_LINKS = {"assess", "plan", "progress", "settings", "help"}
@@ -68,12 +80,46 @@ def needs_open_assessment(event: Event) -> bool:
     return command is not None and "assess" in (command.name, command.args)
 
 
+def needs_objectives(state: FlowState, event: Event) -> bool:
+    """Whether handling `event` reads the user's objectives (a finished assessment asks about
+    the open ones)."""
+    command = as_command(event)
+    if command is not None:
+        return command.name in OBJECTIVE_COMMANDS
+    return (
+        state.step in objectives.STEPS
+        or state.step in ("log_domain", "log_more", "log_obj", "share")
+        or (isinstance(event, Tap) and state.step == "targets")
+    )
+
+
+def needs_sharing(state: FlowState, event: Event) -> bool:
+    """Whether handling `event` reads the user's own share links and comments."""
+    command = as_command(event)
+    if command is not None:
+        return command.name == "share"
+    return state.step == "share"
+
+
+def shared_in_focus(state: FlowState, event: Event) -> str | int | None:
+    """The plan shared with the user that handling `event` reads: a link's token, or the
+    share id of the appraiser's view they are in."""
+    command = as_command(event)
+    if command is not None:
+        return share.share_token(command.args) if command.name == "start" else None
+    return state.payload.get("sid") if state.step in share.APPRAISER_STEPS else None
+
+
 def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
     command = as_command(event)
     if command is not None:
         return on_command(state, command, ctx)
     if isinstance(event, Text):
         return on_text(state, event.text, ctx)
+    if isinstance(event, Upload):
+        step = STEPS.get(state.step)
+        take = step.upload if step is not None and step.upload else evidence.upload_elsewhere
+        return take(state, event, ctx)
     return on_tap(state, event.data, ctx)
 
 
@@ -86,6 +132,8 @@ def _needs_profile(state: FlowState, name: str) -> Outcome:
 
 def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
     name = command.name
+    if name == "start" and share.share_token(command.args):  # an appraiser needs no profile
+        return share.open_link(state, ctx)
     if name == "start":
         if not ctx.privacy_accepted:  # a deep link waits until the profile is set up
             link = command.args if _is_deep_link(command.args) else ""
@@ -126,6 +174,12 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
         return Outcome(None, views=tuple(_plan_views(ctx)), show_state=False, action="chart")
     if name == "log":
         return cpd.start(state, command.args, ctx)
+    if name == "objective":
+        return objectives.start(state, ctx)
+    if name == "objectives":
+        return objectives.list_objectives(state)
+    if name == "share":
+        return share.start(state)
     if name == "progress":
         return Outcome(None, views=(render_progress(ctx.kb, ctx.history or ()),), show_state=False)
     unknown = View(f"I don't know /{name[:30]}. /help lists what I can do.")
@@ -148,7 +202,8 @@ def _plan_views(ctx: Context) -> list[View]:
         ]
     *views, last = render_plan(plan)
     log = (Button("Log CPD / evidence", go_data("log")),)
-    return [*views, replace(last, buttons=(*last.buttons, log))]
+    listed = objectives.objectives_view(ctx.kb, ctx.objectives or ())
+    return [*views, replace(last, buttons=(*last.buttons, log)), listed]
 
 
 def on_text(state: FlowState, text: str, ctx: Context, asked: bool = False) -> Outcome:

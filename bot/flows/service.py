@@ -14,9 +14,16 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from bot.appraisal.chart import caption, render_radar
-from bot.appraisal.pdf import render_plan_pdf
-from bot.flows import aboutme, account, assessment, groups, onboarding  # noqa: F401  (registers steps)
-from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup
+from bot.appraisal.pdf import Appraisal, render_plan_pdf
+from bot.flows import (  # noqa: F401  (registers steps)
+    aboutme,
+    account,
+    appraisal,
+    assessment,
+    groups,
+    onboarding,
+)
+from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup, Outcome
 from bot.flows.cpd import LIST_ACTION, SHOWN, render_log
 from bot.flows.events import Command, Event, Tap
 from bot.flows.plan import PlanData, build_plan
@@ -24,12 +31,17 @@ from bot.flows.router import (
     dispatch,
     group_in_focus,
     needs_history,
+    needs_objectives,
     needs_open_assessment,
+    needs_sharing,
     question_of,
+    shared_in_focus,
 )
+from bot.flows.shared import SharedPlan, Sharing
 from bot.flows.views import Attachment, View
+from bot.flows.words import plural
 from bot.knowledge import KnowledgeBase
-from bot.storage.changes import PROFILE_CHANGES
+from bot.storage.changes import PLAN_CHANGES, PROFILE_CHANGES
 from bot.storage.records import (
     AssessmentRecord,
     CpdEntryRecord,
@@ -82,6 +94,8 @@ class Conversations:
         # Charts and PDFs are drawn off the event loop, by a few threads of their own: each
         # drawing holds a figure in memory, and more threads than cores would not draw faster.
         self._drawing = ThreadPoolExecutor(DRAWING_THREADS, thread_name_prefix="drawing")
+        #: the bot's @username, for t.me links (set by the Telegram front end once it knows it)
+        self.bot_username = ""
 
     async def handle(self, user: UserRef, event: Event) -> Reply:
         snapshot = await self._repo.begin_turn(user.id, user.name)
@@ -91,7 +105,9 @@ class Conversations:
             history = tuple(await self._repo.assessment_history(user.id))
         if (chat_id := group_in_focus(state, event)) is not None:
             membership = await self._repo.group_membership(chat_id, user.id)
-        ctx = self._context(user, snapshot, history, membership)
+        ctx = await self._with_extras(
+            self._context(user, snapshot, history, membership), state, event
+        )
         if (question := question_of(event)) is not None:
             ctx = await self._with_question_context(user, ctx, question)
         if needs_open_assessment(event):
@@ -103,8 +119,12 @@ class Conversations:
 
         if outcome.action == "forget":
             return await self._forget(user)
-        if outcome.action == "export":
-            return await self._export(user)
+        if outcome.action == "export" and outcome.state is None:
+            exported = await self._export(user)
+            if ctx.profile is None or await self._repo.print_details(user.id) is not None:
+                return exported
+            # asked once, after the first PDF: how to print the name, and the practice or PCN
+            outcome = Outcome(state.moved("pdf_name"), views=exported.views)
         if outcome.action == LIST_ACTION:
             entries = await self._repo.cpd_entries(user.id, limit=SHOWN + 1)
             outcome = replace(outcome, views=(render_log(self._kb, entries), *outcome.views))
@@ -122,9 +142,16 @@ class Conversations:
             if version is None:
                 return RACED
             shown = replace(outcome.state, version=version)
+            if outcome.action == "export":
+                return await self._export(user)
             if any(isinstance(change, PROFILE_CHANGES) for change in outcome.changes):
                 snapshot = await self._repo.begin_turn(user.id, user.name)
-                ctx = self._context(user, snapshot, history, membership)
+                fresh = self._context(user, snapshot, history, membership)
+                ctx = replace(
+                    fresh, objectives=ctx.objectives, sharing=ctx.sharing, shared=ctx.shared
+                )
+            if any(isinstance(change, PLAN_CHANGES) for change in outcome.changes):
+                ctx = await self._with_extras(ctx, shown, event)
         views = list(outcome.views)
         if outcome.show_state:
             views.append(STEPS[shown.step].render(shown, ctx))
@@ -138,6 +165,41 @@ class Conversations:
             follow = await self.handle(user, Command("start", outcome.then))
             views.extend(follow.views)
         return Reply(tuple(views), outcome.notice)
+
+    async def _with_extras(self, ctx: Context, state: FlowState, event: Event) -> Context:
+        """The context with the objectives, share links or shared plan the event reads."""
+        user_id = ctx.user_id
+        if needs_objectives(state, event):
+            ctx = replace(ctx, objectives=tuple(await self._repo.objectives(user_id)))
+        if needs_sharing(state, event):
+            sharing = Sharing(
+                tuple(await self._repo.shares(user_id)), tuple(await self._repo.comments(user_id))
+            )
+            ctx = replace(ctx, sharing=sharing)
+        focus = shared_in_focus(state, event)
+        if focus is not None:
+            ctx = replace(ctx, shared=await self._shared_plan(focus))
+        return ctx
+
+    async def _shared_plan(self, focus: str | int) -> SharedPlan | None:
+        """A share (by token or id) with what it shows of its owner's plan."""
+        if isinstance(focus, str):
+            share = await self._repo.share_by_token(focus)
+        else:
+            share = await self._repo.share(focus)
+        if share is None:
+            return None
+        owner = await self._repo.load_snapshot(share.user_id)
+        history = await self._repo.assessment_history(share.user_id)
+        plan = build_plan(self._kb, owner.profile, history) if owner.profile else None
+        return SharedPlan(
+            share=share,
+            owner_name=owner.user.name if owner.user else "",
+            plan=plan,
+            objectives=tuple(await self._repo.objectives(share.user_id)),
+            entries=tuple(await self._repo.cpd_entries(share.user_id, limit=MAX_PDF_ENTRIES)),
+            comments=tuple(await self._repo.comments(share.user_id)),
+        )
 
     def _context(
         self,
@@ -155,6 +217,8 @@ class Conversations:
             history=history,
             membership=membership,
             now=self._clock(),
+            bot_username=self.bot_username,
+            user_id=user.id,
         )
 
     async def _with_question_context(self, user: UserRef, ctx: Context, question: str) -> Context:
@@ -200,18 +264,34 @@ class Conversations:
         history = await self._repo.assessment_history(user.id)
         entries = await self._repo.cpd_entries(user.id, limit=MAX_PDF_ENTRIES)
         plan = build_plan(self._kb, snapshot.profile, history) if snapshot.profile else None
+        files = await self._repo.evidence_files(user.id, with_content=True)
+        name, practice = await self._repo.print_details(user.id) or (user.name, "")
+        about = Appraisal(
+            role=snapshot.profile.role if snapshot.profile else None,
+            practice=practice,
+            history=history,
+            objectives=await self._repo.objectives(user.id),
+            files=files,
+            comments=await self._repo.comments(user.id),
+            shares=await self._repo.shares(user.id),
+        )
         today = self._clock().date()
         pdf = await asyncio.get_running_loop().run_in_executor(
-            self._drawing, self._plan_pdf, user.name, today, plan, _previous(history), entries
+            self._drawing, self._plan_pdf, name, today, plan, entries, about
         )
         plan_doc = Attachment(
             "development-plan.pdf", pdf, "Your development plan, for appraisal or your mentor."
         )
+        evidence = tuple(
+            Attachment(f.filename, f.content, f"Evidence, {f.added_at:%d %b %Y}") for f in files
+        )
+        also = f" and your {plural(len(files), 'evidence file')}" if files else ""
         return Reply(
             (
                 View(
-                    "Here is everything I store about you, and your development plan as a PDF.",
-                    attachments=(document, plan_doc),
+                    "Here is everything I store about you, and your development plan as a "
+                    f"PDF{also}.",
+                    attachments=(document, plan_doc, *evidence),
                 ),
             )
         )
@@ -221,12 +301,12 @@ class Conversations:
         name: str,
         today: date,
         plan: PlanData | None,
-        previous: dict[str, str] | None,
         entries: Sequence[CpdEntryRecord],
+        about: Appraisal,
     ) -> bytes:
         """Chart and PDF together (blocking: run in a worker thread)."""
-        chart = render_radar(plan, previous) if plan else None
-        return render_plan_pdf(self._kb, name, today, plan, chart, entries)
+        chart = render_radar(plan, _previous(about.history)) if plan else None
+        return render_plan_pdf(self._kb, name, today, plan, chart, entries, about)
 
 
 def _previous(history: Sequence[AssessmentRecord]) -> dict[str, str] | None:

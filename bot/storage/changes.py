@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
 from bot.storage.models import CAREER_STAGES, LEVELS
@@ -106,6 +106,72 @@ class AddCpdEntry:
     hours: float | None = None
     domain_id: str | None = None
     range_id: str | None = None
+    happened_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetPrintDetails:
+    """The name as printed on the appraisal PDF and the practice or PCN ("": none given)."""
+
+    print_name: str
+    practice: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreateShare:
+    """A one-time link (`token`) to a read-only view of the user's plan."""
+
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenShare:
+    """The user opens someone's share link: they become its appraiser, if nobody is yet."""
+
+    share_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeShare:
+    """The owner stops a share link (its appraiser sees nothing more)."""
+
+    share_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AddComment:
+    """The appraiser of a share comments on one objective of the shared plan."""
+
+    share_id: int
+    objective_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignOff:
+    """The appraiser of a share signs the plan off: its objectives are locked."""
+
+    share_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateCpdEntry:
+    """Change the user's newest CPD entry: the objective it supports, its reflection."""
+
+    objective_id: int | None | _Unset = UNSET
+    reflect_what: str | None | _Unset = UNSET
+    reflect_so_what: str | None | _Unset = UNSET
+    reflect_now_what: str | None | _Unset = UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class AttachEvidence:
+    """A document or photo, stored with the user's newest CPD entry."""
+
+    filename: str
+    mime_type: str
+    content: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +186,40 @@ class ScheduleReminder:
 
 @dataclass(frozen=True, slots=True)
 class CancelReminders:
-    """Cancel every pending (unsent) reminder of the user."""
+    """Cancel the user's pending (unsent) reminders: of one kind, or every one (None)."""
+
+    kind: str | None = None
+
+
+OBJECTIVE_STATUSES = ("open", "done", "dropped")
+
+
+@dataclass(frozen=True, slots=True)
+class AddObjective:
+    """A SMART objective, with its reminder (kind `objective:<id>`) due at `remind_at`."""
+
+    domain_id: str
+    range_id: str | None
+    what: str
+    evidence: str
+    due_on: date
+    remind_at: datetime
+
+    def __post_init__(self) -> None:
+        if self.remind_at.tzinfo is None or self.remind_at.utcoffset() is None:
+            raise ValueError("AddObjective.remind_at must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class SetObjectiveStatus:
+    """Mark one of the user's objectives open, done or dropped (its reminder goes when closed)."""
+
+    objective_id: int
+    status: str
+
+    def __post_init__(self) -> None:
+        if self.status not in OBJECTIVE_STATUSES:
+            raise ValueError(f"unknown objective status {self.status!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,12 +243,25 @@ Change = (
     | ScheduleReminder
     | CancelReminders
     | SetGroupOptIns
+    | AddObjective
+    | SetObjectiveStatus
+    | UpdateCpdEntry
+    | AttachEvidence
+    | CreateShare
+    | OpenShare
+    | RevokeShare
+    | AddComment
+    | SignOff
+    | SetPrintDetails
 )
 
 __all__ = [
+    "OBJECTIVE_STATUSES",
     "UNSET",
     "AcceptPrivacy",
     "AddCpdEntry",
+    "AddObjective",
+    "AttachEvidence",
     "CancelReminders",
     "Change",
     "ClearRating",
@@ -157,9 +269,11 @@ __all__ = [
     "RecordRating",
     "ScheduleReminder",
     "SetGroupOptIns",
+    "SetObjectiveStatus",
     "SetProfile",
     "SetTarget",
     "StartAssessment",
+    "UpdateCpdEntry",
     "check_level",
     "check_stage",
 ]
@@ -167,3 +281,13 @@ __all__ = [
 
 #: Changes that alter what the next view may show of the user (privacy, profile, targets).
 PROFILE_CHANGES = (AcceptPrivacy, SetProfile, SetTarget)
+#: Changes that alter the objectives, share links or comments a view may show.
+PLAN_CHANGES = (
+    AddObjective,
+    SetObjectiveStatus,
+    CreateShare,
+    OpenShare,
+    RevokeShare,
+    AddComment,
+    SignOff,
+)

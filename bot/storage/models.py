@@ -7,18 +7,20 @@ All timestamps are timezone-aware UTC (`UTCDateTime`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -109,6 +111,10 @@ class Profile(Base):
     directions: Mapped[list[str]] = mapped_column(JSON, default=list)
     years_in_management: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime]
+    #: for the appraisal PDF, asked once: the name as printed (None: not asked yet) and the
+    #: practice or PCN ("" when the user skipped it)
+    print_name: Mapped[str | None] = mapped_column(String(255))
+    practice: Mapped[str | None] = mapped_column(String(255))
 
 
 class Target(Base):
@@ -187,6 +193,26 @@ class Reminder(Base):
     cancelled_at: Mapped[datetime | None]
 
 
+class Objective(Base):
+    """A SMART objective set from a plan's gap: what, how it will be shown, by when."""
+
+    __tablename__ = "objectives"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, _user_fk(), index=True)
+    created_at: Mapped[datetime]
+    domain_id: Mapped[str] = mapped_column(String(64))
+    range_id: Mapped[str | None] = mapped_column(String(64))
+    what: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    #: open, done or dropped
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    status_at: Mapped[datetime | None]
+    #: set when an appraiser signs the plan off: the objective is locked from then on
+    signed_off_at: Mapped[datetime | None]
+
+
 class CpdEntry(Base):
     __tablename__ = "cpd_entries"
 
@@ -197,6 +223,67 @@ class CpdEntry(Base):
     hours: Mapped[float | None] = mapped_column(Float)
     domain_id: Mapped[str | None] = mapped_column(String(64))
     range_id: Mapped[str | None] = mapped_column(String(64))
+    #: the day it happened, as the user said it ("on Tuesday"); None: the day it was logged
+    happened_on: Mapped[date | None] = mapped_column(Date)
+    objective_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("objectives.id", ondelete="SET NULL")
+    )
+    #: the optional reflection: what happened, so what, now what
+    reflect_what: Mapped[str | None] = mapped_column(Text)
+    reflect_so_what: Mapped[str | None] = mapped_column(Text)
+    reflect_now_what: Mapped[str | None] = mapped_column(Text)
+
+
+class PlanShare(Base):
+    """A one-time link to a read-only view of the user's plan, for an appraiser or mentor.
+
+    The appraiser is whoever opens it first (not a foreign key: the row is the owner's, and it
+    goes with the owner's /forget, not the appraiser's)."""
+
+    __tablename__ = "plan_shares"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, _user_fk(), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    appraiser_id: Mapped[int | None] = mapped_column(BigInteger)
+    appraiser_name: Mapped[str | None] = mapped_column(String(255))
+    opened_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    signed_off_at: Mapped[datetime | None]
+
+
+class PlanComment(Base):
+    """An appraiser's comment on one objective of a shared plan."""
+
+    __tablename__ = "plan_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    share_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("plan_shares.id", ondelete="CASCADE"), index=True
+    )
+    objective_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("objectives.id", ondelete="CASCADE")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class EvidenceFile(Base):
+    """A document or photo attached to a CPD entry, stored with it."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, _user_fk(), index=True)
+    entry_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("cpd_entries.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    added_at: Mapped[datetime]
 
 
 class GroupChat(Base):
@@ -256,10 +343,14 @@ __all__ = [
     "Base",
     "Conversation",
     "CpdEntry",
+    "EvidenceFile",
     "GroupChat",
     "GroupMember",
     "GroupPicture",
     "GroupPictureMember",
+    "Objective",
+    "PlanComment",
+    "PlanShare",
     "Profile",
     "Rating",
     "Reminder",

@@ -151,6 +151,33 @@ class ProfileStore(Store):
         )
         await s.execute(stmt)
 
+    async def print_details(self, user_id: int) -> tuple[str, str] | None:
+        """(name as printed, practice or PCN) for the PDF, or None until the user was asked."""
+        async with self._sessions.begin() as s:
+            row = (
+                await s.execute(
+                    select(_profiles.c.print_name, _profiles.c.practice).where(
+                        _profiles.c.user_id == user_id
+                    )
+                )
+            ).one_or_none()
+            if row is None or row.print_name is None:
+                return None
+            return row.print_name, row.practice or ""
+
+    @staticmethod
+    async def _set_print_details(
+        s: AsyncSession, user_id: int, print_name: str, practice: str, now: datetime
+    ) -> None:
+        stmt = _insert(s, _profiles).values(
+            user_id=user_id, directions=[], updated_at=now, print_name=print_name, practice=practice
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_profiles.c.user_id],
+            set_={"print_name": print_name, "practice": practice},
+        )
+        await s.execute(stmt)
+
     @staticmethod
     async def _set_target(
         s: AsyncSession, user_id: int, domain_id: str, level: str, now: datetime

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 NAME_MAX = 255
@@ -130,6 +130,64 @@ class CpdEntryRecord:
     hours: float | None
     domain_id: str | None
     range_id: str | None
+    happened_on: date | None = None
+    objective_id: int | None = None
+    reflect_what: str | None = None
+    reflect_so_what: str | None = None
+    reflect_now_what: str | None = None
+
+    @property
+    def day(self) -> date:
+        """The day it happened: as the user said, else the day it was logged."""
+        return self.happened_on or self.logged_at.date()
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFileRecord:
+    id: int
+    entry_id: int
+    filename: str
+    mime_type: str
+    size: int
+    added_at: datetime
+    content: bytes = b""  # left empty where only the names are needed
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveRecord:
+    id: int
+    user_id: int
+    created_at: datetime
+    domain_id: str
+    range_id: str | None
+    what: str
+    evidence: str
+    due_on: date
+    status: str  # open, done or dropped
+    status_at: datetime | None
+    signed_off_at: datetime | None = None  # locked by an appraiser's sign-off
+
+
+@dataclass(frozen=True, slots=True)
+class PlanShareRecord:
+    id: int
+    user_id: int
+    token: str
+    created_at: datetime
+    appraiser_id: int | None
+    appraiser_name: str | None
+    opened_at: datetime | None
+    revoked_at: datetime | None
+    signed_off_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRecord:
+    id: int
+    share_id: int
+    objective_id: int
+    text: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,13 +120,17 @@ class ReminderStore(Store):
         return int(result.scalar_one())
 
     @staticmethod
-    async def _cancel_reminders(s: AsyncSession, user_id: int, now: datetime) -> int:
+    async def _cancel_reminders(
+        s: AsyncSession, user_id: int, now: datetime, kind: str | None = None
+    ) -> int:
+        """Cancel the user's pending reminders of `kind` (None: of every kind)."""
         r = _reminders
-        result = await s.execute(
-            update(r)
-            .where(r.c.user_id == user_id, r.c.sent_at.is_(None), r.c.cancelled_at.is_(None))
-            .values(cancelled_at=now)
+        stmt = update(r).where(
+            r.c.user_id == user_id, r.c.sent_at.is_(None), r.c.cancelled_at.is_(None)
         )
+        if kind is not None:
+            stmt = stmt.where(r.c.kind == kind)
+        result = await s.execute(stmt.values(cancelled_at=now))
         return int(result.rowcount or 0)
 
 

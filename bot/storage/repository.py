@@ -21,22 +21,33 @@ from bot.storage.assessments import AssessmentStore
 from bot.storage.changes import (
     UNSET,
     AcceptPrivacy,
+    AddComment,
     AddCpdEntry,
+    AddObjective,
+    AttachEvidence,
     CancelReminders,
     Change,
     ClearRating,
     CompleteAssessment,
+    CreateShare,
+    OpenShare,
     RecordRating,
+    RevokeShare,
     ScheduleReminder,
     SetGroupOptIns,
+    SetObjectiveStatus,
+    SetPrintDetails,
     SetProfile,
     SetTarget,
+    SignOff,
     StartAssessment,
+    UpdateCpdEntry,
     _Unset,
 )
 from bot.storage.cpd import CpdStore
 from bot.storage.groups import GroupStore
 from bot.storage.lookups import LookupContextStore
+from bot.storage.objectives import ObjectiveStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.profiles import ProfileStore
 from bot.storage.records import (
@@ -45,7 +56,7 @@ from bot.storage.records import (
     Snapshot,
     UserRecord,
 )
-from bot.storage.reminders import ReminderStore
+from bot.storage.shares import ShareStore
 from bot.storage.tables import (
     _assessment_records,
     _assessments,
@@ -74,7 +85,8 @@ class Repository(
     ProfileStore,
     AssessmentStore,
     CpdStore,
-    ReminderStore,
+    ObjectiveStore,
+    ShareStore,
     GroupStore,
     PrivacyStore,
     LookupContextStore,
@@ -271,12 +283,43 @@ class Repository(
                 await self._complete(s, aid, now)
             case AddCpdEntry():
                 await self._add_cpd(
-                    s, user_id, change.text, change.hours, change.domain_id, change.range_id, now
+                    s,
+                    user_id,
+                    change.text,
+                    change.hours,
+                    change.domain_id,
+                    change.range_id,
+                    now,
+                    change.happened_on,
                 )
+            case UpdateCpdEntry():
+                await self._update_cpd(s, user_id, change)
+            case AttachEvidence():
+                await self._attach(s, user_id, change, now)
+            case CreateShare():
+                await self._create_share(s, user_id, change.token, now)
+            case OpenShare():
+                await self._open_share(s, user_id, change.share_id, change.name, now)
+            case RevokeShare():
+                await self._revoke_share(s, user_id, change.share_id, now)
+            case AddComment():
+                await self._add_comment(
+                    s, user_id, change.share_id, change.objective_id, change.text, now
+                )
+            case SignOff():
+                await self._sign_off(s, user_id, change.share_id, now)
+            case SetPrintDetails():
+                await self._set_print_details(s, user_id, change.print_name, change.practice, now)
             case ScheduleReminder():
                 await self._schedule(s, user_id, change.due_at, change.kind, now)
             case CancelReminders():
-                await self._cancel_reminders(s, user_id, now)
+                await self._cancel_reminders(s, user_id, now, change.kind)
+            case AddObjective():
+                await self._add_objective(s, user_id, change, now)
+            case SetObjectiveStatus():
+                await self._set_objective_status(
+                    s, user_id, change.objective_id, change.status, now
+                )
             case SetGroupOptIns():
                 # Only an existing membership: someone who left cannot opt back in this way.
                 await s.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, or_, select, tuple_
@@ -15,11 +15,15 @@ from bot.storage.models import (
     Assessment,
     Conversation,
     CpdEntry,
+    EvidenceFile,
     GroupChat,
     GroupMember,
     GroupPicture,
     GroupPictureMember,
     LookupContext,
+    Objective,
+    PlanComment,
+    PlanShare,
     Profile,
     Rating,
     Reminder,
@@ -36,6 +40,10 @@ _ratings: Table = Rating.__table__  # type: ignore[assignment]
 _conversations: Table = Conversation.__table__  # type: ignore[assignment]
 _reminders: Table = Reminder.__table__  # type: ignore[assignment]
 _cpd: Table = CpdEntry.__table__  # type: ignore[assignment]
+_objectives: Table = Objective.__table__  # type: ignore[assignment]
+_evidence: Table = EvidenceFile.__table__  # type: ignore[assignment]
+_shares: Table = PlanShare.__table__  # type: ignore[assignment]
+_comments: Table = PlanComment.__table__  # type: ignore[assignment]
 _chats: Table = GroupChat.__table__  # type: ignore[assignment]
 _members: Table = GroupMember.__table__  # type: ignore[assignment]
 _lookup_contexts: Table = LookupContext.__table__  # type: ignore[assignment]
@@ -153,6 +161,8 @@ def owned_rows_clause(table: Table, user_id: int) -> ColumnElement[bool] | None:
 
 
 def json_ready(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bytes):  # a file's content: the export sends the file itself
+        return f"({len(value)} bytes: sent as a file with this export)"
     return value

@@ -30,7 +30,7 @@ from telegram.request import BaseRequest
 
 from bot.runtime import open_runtime
 from bot.settings import Settings
-from bot.telegram import groups, handlers
+from bot.telegram import groups, handlers, uploads
 from bot.telegram.inline import on_inline_query
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.reminders import schedule_reminders
@@ -39,6 +39,9 @@ PRIVATE_COMMANDS = [
     BotCommand("start", "Set up your profile or carry on"),
     BotCommand("assess", "Quick self-assessment, one tap per domain"),
     BotCommand("plan", "Your development plan"),
+    BotCommand("objective", "Set a SMART objective from a gap of your plan"),
+    BotCommand("objectives", "Mark your objectives done or dropped"),
+    BotCommand("share", "Share your plan with your appraiser, for comments and sign-off"),
     BotCommand("progress", "How your ratings changed"),
     BotCommand("ask", "Look something up in the frameworks"),
     BotCommand("settings", "Change role, stage, directions, targets"),
@@ -151,6 +154,10 @@ def add_private_handlers(application: Application) -> None:
     application.add_handler(
         MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, handlers.on_text)
     )
+    files = filters.Document.ALL | filters.PHOTO
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE & files, uploads.on_file)
+    )
     application.add_handler(
         MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, handlers.on_non_text)
     )
@@ -162,6 +169,7 @@ def _start_runtime(settings: Settings):  # noqa: ANN202 - PTB's post_init callba
         runtime = await stack.enter_async_context(open_runtime(settings))
         application.bot_data["exit_stack"] = stack
         application.bot_data["conversations"] = runtime.conversations
+        runtime.conversations.bot_username = application.bot.username
         application.bot_data["runtime"] = runtime
         await application.bot.set_my_commands(
             PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats()

@@ -20,12 +20,17 @@ from telegram.ext import Application, ContextTypes
 
 from bot.flows.callbacks import go_data
 from bot.flows.reminders import REMINDER_TEXT
+from bot.storage.objectives import objective_of
 from bot.storage.repository import Repository
 
 log = logging.getLogger(__name__)
 
 CHECK_EVERY_SECONDS = 60
 RUN_WITHIN_SECONDS = 45
+OBJECTIVE_TEXT = (
+    'Your objective "{what}" is due on {due}. How is it going? Log what you did with /log, '
+    "and mark it done when it is."
+)
 CLAIMER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
@@ -50,19 +55,15 @@ async def send_due_reminders(
         await repo.mark_reminder_sent(reminder_id)
         unrecorded.discard(reminder_id)
     sent = 0
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton("Re-assess now", callback_data=go_data("assess")),
-                InlineKeyboardButton("Remind me later", callback_data=go_data("remind")),
-            ]
-        ]
-    )
     for reminder in await repo.due_reminders(now or datetime.now(UTC)):
         if not await repo.claim_reminder(reminder.id, claimer):
             continue
+        text, keyboard = await _message(repo, reminder.kind)
+        if text is None:  # its objective was closed or deleted meanwhile: nothing to say
+            await repo.mark_reminder_sent(reminder.id)
+            continue
         try:
-            await bot.send_message(reminder.user_id, REMINDER_TEXT, reply_markup=keyboard)
+            await bot.send_message(reminder.user_id, text, reply_markup=keyboard)
         except Forbidden:
             log.info("a user blocked the bot; marking them inactive")
             await repo.mark_inactive(reminder.user_id)
@@ -80,6 +81,25 @@ async def send_due_reminders(
         unrecorded.discard(reminder.id)
         sent += 1
     return sent
+
+
+def _keyboard(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=go_data(command)) for text, command in buttons]]
+    )
+
+
+async def _message(repo: Repository, kind: str) -> tuple[str | None, InlineKeyboardMarkup]:
+    """A reminder's text and buttons: re-assess, or an open objective coming due."""
+    objective_id = objective_of(kind)
+    if objective_id is None:
+        return REMINDER_TEXT, _keyboard(("Re-assess now", "assess"), ("Remind me later", "remind"))
+    objective = await repo.objective(objective_id)
+    buttons = _keyboard(("Update objectives", "objectives"), ("Log evidence", "log"))
+    if objective is None or objective.status != "open":
+        return None, buttons
+    text = OBJECTIVE_TEXT.format(what=objective.what, due=f"{objective.due_on:%d %b %Y}")
+    return text, buttons
 
 
 async def _job(context: ContextTypes.DEFAULT_TYPE) -> None:

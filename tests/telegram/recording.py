@@ -29,7 +29,7 @@ from typing import Any
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 777000
-META_METHODS = ("getUpdates", "getMe", "getChatMember", "getChat")
+META_METHODS = ("getUpdates", "getMe", "getChatMember", "getChat", "getFile", "downloadFile")
 BOT_USERNAME = "CareerbotTestBot"
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -236,6 +236,8 @@ class RecordingRequest(BaseRequest):
         self._file_seq = 0
         self._updates: deque[dict[str, Any]] = deque()
         self._update_event = asyncio.Event()
+        #: file id -> the content users sent (getFile and downloads serve it)
+        self.files: dict[str, bytes] = {}
         #: chat id -> user ids Telegram reports as members (getChatMember); others have "left".
         self.members: dict[int, set[int]] = defaultdict(set)
 
@@ -260,6 +262,9 @@ class RecordingRequest(BaseRequest):
         connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
+        if "/file/bot" in url:  # a file download (File.download_*), not an API method
+            self.calls.append(Call("downloadFile", {"url": url}, {}))
+            return 200, self.files[url.rsplit("/", 1)[-1]]
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data is not None else {}
         files = {}
@@ -335,6 +340,17 @@ class RecordingRequest(BaseRequest):
         return [m for (chat, _), m in sorted(self.messages.items()) if chat == chat_id]
 
     # -- Bot API methods -----------------------------------------------------------------
+    async def _api_getFile(self, params: dict, files: dict) -> Any:
+        file_id = params["file_id"]
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(self.files[file_id]),
+            "file_path": f"documents/{file_id}",
+        }
+
     async def _api_getMe(self, params: dict, files: dict) -> Any:
         return self.bot_user
 

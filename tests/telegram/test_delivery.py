@@ -223,9 +223,8 @@ async def test_network_error_tells_the_user_their_answers_are_saved(alice, rec, 
         updates.sticker,
         updates.voice,
         updates.location,
-        lambda user: updates.photo("a caption is not a question", user),
     ],
-    ids=["sticker", "voice", "location", "photo"],
+    ids=["sticker", "voice", "location"],  # photos and documents: tests/telegram/test_evidence.py
 )
 async def test_non_text_messages_get_a_one_line_hint(alice, sqlite_url, caplog, build):
     caplog.set_level(logging.INFO)

@@ -84,11 +84,13 @@ async def test_start_to_plan_by_buttons_in_one_message(alice, rec, sqlite_url):
 
     calls = await alice.press("See my plan")
     assert calls[0].method == "answerCallbackQuery" and "editMessageText" not in methods(calls)
-    first, second = [c for c in calls if c.method == "sendMessage"]  # new messages, in order
+    first, second, third = [c for c in calls if c.method == "sendMessage"]  # new, in order
     assert first.text.startswith("<b>Your development plan</b>") and first.keyboard == []
     assert second.text.startswith("<b>Support from the career framework</b>")
     assert ("Re-assess", "go:assess") in second.buttons
-    assert m < first.message_id < second.message_id
+    assert third.text.startswith("<b>Your objectives</b>")
+    assert ("Set an objective", "go:objective") in third.buttons
+    assert m < first.message_id < second.message_id < third.message_id
     (photo,) = [c for c in calls if c.method == "sendPhoto"]  # the profile chart, with /plan
     assert (
         photo.files["photo"].content.startswith(b"\x89PNG") and "Finance" in photo.params["caption"]
@@ -168,7 +170,9 @@ async def test_export_sends_a_json_document(alice, rec):
     await alice.press("Start self-assessment")
     await alice.press("Strategic", m)
     calls = await alice.command("/export")
-    assert methods(calls) == ["sendMessage", "sendDocument", "sendDocument"], calls
+    # then, the first time, how to print the name and practice on the PDF
+    assert methods(calls) == ["sendMessage", "sendDocument", "sendDocument", "sendMessage"], calls
+    assert strip_html(calls[3].text).startswith("Your appraisal PDF")
     pdf = calls[2].files["document"]  # the development plan, for appraisal
     assert pdf.filename == "development-plan.pdf" and pdf.content.startswith(b"%PDF")
     note, document = calls[:2]

@@ -69,6 +69,23 @@ async def wait_until(predicate, timeout: float = 10.0) -> None:  # noqa: ASYNC10
         await asyncio.sleep(0.05)
 
 
+async def restart_and_run_the_job_twice(settings, rec: RecordingRequest, sent_so_far) -> list:
+    """A fresh process: its JobQueue's first run sends what is due, a second run nothing more.
+    Returns what `sent_so_far()` finds after both runs."""
+    app = build_application(settings, request=rec, rate_limited=False)
+    async with started(app):
+        (job,) = app.job_queue.get_jobs_by_name("reminders")
+        await app.start()
+        try:
+            await wait_until(sent_so_far)  # the job's first run, after 1 s
+            first = list(sent_so_far())
+            await job.run(app)  # the next tick finds nothing left to send
+            assert sent_so_far() == first
+        finally:
+            await app.stop()
+    return first
+
+
 async def make_due(url: str, when: datetime) -> None:
     """Move every reminder's due time to `when` (as if the months had passed)."""
     engine = create_engine(url)
@@ -159,18 +176,8 @@ async def test_a_reminder_survives_a_restart_and_the_job_sends_it_once(sqlite_ur
         await ana.press("In 1 month")
     await make_due(sqlite_url, datetime.now(UTC) - timedelta(minutes=1))
 
-    app = build_application(settings, request=rec, rate_limited=False)
-    async with started(app):
-        (job,) = app.job_queue.get_jobs_by_name("reminders")
-        await app.start()
-        try:
-            await wait_until(lambda: reminders_to(rec, ANA))  # the job's first run, after 1 s
-            (sent,) = reminders_to(rec, ANA)
-            assert sent.ok
-            await job.run(app)  # the next tick finds nothing left to send
-            assert len(reminders_to(rec, ANA)) == 1
-        finally:
-            await app.stop()
+    (sent,) = await restart_and_run_the_job_twice(settings, rec, lambda: reminders_to(rec, ANA))
+    assert sent.ok
     sent_at = query_db(sqlite_url, "select sent_at, claimed_by from reminders")
     assert len(sent_at) == 1 and sent_at[0][0] is not None and sent_at[0][1]
 

@@ -123,6 +123,20 @@ def photo(caption: str | None = None, from_user: dict | None = None) -> dict:
     return _update(message=_message(from_user or user(), photo=sizes, **extra))
 
 
+def document(
+    file_id: str, file_name: str, mime_type: str, size: int, from_user: dict | None = None
+) -> dict:
+    """A document message; the file's content is whatever the test put in `rec.files`."""
+    doc = {
+        "file_id": file_id,
+        "file_unique_id": f"u{file_id}",
+        "file_name": file_name,
+        "mime_type": mime_type,
+        "file_size": size,
+    }
+    return _update(message=_message(from_user or user(), document=doc))
+
+
 def voice(from_user: dict | None = None) -> dict:
     return _update(
         message=_message(

@@ -1,0 +1,148 @@
+"""Shared plans: one-time links for an appraiser, their comments per objective and sign-off.
+
+Every write checks who acts: only the owner revokes, only the share's appraiser (the first to
+open it) comments or signs off, and nothing happens on a revoked share.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.records import CommentRecord, PlanShareRecord
+from bot.storage.store import Store
+from bot.storage.tables import _comments, _objectives, _shares
+
+
+class ShareStore(Store):
+    """Plan shares and appraisers' comments."""
+
+    async def share_by_token(self, token: str) -> PlanShareRecord | None:
+        async with self._sessions.begin() as s:
+            row = (await s.execute(select(_shares).where(_shares.c.token == token))).one_or_none()
+            return PlanShareRecord(**row._mapping) if row else None
+
+    async def share(self, share_id: int) -> PlanShareRecord | None:
+        async with self._sessions.begin() as s:
+            row = (await s.execute(select(_shares).where(_shares.c.id == share_id))).one_or_none()
+            return PlanShareRecord(**row._mapping) if row else None
+
+    async def shares(self, user_id: int) -> list[PlanShareRecord]:
+        """The user's own shares, oldest first."""
+        async with self._sessions.begin() as s:
+            rows = (
+                await s.execute(
+                    select(_shares).where(_shares.c.user_id == user_id).order_by(_shares.c.id)
+                )
+            ).all()
+            return [PlanShareRecord(**r._mapping) for r in rows]
+
+    async def comments(self, user_id: int) -> list[CommentRecord]:
+        """Comments on the user's objectives, through any of their shares, oldest first."""
+        async with self._sessions.begin() as s:
+            rows = (
+                await s.execute(
+                    select(_comments)
+                    .join(_shares, _shares.c.id == _comments.c.share_id)
+                    .where(_shares.c.user_id == user_id)
+                    .order_by(_comments.c.id)
+                )
+            ).all()
+            return [CommentRecord(**r._mapping) for r in rows]
+
+    async def open_share(self, user_id: int, share_id: int, name: str) -> bool:
+        async with self._sessions.begin() as s:
+            return await self._open_share(s, user_id, share_id, name, self._now())
+
+    async def add_comment(self, user_id: int, share_id: int, objective_id: int, text: str) -> bool:
+        async with self._sessions.begin() as s:
+            return await self._add_comment(s, user_id, share_id, objective_id, text, self._now())
+
+    @staticmethod
+    async def _create_share(s: AsyncSession, user_id: int, token: str, now: datetime) -> None:
+        await s.execute(_shares.insert().values(user_id=user_id, token=token, created_at=now))
+
+    @staticmethod
+    async def _open_share(
+        s: AsyncSession, user_id: int, share_id: int, name: str, now: datetime
+    ) -> bool:
+        """Claim the share for its first opener (never its owner); True if claimed."""
+        sh = _shares
+        result = await s.execute(
+            update(sh)
+            .where(
+                sh.c.id == share_id,
+                sh.c.appraiser_id.is_(None),
+                sh.c.revoked_at.is_(None),
+                sh.c.user_id != user_id,
+            )
+            .values(appraiser_id=user_id, appraiser_name=name[:255], opened_at=now)
+        )
+        return bool(result.rowcount)
+
+    @staticmethod
+    async def _revoke_share(s: AsyncSession, user_id: int, share_id: int, now: datetime) -> None:
+        sh = _shares
+        await s.execute(
+            update(sh)
+            .where(sh.c.id == share_id, sh.c.user_id == user_id, sh.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    @staticmethod
+    async def _live_share_of(s: AsyncSession, appraiser_id: int, share_id: int) -> int | None:
+        """The owner of a share this appraiser holds and its owner has not revoked."""
+        sh = _shares
+        return (
+            await s.execute(
+                select(sh.c.user_id).where(
+                    sh.c.id == share_id,
+                    sh.c.appraiser_id == appraiser_id,
+                    sh.c.revoked_at.is_(None),
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def _add_comment(
+        self,
+        s: AsyncSession,
+        user_id: int,
+        share_id: int,
+        objective_id: int,
+        text: str,
+        now: datetime,
+    ) -> bool:
+        owner = await self._live_share_of(s, user_id, share_id)
+        owned = (
+            await s.execute(
+                select(_objectives.c.id).where(
+                    _objectives.c.id == objective_id, _objectives.c.user_id == owner
+                )
+            )
+        ).scalar_one_or_none()
+        if owner is None or owned is None:
+            return False
+        await s.execute(
+            _comments.insert().values(
+                share_id=share_id, objective_id=objective_id, text=text, created_at=now
+            )
+        )
+        return True
+
+    async def _sign_off(self, s: AsyncSession, user_id: int, share_id: int, now: datetime) -> None:
+        """Sign the shared plan off: the share records it and the owner's objectives lock."""
+        owner = await self._live_share_of(s, user_id, share_id)
+        if owner is None:
+            return
+        await s.execute(
+            update(_shares)
+            .where(_shares.c.id == share_id, _shares.c.signed_off_at.is_(None))
+            .values(signed_off_at=now)
+        )
+        await s.execute(
+            update(_objectives)
+            .where(_objectives.c.user_id == owner, _objectives.c.signed_off_at.is_(None))
+            .values(signed_off_at=now)
+        )
