@@ -24,9 +24,9 @@ FRESH_DEVSET = TESTS / "lookup_devset_fresh.yaml"
 # Floors that catch a regression; each is below what the engine scored when it was last
 # measured (see BENCHMARKS.md), and none was reached by tuning on the held-out sets.
 FLOORS = {
-    "lookup_devset_fresh.yaml": 0.0,
-    "lookup_heldout.yaml": 0.0,
-    "lookup_heldout_fresh.yaml": 0.0,
+    "lookup_devset_fresh.yaml": 0.50,  # 53.2% on 1 December 2026
+    "lookup_heldout.yaml": 0.95,  # 98.0%
+    "lookup_heldout_fresh.yaml": 0.62,  # 65.8%; the first release scored 40.3%
 }
 KINDS = {"competency", "career", "glossary", "clarify", "none", "overview", "compare"}
 TAGS = {
