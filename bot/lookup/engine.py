@@ -29,11 +29,11 @@ from functools import lru_cache
 from typing import Any
 
 from bot.knowledge.competency import Level
-from bot.lookup import format as fmt
 from bot.lookup.answer import Answer, Candidate
-from bot.lookup.answering import CHOICE, SENIORITY, Answering, _Scored
+from bot.lookup.answering import CHOICE, SENIORITY, _Scored
 from bot.lookup.compare import pick_pair
 from bot.lookup.elsewhere import ELSEWHERE
+from bot.lookup.following import Following
 from bot.lookup.followup import Followup, Reading
 from bot.lookup.items import (
     W_ALIAS,
@@ -98,7 +98,7 @@ CUE_KINDS = {
 YEAR_TOKENS = wordset("year years yr yrs")
 
 
-class LookupEngine(Answering):
+class LookupEngine(Following):
     """Builds every index once from a KnowledgeBase; `ask` and `resolve` are then cheap."""
 
     def __init__(self, kb: Any, semantic: bool = True) -> None:
@@ -364,81 +364,6 @@ class LookupEngine(Answering):
         return boost
 
     # ------------------------------------------------------------------ answering
-
-    def _context(self, context: str) -> tuple[Item, tuple[Level, ...]] | None:
-        """The item (and levels shown) of a previous answer, from its key or id."""
-        if context in self.keys:
-            index, levels = self.keys[context]
-            return self.items[index], levels or ()
-        if context in self.by_ident:
-            return self.items[self.by_ident[context]], ()
-        return None
-
-    def _choices(self, key: str) -> Answer:
-        """A question back, from its key: its candidates' keys."""
-        keys = [k for k in key[len(CHOICE) :].split("|") if k in self.keys]
-        if not keys:
-            return self._none(key, [])
-        candidates = []
-        for k in keys:
-            index, levels = self.keys[k]
-            item = self.items[index]
-            single = item.kind == "range" and levels and len(levels) == 1
-            title = f"{item.label} – {levels[0].label}" if single else item.label
-            candidates.append(Candidate(title, k))
-        titles = tuple(c.title for c in candidates)
-        return Answer(
-            query=key,
-            kind="clarify",
-            answer=fmt.clarify_answer(titles),
-            suggestions=titles,
-            score=1.0,
-            candidates=tuple(candidates),
-            key=key,
-        )
-
-    def _choice(self, text: str, query: ParsedQuery, context: str) -> Answer | None:
-        """The candidate of a question back that a follow-up picks, by the words of its label
-        ("the one under population care", "the IT one"), else by the fused score."""
-        options = {self.keys[k][0]: k for k in context[1:].split("|") if k in self.keys}
-        if not options:
-            return None
-        stems = {t.stem for t in query.tokens}
-        overlap = {
-            i: len(stems & {term(w) for w in words(self.items[i].label)} - STOPWORDS)
-            for i in options
-        }
-        best = max(overlap, key=overlap.__getitem__)
-        if overlap[best] == 0 or list(overlap.values()).count(overlap[best]) > 1:
-            fused = [r for r in self._with_meaning(text, self._score(query)) if r.index in options]
-            if not fused or fused[0].fused <= 0.0:
-                return None
-            best = fused[0].index
-        return replace(self.resolve(options[best]), query=text)
-
-    def _abbreviation_of(self, item: Item) -> Item | None:
-        """The glossary entry for an abbreviation the item is named by (SEA, PHCT, IM&T)."""
-        index = self.by_ident[item.ident]
-        for glossary, named in self.glossary_links.items():
-            if named == index:
-                return self.items[glossary]
-        title = item.title
-        return next(
-            (
-                g
-                for g in self.items
-                if g.kind == "glossary" and re.search(rf"\b{re.escape(g.title)}\b", title)
-            ),
-            None,
-        )
-
-    def _reading(self, text: str, reading: Reading) -> Answer:
-        item = self.items[self.by_ident[reading.ident]]
-        if item.kind == "range":
-            return self._range_answer(text, item, list(reading.levels or SENIORITY), 1.0)
-        if item.kind == "domain" and reading.levels:
-            return self._domain_level_answer(text, item, reading.levels[0], 1.0)
-        return self._item_answer(text, item, 1.0)
 
     def _ask(self, text: str, context: str = "") -> Answer:
         query = parse(text, self.corrector)
