@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.records import CpdEntryRecord
 from bot.storage.store import Store
-from bot.storage.tables import _cpd
+from bot.storage.tables import Executor, _cpd
 
 
 class CpdStore(Store):
@@ -25,7 +24,7 @@ class CpdStore(Store):
     ) -> int:
         now = self._now()
         async with self._sessions.begin() as s:
-            return await self._add_cpd(s, user_id, text, hours, domain_id, range_id, now)
+            return await s.run_sync(self._add_cpd, user_id, text, hours, domain_id, range_id, now)
 
     async def cpd_entries(self, user_id: int, limit: int = 50) -> list[CpdEntryRecord]:
         """The user's CPD log, newest first."""
@@ -41,8 +40,8 @@ class CpdStore(Store):
             return [CpdEntryRecord(**r._mapping) for r in rows]
 
     @staticmethod
-    async def _add_cpd(
-        s: AsyncSession,
+    def _add_cpd(
+        s: Executor,
         user_id: int,
         text: str,
         hours: float | None,
@@ -50,7 +49,7 @@ class CpdStore(Store):
         range_id: str | None,
         now: datetime,
     ) -> int:
-        result = await s.execute(
+        result = s.execute(
             _cpd.insert()
             .values(
                 user_id=user_id,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, or_, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Table, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.storage.models import (
     DOMAIN_RATING,
@@ -37,9 +39,18 @@ _chats: Table = GroupChat.__table__  # type: ignore[assignment]
 _members: Table = GroupMember.__table__  # type: ignore[assignment]
 
 
-def _insert(s: AsyncSession, table: Table) -> Any:
+#: What runs a statement synchronously: a Core connection (the per-update hot path) or an ORM
+#: session (the other methods, through `AsyncSession.run_sync`).
+Executor = Connection | Session
+
+
+def dialect_name(s: Executor | AsyncSession) -> str:
+    return s.dialect.name if isinstance(s, Connection) else s.get_bind().dialect.name
+
+
+def _insert(s: Executor | AsyncSession, table: Table) -> Any:
     """A dialect-specific INSERT (for ON CONFLICT) on the session's database."""
-    if s.get_bind().dialect.name == "postgresql":
+    if dialect_name(s) == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 
@@ -149,4 +160,6 @@ def owned_rows_clause(table: Table, user_id: int) -> ColumnElement[bool] | None:
 def json_ready(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, bytes):  # e.g. an assessment's chart (PNG)
+        return base64.b64encode(value).decode("ascii")
     return value
