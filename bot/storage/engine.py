@@ -145,6 +145,7 @@ def create_loop_engine(url: str | URL) -> Engine:
         poolclass=QueuePool,
         pool_size=1,
         max_overflow=0,
+        pool_reset_on_return=None,  # every transaction ends in COMMIT or ROLLBACK already
     )
     _install_sqlite_listeners(engine, wal=True, foreign_keys=True, busy_timeout_ms=0)
     return engine

@@ -17,7 +17,7 @@ from bot.storage.changes import (
 )
 from bot.storage.records import NAME_MAX, ProfileRecord, UserRecord
 from bot.storage.store import Store
-from bot.storage.tables import Executor, _insert, _profiles, _targets, _users, dialect_name
+from bot.storage.tables import Executor, _profiles, _targets, _users, dialect_name
 
 
 class ProfileStore(Store):
@@ -136,27 +136,22 @@ class ProfileStore(Store):
             given["directions"] = list(directions)  # type: ignore[arg-type]
         if years_in_management is not UNSET:
             given["years_in_management"] = years_in_management
-        stmt = _insert(s, _profiles).values(
-            user_id=user_id,
-            role=given.get("role"),
-            career_stage=given.get("career_stage"),
-            directions=given.get("directions", []),
-            years_in_management=given.get("years_in_management"),
-            updated_at=now,
+        fields = ("role", "career_stage", "directions", "years_in_management", "updated_at")
+        stmt = statements.upsert(
+            dialect_name(s), _profiles, ("user_id",), fields, (*given, "updated_at")
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_profiles.c.user_id],
-            set_={name: getattr(stmt.excluded, name) for name in [*given, "updated_at"]},
-        )
-        s.execute(stmt)
+        row = {"role": None, "career_stage": None, "directions": [], "years_in_management": None}
+        values = {**row, **given, "user_id": user_id, "updated_at": now}
+        s.execute(stmt, {f"b_{name}": value for name, value in values.items()})
 
     @staticmethod
     def _set_target(s: Executor, user_id: int, domain_id: str, level: str, now: datetime) -> None:
-        stmt = _insert(s, _targets).values(
-            user_id=user_id, domain_id=domain_id, level=check_level(level), set_at=now
+        s.execute(
+            statements.upsert_target(dialect_name(s)),
+            {
+                "b_user_id": user_id,
+                "b_domain_id": domain_id,
+                "b_level": check_level(level),
+                "b_set_at": now,
+            },
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_targets.c.user_id, _targets.c.domain_id],
-            set_={"level": stmt.excluded.level, "set_at": stmt.excluded.set_at},
-        )
-        s.execute(stmt)

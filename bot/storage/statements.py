@@ -153,17 +153,32 @@ START_ASSESSMENT = (
 
 
 @cache
+def upsert(
+    dialect: str,
+    table: Table,
+    keys: tuple[str, ...],
+    columns: tuple[str, ...],
+    updated: tuple[str, ...],
+) -> Any:
+    """INSERT a row (every named column a parameter) or, when its `keys` clash with a stored
+    row, UPDATE that row's `updated` columns from it."""
+    stmt = _insert_for(dialect)(table).values(**params(table, *keys, *columns))
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c[key] for key in keys],
+        set_={name: stmt.excluded[name] for name in updated},
+    )
+
+
+RATED = ("level", "note", "rated_at")
+
+
 def upsert_rating(dialect: str) -> Any:
     """Rate an item of an assessment, replacing an earlier answer to the same item."""
-    r = _ratings
-    stmt = _insert_for(dialect)(r).values(
-        **params(r, "assessment_id", "domain_id", "range_id", "level", "note", "rated_at")
-    )
-    return stmt.on_conflict_do_update(
-        index_elements=[r.c.assessment_id, r.c.domain_id, r.c.range_id],
-        set_={
-            "level": stmt.excluded.level,
-            "note": stmt.excluded.note,
-            "rated_at": stmt.excluded.rated_at,
-        },
-    )
+    return upsert(dialect, _ratings, ("assessment_id", "domain_id", "range_id"), RATED, RATED)
+
+
+TARGETED = ("level", "set_at")
+
+
+def upsert_target(dialect: str) -> Any:
+    return upsert(dialect, _targets, ("user_id", "domain_id"), TARGETED, TARGETED)
