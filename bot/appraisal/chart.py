@@ -35,6 +35,9 @@ SIZE_INCHES = 7.2
 DPI = 100  # 7.2 in x 100 dpi = 720 x 720 px: the 1080 px layout, scaled
 BACKGROUNDS = 8  # per drawing thread: variants of the shared parts kept as bitmaps
 COLOURS = 64
+#: Part of every chart's key: bump it when the picture's look changes, and stored charts are
+#: drawn again.
+STYLE = 1
 MAX_CAPTION = 1024
 BLUE, VERMILLION, BLACK = "#0072B2", "#D55E00", "#000000"
 SHORT_LEVELS = {**LABELS, "administrative": "Admin"}
@@ -195,7 +198,7 @@ def chart_lines(plan: PlanData) -> ChartLines:
 
 def chart_key(plan: PlanData, previous: Mapping[str, str] | None = None) -> str:
     """A digest of everything the chart shows: the same key, the same picture."""
-    drawn = repr((chart_lines(plan), plan.assessed_on, sorted((previous or {}).items())))
+    drawn = repr((STYLE, chart_lines(plan), plan.assessed_on, sorted((previous or {}).items())))
     return hashlib.sha256(drawn.encode()).hexdigest()
 
 
