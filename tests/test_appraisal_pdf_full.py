@@ -47,7 +47,7 @@ async def journey(service: Conversations, clock: FakeClock) -> bytes:
     await sam.tap("Population Care")
     for level in ["Managerial", "Administrative", "skip", "Strategic", "Not yet"]:
         await sam.tap("Skip" if level == "skip" else level)
-    await sam.tap("No thanks")
+    await sam.tap("Done: set my targets")
     await sam.tap("Accept these targets")
     await sam.set_objective("1.", "Run the quarterly complaints review", "the minutes", "6 months")
     await sam.command("/log Led the complaints review on Friday, 2h")

@@ -29,7 +29,7 @@ async def rate_population_care(driver: Driver, ranges: list[str]) -> None:
     await driver.tap("Population Care")
     for level in ranges:
         await driver.tap(level)
-    await driver.tap("No thanks")
+    await driver.tap("Done: set my targets")
     await driver.tap("Accept these targets")
 
 

@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.knowledge.competency import Level
+from bot.lookup import format as fmt
 from bot.lookup.answer import Answer, Candidate
 from bot.lookup.answering import CHOICE, SENIORITY, Answering, _Scored
 from bot.lookup.compare import pick_pair
@@ -145,7 +146,10 @@ class LookupEngine(Answering):
         return answer if answer.query == query else replace(answer, query=query)
 
     def resolve(self, key: str) -> Answer:
-        """The exact answer behind a candidate key (from a clarify or related button)."""
+        """The exact answer behind a candidate key (from a clarify or related button), or the
+        question back behind a clarify answer's own key."""
+        if key.startswith(CHOICE):
+            return self._choices(key)
         target = self.keys.get(key)
         if target is None:
             return self._none(key, [])
@@ -369,6 +373,29 @@ class LookupEngine(Answering):
         if context in self.by_ident:
             return self.items[self.by_ident[context]], ()
         return None
+
+    def _choices(self, key: str) -> Answer:
+        """A question back, from its key: its candidates' keys."""
+        keys = [k for k in key[len(CHOICE) :].split("|") if k in self.keys]
+        if not keys:
+            return self._none(key, [])
+        candidates = []
+        for k in keys:
+            index, levels = self.keys[k]
+            item = self.items[index]
+            single = item.kind == "range" and levels and len(levels) == 1
+            title = f"{item.label} – {levels[0].label}" if single else item.label
+            candidates.append(Candidate(title, k))
+        titles = tuple(c.title for c in candidates)
+        return Answer(
+            query=key,
+            kind="clarify",
+            answer=fmt.clarify_answer(titles),
+            suggestions=titles,
+            score=1.0,
+            candidates=tuple(candidates),
+            key=key,
+        )
 
     def _choice(self, text: str, query: ParsedQuery, context: str) -> Answer | None:
         """The candidate of a question back that a follow-up picks, by the words of its label
