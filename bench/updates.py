@@ -8,6 +8,13 @@ process so peak RSS is its own.
 
     python bench/updates.py                   # SQLite and PostgreSQL, 50 users
     python bench/updates.py --users 200 --engines sqlite
+    python bench/updates.py --think 0.1       # latency at a set load: 50 users / 0.1 s = 500/s
+
+With no think time every user's next update follows at once, so the figures are throughput at
+saturation (and latency there is queueing: 50 users in flight at N updates/s wait 50/N s on
+average). With think time the offered load is users / think, and p50/p99 are the latency a
+user sees at that load. CPU ms/upd is the process time (all threads, chart drawing included)
+per update.
 """
 
 from __future__ import annotations
@@ -98,11 +105,21 @@ class InstantApi(BaseRequest):
 
 
 class User:
-    def __init__(self, uid: int, app: Application, api: InstantApi, timings: list[float]) -> None:
+    def __init__(
+        self,
+        uid: int,
+        app: Application,
+        api: InstantApi,
+        timings: list[float],
+        think: float = 0.0,
+    ) -> None:
         self.uid, self.app, self.api, self.timings = uid, app, api, timings
         self.update_id = uid * 1000
+        self.think, self.pauses = think, random.Random(uid)
 
     async def _process(self, data: dict[str, Any]) -> None:
+        if self.think:  # a person reading and tapping: random pauses of `think` s on average
+            await asyncio.sleep(self.pauses.expovariate(1 / self.think))
         self.update_id += 1
         update = Update.de_json({"update_id": self.update_id, **data}, self.app.bot)
         start = time.perf_counter()
@@ -165,23 +182,24 @@ class User:
             await self.tap(label)
 
 
-async def run_journeys(url: str, users: int) -> tuple[list[float], float]:
+async def run_journeys(url: str, users: int, think: float) -> tuple[list[float], float, float]:
     settings = Settings(telegram_bot_token=TOKEN, database_url=url, _env_file=None)
     api = InstantApi()
     app = build_application(settings, request=api, rate_limited=False)
     timings: list[float] = []
     async with app:
         await app.post_init(app)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(
-            *(User(uid, app, api, timings).journey() for uid in range(1, users + 1))
+            *(User(uid, app, api, timings, think).journey() for uid in range(1, users + 1))
         )
-        elapsed = time.perf_counter() - start
+        # Charts are drawn by worker threads: their process time is counted in, as it should be.
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         await app.post_shutdown(app)
-    return timings, elapsed
+    return timings, elapsed, cpu
 
 
-async def run_echo(updates: int, users: int) -> tuple[list[float], float]:
+async def run_echo(updates: int, users: int, think: float) -> tuple[list[float], float, float]:
     api = InstantApi()
     app = Application.builder().token(TOKEN).request(api).get_updates_request(api).build()
 
@@ -192,10 +210,10 @@ async def run_echo(updates: int, users: int) -> tuple[list[float], float]:
     timings: list[float] = []
     per_user = updates // users
     async with app:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
 
         async def walk(uid: int) -> None:
-            user = User(uid, app, api, timings)
+            user = User(uid, app, api, timings, think)
             for _ in range(per_user):
                 await user._process(
                     {
@@ -210,39 +228,39 @@ async def run_echo(updates: int, users: int) -> tuple[list[float], float]:
                 )
 
         await asyncio.gather(*(walk(uid) for uid in range(1, users + 1)))
-        elapsed = time.perf_counter() - start
-    return timings, elapsed
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return timings, elapsed, cpu
 
 
-def figures(name: str, timings: list[float], elapsed: float) -> dict[str, Any]:
+def figures(name: str, timings: list[float], elapsed: float, cpu: float) -> dict[str, Any]:
     ordered = sorted(timings)
     return {
         "run": name,
         "updates": len(timings),
         "updates_per_s": round(len(timings) / elapsed),
+        "cpu_ms": round(cpu / len(timings) * 1000, 3),
         "p50_ms": round(statistics.median(ordered) * 1000, 2),
         "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 
-async def one(engine: str, users: int) -> dict[str, Any]:
+async def one(engine: str, users: int, think: float) -> dict[str, Any]:
     if engine.endswith("-no-charts"):
         # Attribution only: the same journey with the profile chart not drawn (matplotlib).
         import bot.flows.service
 
         bot.flows.service.render_radar = lambda plan, previous: b"PNG"
         engine = engine.removesuffix("-no-charts")
-        result = await one(engine, users)
+        result = await one(engine, users, think)
         result["run"] += ", no charts"
         return result
     if engine == "echo":
-        timings, elapsed = await run_echo(users * 18, users)
-        return figures("PTB echo floor", timings, elapsed)
+        return figures("PTB echo floor", *await run_echo(users * 18, users, think))
     if engine == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
-            timings, elapsed = await run_journeys(f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", users)
-        return figures("careerbot, SQLite", timings, elapsed)
+            run = await run_journeys(f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", users, think)
+        return figures("careerbot, SQLite", *run)
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     import asyncpg
 
@@ -252,45 +270,58 @@ async def one(engine: str, users: int) -> dict[str, Any]:
     url = f"{POSTGRES}?search_path={schema}"
     try:
         await upgrade_to_head_async(url)  # PostgreSQL is migrated by `careerbot db upgrade`
-        timings, elapsed = await run_journeys(url, users)
+        run = await run_journeys(url, users, think)
     finally:
         await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await conn.close()
-    return figures("careerbot, PostgreSQL", timings, elapsed)
+    return figures("careerbot, PostgreSQL", *run)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--engines", default="echo,sqlite,postgres")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean pause (s) before each of a user's updates; 0: as fast as they are answered",
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(asyncio.run(one(args.one, args.users))))
+        print(json.dumps(asyncio.run(one(args.one, args.users, args.think))))
         return
     rows = []
     for engine in args.engines.split(","):
         out = subprocess.run(
-            [sys.executable, __file__, "--one", engine, "--users", str(args.users)],
+            [
+                sys.executable,
+                __file__,
+                *("--one", engine, "--users", str(args.users), "--think", str(args.think)),
+            ],
             capture_output=True,
             text=True,
             check=True,
         )
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    header = f"{'run':24} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>8}"
-    print(f"{args.users} users, {os.cpu_count()} cores\n{header}")
+    header = (
+        f"{'run':34} {'updates':>8} {'upd/s':>8} {'CPU ms/upd':>10} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'RSS MB':>8}"
+    )
+    print(f"{args.users} users, think {args.think:g} s, {os.cpu_count()} cores\n{header}")
     for r in rows:
         print(
-            f"{r['run']:24} {r['updates']:>8} {r['updates_per_s']:>8} {r['p50_ms']:>8} "
-            f"{r['p99_ms']:>8} {r['peak_rss_mb']:>8}"
+            f"{r['run']:34} {r['updates']:>8} {r['updates_per_s']:>8} {r['cpu_ms']:>10} "
+            f"{r['p50_ms']:>8} {r['p99_ms']:>8} {r['peak_rss_mb']:>8}"
         )
     floor = next((r for r in rows if r["run"].startswith("PTB")), None)
     for r in rows:
         if floor and r is not floor:
-            ratio = floor["updates_per_s"] / r["updates_per_s"]
             print(
-                f"{r['run']}: {1000 / r['updates_per_s']:.2f} ms of the process per update, "
-                f"{ratio:.0f}x the echo floor"
+                f"{r['run']}: {r['cpu_ms']:.2f} ms of process time per update, "
+                f"{r['cpu_ms'] / floor['cpu_ms']:.1f}x the echo floor's; "
+                f"{floor['updates_per_s'] / r['updates_per_s']:.1f}x its time per update"
             )
 
 

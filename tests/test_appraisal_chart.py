@@ -89,7 +89,7 @@ def has_colour(png: bytes, hex_colour: str, tolerance: int = 12) -> bool:
 def test_realistic_profile_is_a_phone_sized_png_with_every_line(kb):
     plan, previous = realistic_plan(kb)
     png = render_radar(plan, previous)
-    assert png_size(png) == (1080, 1080)
+    assert png_size(png) == (720, 720)
     assert distinct_colours(png, 0.4) > 20  # the plotted area is not blank
     for colour in ("#0072B2", "#D55E00"):  # Okabe-Ito blue (now) and vermillion (target)
         assert has_colour(png, colour)
@@ -114,7 +114,7 @@ def test_caption_states_every_domain_now_and_target(kb):
 def test_every_domain_skipped_still_draws(kb, targets):
     plan = skipped_plan(kb, targets)
     png = render_radar(plan, None)
-    assert png_size(png) == (1080, 1080)
+    assert png_size(png) == (720, 720)
     assert distinct_colours(png, 0.4) > 1  # rings and labels, nothing to fill
     assert caption(plan).count("Skipped") == 9
     assert ("no target" in caption(plan)) is not targets

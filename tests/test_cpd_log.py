@@ -176,17 +176,41 @@ async def test_plan_and_a_finished_assessment_carry_the_profile_chart(driver):
 async def test_drawing_the_chart_does_not_hold_up_other_users(service, monkeypatch):
     a, b = Driver(service, UserRef(1, "A")), Driver(service, UserRef(2, "B"))
     await a.onboard()
-    await a.assess(LEVELS)
     drawing = threading.Event()
+    drawn = []
 
     def slow_chart(plan, previous):
+        drawn.append(plan)
         drawing.set()
         time.sleep(0.8)
         return b"\x89PNG slow"
 
     monkeypatch.setattr("bot.flows.service.render_radar", slow_chart)
-    plan = asyncio.create_task(a.command("/plan"))
+    await a.command("/assess")
+    for level in LEVELS:
+        await a.tap(level)
+    await a.tap("No thanks")
+    done = asyncio.create_task(a.tap("Accept these targets"))
     assert await asyncio.to_thread(drawing.wait, 5)
     await b.command("/help")
-    assert not plan.done()  # B was answered while A's chart was still being drawn
-    assert (await plan).views[0].attachments[0].content == b"\x89PNG slow"
+    assert not done.done()  # B was answered while A's chart was still being drawn
+    assert (await done).views[0].attachments[0].content == b"\x89PNG slow"
+    # Drawn once per assessment: /plan sends the stored picture.
+    assert (await a.command("/plan")).views[0].attachments[0].content == b"\x89PNG slow"
+    assert len(drawn) == 1
+
+
+async def test_the_chart_is_drawn_again_once_a_target_changed(service, monkeypatch):
+    a = Driver(service, UserRef(1, "A"))
+    await a.onboard()
+    await a.assess(LEVELS)
+    first = (await a.command("/plan")).views[0].attachments[0].content
+    await a.command("/settings")
+    await a.tap("Targets")
+    await a.tap("Change a target")
+    await a.tap("Finance")
+    await a.tap("Strategic")
+    await a.tap("Accept these targets")
+    again = (await a.command("/plan")).views[0].attachments[0]
+    assert again.content != first and again.content.startswith(b"\x89PNG")
+    assert "Finance: Managerial → Strategic" in again.caption

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.flows.events import Tap
 from bot.flows.objectives import remind_at
 from tests.conftest import FakeClock
 from tests.flowdriver import LEVELS, Driver
@@ -106,6 +107,23 @@ async def test_a_reassessment_asks_about_each_open_objective(driver, sqlite_repo
     assert "objectives are up to date" in driver.text
     statuses = [o.status for o in await sqlite_repo.objectives(driver.user.id)]
     assert statuses == ["done", "open"]
+
+
+async def test_a_forged_tap_does_not_skip_an_objective_under_review(driver, sqlite_repo):
+    await driver.set_objective("1.", "Write the plan", "the plan", "1 month")
+    await driver.command("/assess")
+    for level in LEVELS:
+        await driver.tap(level)
+    await driver.tap("No thanks")
+    await driver.tap("Accept these targets")
+    review = driver.replies[-1]
+    done = driver.button("Done ✓").data or ""
+    forged = done.rsplit(":", 1)[0] + ":y" + done.rsplit(":", 1)[1][1:]  # "y<id>", not a button
+    refused = await driver.send(Tap(forged))
+    assert refused.notice == "That button is not valid here." and not refused.views
+    await driver.tap("Done ✓", review)  # the review did not move on: its buttons still work
+    assert "objectives are up to date" in driver.text
+    assert [o.status for o in await sqlite_repo.objectives(driver.user.id)] == ["done"]
 
 
 async def test_no_reminder_for_reassessing_leaves_objective_reminders(driver, sqlite_repo):

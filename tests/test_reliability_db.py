@@ -23,11 +23,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, pool, text
+from sqlalchemy import Engine, event, pool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import bot.runtime
+import bot.storage.engine
 from bot.storage.engine import SQLITE_BUSY_TIMEOUT_MS, SQLITE_POOL_TIMEOUT_S, create_engine
 from bot.storage.migrate import upgrade_to_head_async
 from bot.telegram.app import build_application
@@ -83,6 +84,24 @@ def engines(monkeypatch) -> list[AsyncEngine]:
     return made
 
 
+@pytest.fixture
+def loop_engines(monkeypatch) -> list[Engine]:
+    """The synchronous engines the bot's per-update transactions run on (SQLite files)."""
+    made: list[Engine] = []
+    real = bot.storage.engine.create_loop_engine
+
+    def create_loop_engine(url):
+        made.append(real(url))
+        return made[-1]
+
+    monkeypatch.setattr(bot.storage.engine, "create_loop_engine", create_loop_engine)
+    return made
+
+
+def every_engine(engines: list[AsyncEngine], loop_engines: list[Engine]) -> list[Engine]:
+    return [engine.sync_engine for engine in engines] + loop_engines
+
+
 async def at_first_rating(alice: TgUser) -> int:
     """Onboard Alice and open the self-assessment at 1/9; returns the message it is in."""
     (welcome,) = await alice.command("/start")
@@ -118,7 +137,7 @@ def rec() -> RecordingRequest:
 
 # -- SQLite ---------------------------------------------------------------------------------
 @pytest.fixture
-async def sqlite_bot(sqlite_url, rec, engines):
+async def sqlite_bot(sqlite_url, rec, engines, loop_engines):
     async with started(build_application(bot_settings(sqlite_url), request=rec)) as app:
         yield app, TgUser(app, rec, user_id=ALICE, first_name="Alice")
 
@@ -205,17 +224,19 @@ async def test_sqlite_locked_between_reading_and_writing_a_step(
     assert await rows(sqlite_url, RATINGS, user=ALICE) == [(FIRST_DOMAIN, "strategic")]
 
 
-async def test_sqlite_read_only(sqlite_bot, sqlite_url, engines):
+async def test_sqlite_read_only(sqlite_bot, sqlite_url, engines, loop_engines):
     app, alice = sqlite_bot
     m = await at_first_rating(alice)
     before = await snapshot(sqlite_url)
     read_only = {"on": True}
 
-    @event.listens_for(engines[-1].sync_engine, "checkout")
     def _checkout(dbapi_connection, record, proxy) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA query_only={'ON' if read_only['on'] else 'OFF'}")
         cursor.close()
+
+    for engine in every_engine(engines, loop_engines):
+        event.listen(engine, "checkout", _checkout)
 
     calls, elapsed = await tap_while_down(alice, "Managerial", m)
     assert_told_unavailable(calls, elapsed)
@@ -229,7 +250,7 @@ async def test_sqlite_read_only(sqlite_bot, sqlite_url, engines):
 
 
 async def test_sqlite_io_error_half_way_through_a_step_writes_nothing(
-    sqlite_bot, sqlite_url, engines
+    sqlite_bot, sqlite_url, engines, loop_engines
 ):
     """The step's conversation row is updated, then inserting the rating fails: the whole
     transaction is rolled back, so the stored step and ratings still agree."""
@@ -239,11 +260,13 @@ async def test_sqlite_io_error_half_way_through_a_step_writes_nothing(
     failing = {"on": True}
     seen: list[str] = []
 
-    @event.listens_for(engines[-1].sync_engine, "before_cursor_execute")
     def _fail(conn, cursor, statement, parameters, context, executemany) -> None:
         seen.append(statement.split()[0].upper())
         if failing["on"] and statement.lstrip().upper().startswith("INSERT INTO RATINGS"):
             raise sqlite3.OperationalError("disk I/O error")
+
+    for engine in every_engine(engines, loop_engines):
+        event.listen(engine, "before_cursor_execute", _fail)
 
     calls, elapsed = await tap_while_down(alice, "Managerial", m)
     assert "UPDATE" in seen  # the conversation was already updated in this transaction

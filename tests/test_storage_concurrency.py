@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime
 
 from sqlalchemy import text
@@ -88,3 +89,25 @@ async def test_reminder_claimed_by_exactly_one_worker(storage: Storage) -> None:
         claims = await asyncio.gather(*(repo.claim_reminder(rid, f"w{k}") for k in range(4)))
         assert claims.count(True) == 1
     assert await repo.due_reminders(due) == []
+
+
+async def test_a_step_waits_out_another_writer_without_holding_up_the_event_loop(
+    sqlite_storage: Storage,
+) -> None:
+    """While another connection (a second process, a backup) briefly holds SQLite's write lock,
+    a step waits for it and then goes through; other users are served meanwhile."""
+    repo = sqlite_storage.repo
+    await repo.touch_user(A, "Ann")
+    path = sqlite_storage.url.removeprefix("sqlite+aiosqlite:///")
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    step = asyncio.create_task(repo.apply_step(A, 0, "assess", "q0", {}, [StartAssessment()]))
+    served = 0
+    while served < 3:  # the loop keeps running other work while the step waits
+        await asyncio.sleep(0.01)
+        served += 1
+    assert not step.done()
+    holder.execute("COMMIT")
+    holder.close()
+    assert await step is not None  # written (at a random first version), not stale
+    assert (await repo.load_snapshot(A)).open_assessment is not None

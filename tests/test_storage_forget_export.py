@@ -8,6 +8,7 @@ through assessments). A table added later is therefore covered automatically.
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -41,6 +42,7 @@ from bot.storage import (
 from bot.storage.changes import CreateShare
 from bot.storage.records import PublishedPicture
 from bot.storage.repository import Repository
+from bot.storage.tables import SENT_AS_FILES
 from tests.conftest import Storage
 
 A, B = 3001, 3002
@@ -58,6 +60,7 @@ async def populate(repo: Repository, uid: int, own_chat: int) -> None:
     await repo.record_rating(done, "finance", "managerial", note="ok")
     await repo.record_rating(done, "finance", "strategic", range_id="fin-1")
     await repo.complete_assessment(done)
+    await repo.store_chart(done, "chart-key", b"\x89PNG a chart")
     due = datetime(2025, 6, 1, tzinfo=UTC)
     await repo.apply_step(
         uid,
@@ -174,7 +177,7 @@ async def test_forget_user_deletes_every_row_about_them(
     assert all(n == 0 for n in (await storage.repo.forget_user(A)).values())
 
 
-def _normalise(value: Any, column_type: Any) -> Any:
+def _normalise(value: Any, column_type: Any, sent_as_file: bool = False) -> Any:
     if isinstance(column_type, DateTime) and value is not None:
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
@@ -184,7 +187,9 @@ def _normalise(value: Any, column_type: Any) -> Any:
     if isinstance(column_type, Date) and isinstance(value, str):
         return date.fromisoformat(value)
     if isinstance(column_type, LargeBinary) and isinstance(value, bytes):
-        return f"({len(value)} bytes: sent as a file with this export)"  # the file goes along
+        if sent_as_file:
+            return f"({len(value)} bytes: sent as a file with this export)"  # the file goes along
+        return base64.b64encode(value).decode("ascii")  # an assessment's chart
     return value
 
 
@@ -205,8 +210,13 @@ async def test_export_user_contains_every_row_about_them(
             rows = (await conn.execute(select(table).where(clause))).mappings().all()
             types = {c.name: c.type for c in table.columns}
 
-            def norm(row: Any, types: dict[str, Any] = types) -> dict[str, Any]:
-                return {k: _normalise(v, types[k]) for k, v in dict(row).items()}
+            def norm(
+                row: Any, types: dict[str, Any] = types, name: str = table.name
+            ) -> dict[str, Any]:
+                return {
+                    k: _normalise(v, types[k], (name, k) in SENT_AS_FILES)
+                    for k, v in dict(row).items()
+                }
 
             got = [norm(r) for r in tables[table.name]]
             assert len(got) == len(rows), table.name

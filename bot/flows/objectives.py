@@ -261,8 +261,8 @@ def render_obj_review(state: FlowState, ctx: Context) -> View:
 
 def tap_obj_review(state: FlowState, value: str, ctx: Context) -> Outcome:
     ids, i = state.payload["ids"], state.payload["i"]
-    if value[1:] != str(ids[i]):
-        return INVALID
+    if value[:1] not in ("d", "o", "r") or value[1:] != str(ids[i]):
+        return INVALID  # not one of the three buttons (e.g. a forged "y<id>")
     change = _status_tap(value, ctx)
     changes = (change,) if change and change.status != "open" else ()
     if i + 1 < len(ids):

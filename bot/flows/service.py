@@ -11,9 +11,9 @@ import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from bot.appraisal.chart import caption, render_radar
+from bot.appraisal.chart import caption, chart_key, render_radar
 from bot.appraisal.pdf import Appraisal, render_plan_pdf
 from bot.flows import (  # noqa: F401  (registers steps)
     aboutme,
@@ -44,7 +44,6 @@ from bot.knowledge import KnowledgeBase
 from bot.storage.changes import PLAN_CHANGES, PROFILE_CHANGES
 from bot.storage.records import (
     AssessmentRecord,
-    CpdEntryRecord,
     Membership,
     ProfileRecord,
     Snapshot,
@@ -249,10 +248,21 @@ class Conversations:
         plan = build_plan(self._kb, profile, history) if profile else None
         if plan is None:
             return view
-        loop = asyncio.get_running_loop()
-        png = await loop.run_in_executor(self._drawing, render_radar, plan, _previous(history))
+        png = await self._chart(history, plan)
         photo = Attachment("profile-chart.png", png, caption(plan), kind="photo")
         return replace(view, attachments=(photo, *view.attachments))
+
+    async def _chart(self, history: Sequence[AssessmentRecord], plan: PlanData) -> bytes:
+        """The latest assessment's chart: the stored one while it shows the same (a target may
+        have changed since), otherwise drawn once, off the event loop, and stored with it."""
+        latest, previous = history[-1], _previous(history)
+        key = chart_key(plan, previous)
+        png = await self._repo.stored_chart(latest.id, key)
+        if png is None:
+            loop = asyncio.get_running_loop()
+            png = await loop.run_in_executor(self._drawing, render_radar, plan, previous)
+            await self._repo.store_chart(latest.id, key, png)
+        return png
 
     async def _export(self, user: UserRef) -> Reply:
         data = await self._repo.export_user(user.id)
@@ -275,9 +285,10 @@ class Conversations:
             comments=await self._repo.comments(user.id),
             shares=await self._repo.shares(user.id),
         )
+        chart = await self._chart(history, plan) if plan else None
         today = self._clock().date()
         pdf = await asyncio.get_running_loop().run_in_executor(
-            self._drawing, self._plan_pdf, name, today, plan, entries, about
+            self._drawing, render_plan_pdf, self._kb, name, today, plan, chart, entries, about
         )
         plan_doc = Attachment(
             "development-plan.pdf", pdf, "Your development plan, for appraisal or your mentor."
@@ -295,18 +306,6 @@ class Conversations:
                 ),
             )
         )
-
-    def _plan_pdf(
-        self,
-        name: str,
-        today: date,
-        plan: PlanData | None,
-        entries: Sequence[CpdEntryRecord],
-        about: Appraisal,
-    ) -> bytes:
-        """Chart and PDF together (blocking: run in a worker thread)."""
-        chart = render_radar(plan, _previous(about.history)) if plan else None
-        return render_plan_pdf(self._kb, name, today, plan, chart, entries, about)
 
 
 def _previous(history: Sequence[AssessmentRecord]) -> dict[str, str] | None:

@@ -6,12 +6,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.changes import UNSET, AttachEvidence, UpdateCpdEntry
 from bot.storage.records import CpdEntryRecord, EvidenceFileRecord
 from bot.storage.store import Store
-from bot.storage.tables import _cpd, _evidence
+from bot.storage.tables import Executor, _cpd, _evidence
 
 
 class CpdStore(Store):
@@ -27,7 +26,7 @@ class CpdStore(Store):
     ) -> int:
         now = self._now()
         async with self._sessions.begin() as s:
-            return await self._add_cpd(s, user_id, text, hours, domain_id, range_id, now)
+            return await s.run_sync(self._add_cpd, user_id, text, hours, domain_id, range_id, now)
 
     async def cpd_entries(self, user_id: int, limit: int = 50) -> list[CpdEntryRecord]:
         """The user's CPD log, newest first."""
@@ -57,8 +56,8 @@ class CpdStore(Store):
             return [EvidenceFileRecord(**r._mapping) for r in rows]
 
     @staticmethod
-    async def _add_cpd(
-        s: AsyncSession,
+    def _add_cpd(
+        s: Executor,
         user_id: int,
         text: str,
         hours: float | None,
@@ -67,7 +66,7 @@ class CpdStore(Store):
         now: datetime,
         happened_on: date | None = None,
     ) -> int:
-        result = await s.execute(
+        result = s.execute(
             _cpd.insert()
             .values(
                 user_id=user_id,
@@ -83,33 +82,26 @@ class CpdStore(Store):
         return int(result.scalar_one())
 
     @staticmethod
-    async def _newest_entry(s: AsyncSession, user_id: int) -> int | None:
-        return (
-            await s.execute(
-                select(_cpd.c.id)
-                .where(_cpd.c.user_id == user_id)
-                .order_by(_cpd.c.id.desc())
-                .limit(1)
-            )
+    def _newest_entry(s: Executor, user_id: int) -> int | None:
+        return s.execute(
+            select(_cpd.c.id).where(_cpd.c.user_id == user_id).order_by(_cpd.c.id.desc()).limit(1)
         ).scalar_one_or_none()
 
-    async def _update_cpd(self, s: AsyncSession, user_id: int, change: UpdateCpdEntry) -> None:
+    def _update_cpd(self, s: Executor, user_id: int, change: UpdateCpdEntry) -> None:
         values: dict[str, Any] = {
             name: getattr(change, name)
             for name in ("objective_id", "reflect_what", "reflect_so_what", "reflect_now_what")
             if getattr(change, name) is not UNSET
         }
-        entry_id = await self._newest_entry(s, user_id)
+        entry_id = self._newest_entry(s, user_id)
         if values and entry_id is not None:
-            await s.execute(update(_cpd).where(_cpd.c.id == entry_id).values(**values))
+            s.execute(update(_cpd).where(_cpd.c.id == entry_id).values(**values))
 
-    async def _attach(
-        self, s: AsyncSession, user_id: int, change: AttachEvidence, now: datetime
-    ) -> None:
-        entry_id = await self._newest_entry(s, user_id)
+    def _attach(self, s: Executor, user_id: int, change: AttachEvidence, now: datetime) -> None:
+        entry_id = self._newest_entry(s, user_id)
         if entry_id is None:
             return
-        await s.execute(
+        s.execute(
             _evidence.insert().values(
                 user_id=user_id,
                 entry_id=entry_id,

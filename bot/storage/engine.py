@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,7 +17,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.pool import AsyncAdaptedQueuePool, QueuePool
+
+from bot.storage.transactions import OnAsyncEngine, OnLoop
 
 if TYPE_CHECKING:
     from bot.storage.repository import Repository
@@ -100,7 +103,9 @@ def create_engine(
                 pool_timeout=SQLITE_POOL_TIMEOUT_S,
             )
         engine = create_async_engine(u, connect_args=connect_args, **kwargs)
-        _install_sqlite_listeners(engine, wal=path is not None, foreign_keys=sqlite_foreign_keys)
+        _install_sqlite_listeners(
+            engine.sync_engine, wal=path is not None, foreign_keys=sqlite_foreign_keys
+        )
         return engine
 
     if u.get_backend_name() == "postgresql" and "search_path" in u.query:
@@ -121,8 +126,10 @@ def create_engine(
     return create_async_engine(u, connect_args=connect_args, **kwargs)
 
 
-def _install_sqlite_listeners(engine: AsyncEngine, *, wal: bool, foreign_keys: bool) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _install_sqlite_listeners(
+    engine: Engine, *, wal: bool, foreign_keys: bool, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the sqlite3 module so that our own
         # BEGIN (below) is the only one, and SAVEPOINTs/DDL behave.
@@ -135,11 +142,11 @@ def _install_sqlite_listeners(engine: AsyncEngine, *, wal: bool, foreign_keys: b
                 # only a power cut can undo the last commits. It saves an fsync per commit.
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         finally:
             cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -157,22 +164,52 @@ class TimedSessions:
         async with asyncio.timeout(self._limit), self._maker.begin() as session:
             yield session
 
+    def transactions(self) -> OnAsyncEngine:
+        """The hot path's transactions on the same engine, with the same time limit."""
+        return OnAsyncEngine(self._maker.kw["bind"], limit=self._limit)
+
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker | TimedSessions:
-    """Sessions for the stores; on PostgreSQL each transaction has a time limit (SQLite's
-    waits are bounded by its busy and pool timeouts, in its own worker thread)."""
+    """Sessions for the stores; on PostgreSQL each transaction has a time limit, and so do the
+    hot path's transactions on the same engine (`TimedSessions.transactions`). SQLite's waits
+    are bounded by its busy and pool timeouts (on the event loop: `OnLoop`'s wait)."""
     maker = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
     if engine.dialect.name == "postgresql":
         return TimedSessions(maker, PG_TRANSACTION_TIMEOUT_S)
     return maker
 
 
+def create_loop_engine(url: str | URL) -> Engine:
+    """A synchronous engine on an SQLite file for transactions run on the event loop: one kept
+    connection with `create_engine`'s settings but no busy timeout (it never sleeps on a lock;
+    `OnLoop` tries again instead)."""
+    u = normalize_url(url).set(drivername="sqlite+pysqlite")
+    engine = create_sync_engine(
+        u,
+        connect_args={"timeout": 0, "check_same_thread": False},
+        poolclass=QueuePool,
+        pool_size=1,
+        max_overflow=0,
+        pool_reset_on_return=None,  # every transaction ends in COMMIT or ROLLBACK already
+    )
+    _install_sqlite_listeners(engine, wal=True, foreign_keys=True, busy_timeout_ms=0)
+    return engine
+
+
 def create_repository(url: str | URL, **engine_kwargs: Any) -> tuple[Repository, AsyncEngine]:
-    """A `Repository` on a new engine for `url`; the caller disposes of the engine."""
+    """A `Repository` on a new engine for `url`; the caller disposes of the engine.
+
+    On an SQLite file the per-update transactions run on the event loop, on a synchronous
+    engine that is disposed of with the returned one.
+    """
     from bot.storage.repository import Repository
 
     engine = create_engine(url, **engine_kwargs)
-    return Repository(create_sessionmaker(engine)), engine
+    transactions = None
+    if is_sqlite(url) and _sqlite_file(normalize_url(url)) is not None:
+        transactions = OnLoop(create_loop_engine(url), wait=SQLITE_POOL_TIMEOUT_S)
+        transactions.close_with(engine)
+    return Repository(create_sessionmaker(engine), transactions=transactions), engine
 
 
 __all__ = [

@@ -133,6 +133,10 @@ class Assessment(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, _user_fk(), index=True)
     started_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    #: The profile chart of this assessment (PNG) and a digest of what it shows: drawn once,
+    #: drawn again only when what it shows changed (e.g. a target).
+    chart_key: Mapped[str | None] = mapped_column(String(64))
+    chart_png: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Rating(Base):

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.changes import AddObjective
 from bot.storage.records import ObjectiveRecord
 from bot.storage.reminders import ReminderStore
-from bot.storage.tables import _objectives
+from bot.storage.tables import Executor, _objectives
 
 REMINDER_PREFIX = "objective:"
 
@@ -48,38 +47,34 @@ class ObjectiveStore(ReminderStore):
             ).one_or_none()
             return ObjectiveRecord(**row._mapping) if row else None
 
-    async def _add_objective(
-        self, s: AsyncSession, user_id: int, change: AddObjective, now: datetime
-    ) -> int:
-        objective_id = (
-            await s.execute(
-                _objectives.insert()
-                .values(
-                    user_id=user_id,
-                    created_at=now,
-                    domain_id=change.domain_id,
-                    range_id=change.range_id,
-                    what=change.what,
-                    evidence=change.evidence,
-                    due_on=change.due_on,
-                    status="open",
-                )
-                .returning(_objectives.c.id)
+    def _add_objective(self, s: Executor, user_id: int, change: AddObjective, now: datetime) -> int:
+        objective_id = s.execute(
+            _objectives.insert()
+            .values(
+                user_id=user_id,
+                created_at=now,
+                domain_id=change.domain_id,
+                range_id=change.range_id,
+                what=change.what,
+                evidence=change.evidence,
+                due_on=change.due_on,
+                status="open",
             )
+            .returning(_objectives.c.id)
         ).scalar_one()
-        await self._schedule(s, user_id, change.remind_at, reminder_kind(objective_id), now)
+        self._schedule(s, user_id, change.remind_at, reminder_kind(objective_id), now)
         return int(objective_id)
 
-    async def _set_objective_status(
-        self, s: AsyncSession, user_id: int, objective_id: int, status: str, now: datetime
+    def _set_objective_status(
+        self, s: Executor, user_id: int, objective_id: int, status: str, now: datetime
     ) -> None:
         """Only the user's own objective, not yet signed off, changes; a closed one's reminder
         is cancelled."""
         o = _objectives
-        changed = await s.execute(
+        changed = s.execute(
             update(o)
             .where(o.c.id == objective_id, o.c.user_id == user_id, o.c.signed_off_at.is_(None))
             .values(status=status, status_at=now)
         )
         if changed.rowcount and status != "open":
-            await self._cancel_reminders(s, user_id, now, reminder_kind(objective_id))
+            self._cancel_reminders(s, user_id, now, reminder_kind(objective_id))

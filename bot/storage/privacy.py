@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 
 from bot.storage.models import Base
 from bot.storage.store import Store
-from bot.storage.tables import json_ready, owned_rows_clause
+from bot.storage.tables import SENT_AS_FILES, json_ready, owned_rows_clause
 
 
 class PrivacyStore(Store):
@@ -28,8 +28,9 @@ class PrivacyStore(Store):
                     continue
                 stmt = select(table).where(clause).order_by(*table.primary_key.columns)
                 rows = (await s.execute(stmt)).all()
+                files = {column for name, column in SENT_AS_FILES if name == table.name}
                 tables[table.name] = [
-                    {k: json_ready(v) for k, v in row._mapping.items()} for row in rows
+                    {k: json_ready(v, k in files) for k, v in row._mapping.items()} for row in rows
                 ]
         return {"user_id": user_id, "exported_at": now.isoformat(), "tables": tables}
 

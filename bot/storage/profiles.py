@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage import statements
 from bot.storage.changes import (
     UNSET,
     _Unset,
@@ -17,7 +17,7 @@ from bot.storage.changes import (
 )
 from bot.storage.records import NAME_MAX, ProfileRecord, UserRecord
 from bot.storage.store import Store
-from bot.storage.tables import _insert, _profiles, _targets, _users
+from bot.storage.tables import Executor, _profiles, _targets, _users, dialect_name
 
 
 class ProfileStore(Store):
@@ -26,16 +26,13 @@ class ProfileStore(Store):
     async def touch_user(self, user_id: int, name: str) -> None:
         """Create the user or refresh name/last_seen; a user who writes again is active."""
         async with self._sessions.begin() as s:
-            await s.execute(self._touch_statement(s, user_id, name, self._now()))
+            await s.run_sync(self._touch, user_id, name, self._now())
 
     @staticmethod
-    def _touch_statement(s: AsyncSession, user_id: int, name: str, now: datetime) -> Any:
-        stmt = _insert(s, _users).values(
-            id=user_id, name=name[:NAME_MAX], first_seen=now, last_seen=now, active=True
-        )
-        return stmt.on_conflict_do_update(
-            index_elements=[_users.c.id],
-            set_={"name": name[:NAME_MAX], "last_seen": now, "active": True},
+    def _touch(s: Executor, user_id: int, name: str, now: datetime) -> None:
+        s.execute(
+            statements.touch_user(dialect_name(s)),
+            {"b_id": user_id, "b_name": name[:NAME_MAX], "b_now": now},
         )
 
     async def get_user(self, user_id: int) -> UserRecord | None:
@@ -46,7 +43,7 @@ class ProfileStore(Store):
     async def accept_privacy(self, user_id: int) -> None:
         now = self._now()
         async with self._sessions.begin() as s:
-            await self._accept_privacy(s, user_id, now)
+            await s.run_sync(self._accept_privacy, user_id, now)
 
     async def mark_inactive(self, user_id: int) -> None:
         """The user blocked the bot."""
@@ -65,27 +62,29 @@ class ProfileStore(Store):
         """Change the given profile fields (creating the profile when needed)."""
         now = self._now()
         async with self._sessions.begin() as s:
-            await self._set_profile(
-                s,
-                user_id,
-                now,
-                role=role,
-                career_stage=career_stage,
-                directions=directions,
-                years_in_management=years_in_management,
+            await s.run_sync(
+                lambda sync: self._set_profile(
+                    sync,
+                    user_id,
+                    now,
+                    role=role,
+                    career_stage=career_stage,
+                    directions=directions,
+                    years_in_management=years_in_management,
+                )
             )
 
     async def set_target(self, user_id: int, domain_id: str, level: str) -> None:
         now = self._now()
         async with self._sessions.begin() as s:
-            await self._set_target(s, user_id, domain_id, level, now)
+            await s.run_sync(self._set_target, user_id, domain_id, level, now)
 
     async def latest_profile(self, user_id: int) -> ProfileRecord | None:
         async with self._sessions.begin() as s:
             row = (
                 await s.execute(select(_profiles).where(_profiles.c.user_id == user_id))
             ).one_or_none()
-            targets = await self._targets(s, user_id)
+            targets = await s.run_sync(self._targets, user_id)
             if row is None and not targets:
                 return None
             if row is None:
@@ -101,8 +100,8 @@ class ProfileStore(Store):
             )
 
     @staticmethod
-    async def _targets(s: AsyncSession, user_id: int) -> dict[str, str]:
-        rows = await s.execute(
+    def _targets(s: Executor, user_id: int) -> dict[str, str]:
+        rows = s.execute(
             select(_targets.c.domain_id, _targets.c.level)
             .where(_targets.c.user_id == user_id)
             .order_by(_targets.c.domain_id)
@@ -110,16 +109,16 @@ class ProfileStore(Store):
         return {row.domain_id: row.level for row in rows}
 
     @staticmethod
-    async def _accept_privacy(s: AsyncSession, user_id: int, now: datetime) -> None:
-        await s.execute(
+    def _accept_privacy(s: Executor, user_id: int, now: datetime) -> None:
+        s.execute(
             update(_users)
             .where(_users.c.id == user_id, _users.c.privacy_accepted_at.is_(None))
             .values(privacy_accepted_at=now)
         )
 
     @staticmethod
-    async def _set_profile(
-        s: AsyncSession,
+    def _set_profile(
+        s: Executor,
         user_id: int,
         now: datetime,
         *,
@@ -137,19 +136,13 @@ class ProfileStore(Store):
             given["directions"] = list(directions)  # type: ignore[arg-type]
         if years_in_management is not UNSET:
             given["years_in_management"] = years_in_management
-        stmt = _insert(s, _profiles).values(
-            user_id=user_id,
-            role=given.get("role"),
-            career_stage=given.get("career_stage"),
-            directions=given.get("directions", []),
-            years_in_management=given.get("years_in_management"),
-            updated_at=now,
+        fields = ("role", "career_stage", "directions", "years_in_management", "updated_at")
+        stmt = statements.upsert(
+            dialect_name(s), _profiles, ("user_id",), fields, (*given, "updated_at")
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_profiles.c.user_id],
-            set_={name: getattr(stmt.excluded, name) for name in [*given, "updated_at"]},
-        )
-        await s.execute(stmt)
+        row = {"role": None, "career_stage": None, "directions": [], "years_in_management": None}
+        values = {**row, **given, "user_id": user_id, "updated_at": now}
+        s.execute(stmt, {f"b_{name}": value for name, value in values.items()})
 
     async def print_details(self, user_id: int) -> tuple[str, str] | None:
         """(name as printed, practice or PCN) for the PDF, or None until the user was asked."""
@@ -166,27 +159,35 @@ class ProfileStore(Store):
             return row.print_name, row.practice or ""
 
     @staticmethod
-    async def _set_print_details(
-        s: AsyncSession, user_id: int, print_name: str, practice: str, now: datetime
+    def _set_print_details(
+        s: Executor, user_id: int, print_name: str, practice: str, now: datetime
     ) -> None:
-        stmt = _insert(s, _profiles).values(
-            user_id=user_id, directions=[], updated_at=now, print_name=print_name, practice=practice
+        stmt = statements.upsert(
+            dialect_name(s),
+            _profiles,
+            ("user_id",),
+            ("directions", "updated_at", "print_name", "practice"),
+            ("print_name", "practice"),
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_profiles.c.user_id],
-            set_={"print_name": print_name, "practice": practice},
+        s.execute(
+            stmt,
+            {
+                "b_user_id": user_id,
+                "b_directions": [],
+                "b_updated_at": now,
+                "b_print_name": print_name,
+                "b_practice": practice,
+            },
         )
-        await s.execute(stmt)
 
     @staticmethod
-    async def _set_target(
-        s: AsyncSession, user_id: int, domain_id: str, level: str, now: datetime
-    ) -> None:
-        stmt = _insert(s, _targets).values(
-            user_id=user_id, domain_id=domain_id, level=check_level(level), set_at=now
+    def _set_target(s: Executor, user_id: int, domain_id: str, level: str, now: datetime) -> None:
+        s.execute(
+            statements.upsert_target(dialect_name(s)),
+            {
+                "b_user_id": user_id,
+                "b_domain_id": domain_id,
+                "b_level": check_level(level),
+                "b_set_at": now,
+            },
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_targets.c.user_id, _targets.c.domain_id],
-            set_={"level": stmt.excluded.level, "set_at": stmt.excluded.set_at},
-        )
-        await s.execute(stmt)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.records import ReminderRecord
 from bot.storage.store import Store
-from bot.storage.tables import _reminder_record, _reminders, _users
+from bot.storage.tables import Executor, _reminder_record, _reminders, _users
 
 # A claim not followed by "sent" or a release within this long belonged to a process that died
 # mid-send; the reminder is then due again. (A send takes well under a second.)
@@ -22,7 +21,7 @@ class ReminderStore(Store):
     async def schedule_reminder(self, user_id: int, due_at: datetime, kind: str) -> int:
         now = self._now()
         async with self._sessions.begin() as s:
-            return await self._schedule(s, user_id, due_at, kind, now)
+            return await s.run_sync(self._schedule, user_id, due_at, kind, now)
 
     async def due_reminders(self, now: datetime, limit: int = 100) -> list[ReminderRecord]:
         """Unsent, uncancelled reminders due by `now`, of active users, that nobody holds a
@@ -91,7 +90,7 @@ class ReminderStore(Store):
         """Cancel the user's pending reminders; returns how many."""
         now = self._now()
         async with self._sessions.begin() as s:
-            return await self._cancel_reminders(s, user_id, now)
+            return await s.run_sync(self._cancel_reminders, user_id, now)
 
     async def pending_reminders(self, user_id: int) -> list[ReminderRecord]:
         """The user's reminders that are neither sent nor cancelled, soonest first."""
@@ -109,10 +108,8 @@ class ReminderStore(Store):
             return [_reminder_record(row) for row in rows]
 
     @staticmethod
-    async def _schedule(
-        s: AsyncSession, user_id: int, due_at: datetime, kind: str, now: datetime
-    ) -> int:
-        result = await s.execute(
+    def _schedule(s: Executor, user_id: int, due_at: datetime, kind: str, now: datetime) -> int:
+        result = s.execute(
             _reminders.insert()
             .values(user_id=user_id, due_at=due_at, kind=kind, created_at=now)
             .returning(_reminders.c.id)
@@ -120,9 +117,7 @@ class ReminderStore(Store):
         return int(result.scalar_one())
 
     @staticmethod
-    async def _cancel_reminders(
-        s: AsyncSession, user_id: int, now: datetime, kind: str | None = None
-    ) -> int:
+    def _cancel_reminders(s: Executor, user_id: int, now: datetime, kind: str | None = None) -> int:
         """Cancel the user's pending reminders of `kind` (None: of every kind)."""
         r = _reminders
         stmt = update(r).where(
@@ -130,7 +125,7 @@ class ReminderStore(Store):
         )
         if kind is not None:
             stmt = stmt.where(r.c.kind == kind)
-        result = await s.execute(stmt.values(cancelled_at=now))
+        result = s.execute(stmt.values(cancelled_at=now))
         return int(result.rowcount or 0)
 
 

@@ -14,9 +14,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, delete, update
 
+from bot.storage import statements
 from bot.storage.assessments import AssessmentStore
 from bot.storage.changes import (
     UNSET,
@@ -62,12 +62,9 @@ from bot.storage.tables import (
     _assessments,
     _assessments_with_ratings,
     _conversations,
-    _insert,
     _members,
-    _profiles,
     _range_key,
     _ratings,
-    _users,
 )
 
 FIRST_VERSIONS = 10**8
@@ -94,53 +91,34 @@ class Repository(
     """The bot's storage: one transaction per public method."""
 
     async def load_snapshot(self, user_id: int) -> Snapshot:
-        async with self._sessions.begin() as s:
-            snapshot = await self._snapshot(s, user_id)
-            if snapshot.user is None:
-                return snapshot
-            open_id = self._open_assessment_id_query(user_id).scalar_subquery()
-            rows = (
-                await s.execute(_assessments_with_ratings().where(_assessments.c.id == open_id))
-            ).all()
-            found = _assessment_records(rows)
-            return replace(snapshot, open_assessment=found[0] if found else None)
+        return await self._transactions.run(self._full_snapshot, user_id)
 
     async def begin_turn(self, user_id: int, name: str) -> Snapshot:
         """The read at the start of one update, in one transaction: the user is recorded as seen
         (created if new) and what a conversation step needs comes back (without the open
         assessment, which the steps carry in their payload)."""
-        async with self._sessions.begin() as s:
-            await s.execute(self._touch_statement(s, user_id, name, self._now()))
-            return await self._snapshot(s, user_id)
+        return await self._transactions.run(self._turn, user_id, name, self._now())
 
-    async def _snapshot(self, s: AsyncSession, user_id: int) -> Snapshot:
-        u, p, c = _users, _profiles, _conversations
-        head = (
-            await s.execute(
-                select(
-                    u,
-                    p.c.user_id.label("p_user_id"),
-                    p.c.role,
-                    p.c.career_stage,
-                    p.c.directions,
-                    p.c.years_in_management,
-                    p.c.updated_at.label("p_updated_at"),
-                    c.c.user_id.label("c_user_id"),
-                    c.c.flow,
-                    c.c.step,
-                    c.c.payload,
-                    c.c.version,
-                    c.c.message_id,
-                    c.c.updated_at.label("c_updated_at"),
-                )
-                .select_from(
-                    u.outerjoin(p, p.c.user_id == u.c.id).outerjoin(c, c.c.user_id == u.c.id)
-                )
-                .where(u.c.id == user_id)
-            )
-        ).one_or_none()
-        if head is None:
+    def _turn(self, conn: Connection, user_id: int, name: str, now: datetime) -> Snapshot:
+        self._touch(conn, user_id, name, now)
+        return self._snapshot(conn, user_id)
+
+    @classmethod
+    def _full_snapshot(cls, conn: Connection, user_id: int) -> Snapshot:
+        snapshot = cls._snapshot(conn, user_id)
+        if snapshot.user is None:
+            return snapshot
+        open_id = statements.OPEN_ASSESSMENT_ID.scalar_subquery()
+        query = _assessments_with_ratings().where(_assessments.c.id == open_id)
+        found = _assessment_records(conn.execute(query, {"b_user_id": user_id}).all())
+        return replace(snapshot, open_assessment=found[0] if found else None)
+
+    @staticmethod
+    def _snapshot(conn: Connection, user_id: int) -> Snapshot:
+        rows = conn.execute(statements.SNAPSHOT, {"b_id": user_id}).all()
+        if not rows:
             return Snapshot(None, None, None, None)
+        head = rows[0]
         user = UserRecord(
             id=head.id,
             name=head.name,
@@ -149,7 +127,7 @@ class Repository(
             privacy_accepted_at=head.privacy_accepted_at,
             active=head.active,
         )
-        targets = await self._targets(s, user_id)
+        targets = {row.t_domain_id: row.t_level for row in rows if row.t_domain_id is not None}
         profile = None
         if head.p_user_id is not None or targets:
             profile = ProfileRecord(
@@ -190,50 +168,44 @@ class Repository(
         starts at a random version (`first_version`), each step adds one.
         `message_id` is kept unless given. The user must exist (`touch_user`).
         """
-        now = self._now()
-        async with self._sessions.begin() as s:
-            new_version: int | None = None
-            if expected_version == 0:
-                ins = (
-                    _insert(s, _conversations)
-                    .values(
-                        user_id=user_id,
-                        flow=flow,
-                        step=step,
-                        payload=payload,
-                        version=first_version(),
-                        message_id=None if message_id is UNSET else message_id,
-                        updated_at=now,
-                    )
-                    .on_conflict_do_nothing(index_elements=[_conversations.c.user_id])
-                    .returning(_conversations.c.version)
-                )
-                new_version = (await s.execute(ins)).scalar_one_or_none()
-            if new_version is None:
-                values: dict[str, Any] = {
-                    "flow": flow,
-                    "step": step,
-                    "payload": payload,
-                    "version": _conversations.c.version + 1,
-                    "updated_at": now,
-                }
-                if message_id is not UNSET:
-                    values["message_id"] = message_id
-                upd = (
-                    update(_conversations)
-                    .where(
-                        _conversations.c.user_id == user_id,
-                        _conversations.c.version == expected_version,
-                    )
-                    .values(**values)
-                    .returning(_conversations.c.version)
-                )
-                new_version = (await s.execute(upd)).scalar_one_or_none()
-            if new_version is None:
-                return None
-            for change in changes:
-                await self._apply_change(s, user_id, change, now)
-            return new_version
+        return await self._transactions.run(
+            self._step,
+            user_id,
+            expected_version,
+            {"b_flow": flow, "b_step": step, "b_payload": payload},
+            changes,
+            message_id,
+            self._now(),
+        )
+
+    def _step(
+        self,
+        conn: Connection,
+        user_id: int,
+        expected_version: int,
+        state: dict[str, Any],
+        changes: Sequence[Change],
+        message_id: int | None | _Unset,
+        now: datetime,
+    ) -> int | None:
+        """One versioned write (INSERT or UPDATE ... RETURNING the version), then the changes."""
+        params = {**state, "b_user_id": user_id, "b_updated_at": now}
+        if message_id is not UNSET:
+            params["b_message_id"] = message_id
+        new_version: int | None = None
+        if expected_version == 0:
+            insert = statements.insert_conversation(conn.dialect.name)
+            first = {"b_message_id": None, **params, "b_version": first_version()}
+            new_version = conn.execute(insert, first).scalar_one_or_none()
+        if new_version is None:
+            update_ = statements.update_conversation(message_id is not UNSET)
+            params["b_expected"] = expected_version
+            new_version = conn.execute(update_, params).scalar_one_or_none()
+        if new_version is None:
+            return None
+        for change in changes:
+            self._apply_change(conn, user_id, change, now)
+        return new_version
 
     async def set_message_id(self, user_id: int, message_id: int | None) -> None:
         """Remember which Telegram message the flow is edited in (no version bump)."""
@@ -244,14 +216,12 @@ class Repository(
                 .values(message_id=message_id)
             )
 
-    async def _apply_change(
-        self, s: AsyncSession, user_id: int, change: Change, now: datetime
-    ) -> None:
+    def _apply_change(self, s: Connection, user_id: int, change: Change, now: datetime) -> None:
         match change:
             case AcceptPrivacy():
-                await self._accept_privacy(s, user_id, now)
+                self._accept_privacy(s, user_id, now)
             case SetProfile():
-                await self._set_profile(
+                self._set_profile(
                     s,
                     user_id,
                     now,
@@ -261,17 +231,17 @@ class Repository(
                     years_in_management=change.years_in_management,
                 )
             case SetTarget():
-                await self._set_target(s, user_id, change.domain_id, change.level, now)
+                self._set_target(s, user_id, change.domain_id, change.level, now)
             case StartAssessment():
-                await self._start_assessment(s, user_id, now)
+                self._start_assessment(s, user_id, now)
             case RecordRating():
-                aid = await self._require_open_assessment(s, user_id)
-                await self._record_rating(
+                aid = self._require_open_assessment(s, user_id)
+                self._record_rating(
                     s, aid, change.domain_id, change.level, change.range_id, change.note, now
                 )
             case ClearRating():
-                aid = await self._require_open_assessment(s, user_id)
-                await s.execute(
+                aid = self._require_open_assessment(s, user_id)
+                s.execute(
                     delete(_ratings).where(
                         _ratings.c.assessment_id == aid,
                         _ratings.c.domain_id == change.domain_id,
@@ -279,10 +249,10 @@ class Repository(
                     )
                 )
             case CompleteAssessment():
-                aid = await self._require_open_assessment(s, user_id)
-                await self._complete(s, aid, now)
+                aid = self._require_open_assessment(s, user_id)
+                self._complete(s, aid, now)
             case AddCpdEntry():
-                await self._add_cpd(
+                self._add_cpd(
                     s,
                     user_id,
                     change.text,
@@ -293,36 +263,34 @@ class Repository(
                     change.happened_on,
                 )
             case UpdateCpdEntry():
-                await self._update_cpd(s, user_id, change)
+                self._update_cpd(s, user_id, change)
             case AttachEvidence():
-                await self._attach(s, user_id, change, now)
+                self._attach(s, user_id, change, now)
             case CreateShare():
-                await self._create_share(s, user_id, change.token, now)
+                self._create_share(s, user_id, change.token, now)
             case OpenShare():
-                await self._open_share(s, user_id, change.share_id, change.name, now)
+                self._open_share(s, user_id, change.share_id, change.name, now)
             case RevokeShare():
-                await self._revoke_share(s, user_id, change.share_id, now)
+                self._revoke_share(s, user_id, change.share_id, now)
             case AddComment():
-                await self._add_comment(
+                self._add_comment(
                     s, user_id, change.share_id, change.objective_id, change.text, now
                 )
             case SignOff():
-                await self._sign_off(s, user_id, change.share_id, now)
+                self._sign_off(s, user_id, change.share_id, now)
             case SetPrintDetails():
-                await self._set_print_details(s, user_id, change.print_name, change.practice, now)
+                self._set_print_details(s, user_id, change.print_name, change.practice, now)
             case ScheduleReminder():
-                await self._schedule(s, user_id, change.due_at, change.kind, now)
+                self._schedule(s, user_id, change.due_at, change.kind, now)
             case CancelReminders():
-                await self._cancel_reminders(s, user_id, now, change.kind)
+                self._cancel_reminders(s, user_id, now, change.kind)
             case AddObjective():
-                await self._add_objective(s, user_id, change, now)
+                self._add_objective(s, user_id, change, now)
             case SetObjectiveStatus():
-                await self._set_objective_status(
-                    s, user_id, change.objective_id, change.status, now
-                )
+                self._set_objective_status(s, user_id, change.objective_id, change.status, now)
             case SetGroupOptIns():
                 # Only an existing membership: someone who left cannot opt back in this way.
-                await s.execute(
+                s.execute(
                     update(_members)
                     .where(_members.c.chat_id == change.chat_id, _members.c.user_id == user_id)
                     .values(

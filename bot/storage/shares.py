@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.records import CommentRecord, PlanShareRecord
 from bot.storage.store import Store
-from bot.storage.tables import _comments, _objectives, _shares
+from bot.storage.tables import Executor, _comments, _objectives, _shares
 
 
 class ShareStore(Store):
@@ -54,23 +53,22 @@ class ShareStore(Store):
 
     async def open_share(self, user_id: int, share_id: int, name: str) -> bool:
         async with self._sessions.begin() as s:
-            return await self._open_share(s, user_id, share_id, name, self._now())
+            return await s.run_sync(self._open_share, user_id, share_id, name, self._now())
 
     async def add_comment(self, user_id: int, share_id: int, objective_id: int, text: str) -> bool:
+        now = self._now()
         async with self._sessions.begin() as s:
-            return await self._add_comment(s, user_id, share_id, objective_id, text, self._now())
+            return await s.run_sync(self._add_comment, user_id, share_id, objective_id, text, now)
 
     @staticmethod
-    async def _create_share(s: AsyncSession, user_id: int, token: str, now: datetime) -> None:
-        await s.execute(_shares.insert().values(user_id=user_id, token=token, created_at=now))
+    def _create_share(s: Executor, user_id: int, token: str, now: datetime) -> None:
+        s.execute(_shares.insert().values(user_id=user_id, token=token, created_at=now))
 
     @staticmethod
-    async def _open_share(
-        s: AsyncSession, user_id: int, share_id: int, name: str, now: datetime
-    ) -> bool:
+    def _open_share(s: Executor, user_id: int, share_id: int, name: str, now: datetime) -> bool:
         """Claim the share for its first opener (never its owner); True if claimed."""
         sh = _shares
-        result = await s.execute(
+        result = s.execute(
             update(sh)
             .where(
                 sh.c.id == share_id,
@@ -83,65 +81,61 @@ class ShareStore(Store):
         return bool(result.rowcount)
 
     @staticmethod
-    async def _revoke_share(s: AsyncSession, user_id: int, share_id: int, now: datetime) -> None:
+    def _revoke_share(s: Executor, user_id: int, share_id: int, now: datetime) -> None:
         sh = _shares
-        await s.execute(
+        s.execute(
             update(sh)
             .where(sh.c.id == share_id, sh.c.user_id == user_id, sh.c.revoked_at.is_(None))
             .values(revoked_at=now)
         )
 
     @staticmethod
-    async def _live_share_of(s: AsyncSession, appraiser_id: int, share_id: int) -> int | None:
+    def _live_share_of(s: Executor, appraiser_id: int, share_id: int) -> int | None:
         """The owner of a share this appraiser holds and its owner has not revoked."""
         sh = _shares
-        return (
-            await s.execute(
-                select(sh.c.user_id).where(
-                    sh.c.id == share_id,
-                    sh.c.appraiser_id == appraiser_id,
-                    sh.c.revoked_at.is_(None),
-                )
+        return s.execute(
+            select(sh.c.user_id).where(
+                sh.c.id == share_id,
+                sh.c.appraiser_id == appraiser_id,
+                sh.c.revoked_at.is_(None),
             )
         ).scalar_one_or_none()
 
-    async def _add_comment(
+    def _add_comment(
         self,
-        s: AsyncSession,
+        s: Executor,
         user_id: int,
         share_id: int,
         objective_id: int,
         text: str,
         now: datetime,
     ) -> bool:
-        owner = await self._live_share_of(s, user_id, share_id)
-        owned = (
-            await s.execute(
-                select(_objectives.c.id).where(
-                    _objectives.c.id == objective_id, _objectives.c.user_id == owner
-                )
+        owner = self._live_share_of(s, user_id, share_id)
+        owned = s.execute(
+            select(_objectives.c.id).where(
+                _objectives.c.id == objective_id, _objectives.c.user_id == owner
             )
         ).scalar_one_or_none()
         if owner is None or owned is None:
             return False
-        await s.execute(
+        s.execute(
             _comments.insert().values(
                 share_id=share_id, objective_id=objective_id, text=text, created_at=now
             )
         )
         return True
 
-    async def _sign_off(self, s: AsyncSession, user_id: int, share_id: int, now: datetime) -> None:
+    def _sign_off(self, s: Executor, user_id: int, share_id: int, now: datetime) -> None:
         """Sign the shared plan off: the share records it and the owner's objectives lock."""
-        owner = await self._live_share_of(s, user_id, share_id)
+        owner = self._live_share_of(s, user_id, share_id)
         if owner is None:
             return
-        await s.execute(
+        s.execute(
             update(_shares)
             .where(_shares.c.id == share_id, _shares.c.signed_off_at.is_(None))
             .values(signed_off_at=now)
         )
-        await s.execute(
+        s.execute(
             update(_objectives)
             .where(_objectives.c.user_id == owner, _objectives.c.signed_off_at.is_(None))
             .values(signed_off_at=now)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, or_, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Table, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.storage.models import (
     DOMAIN_RATING,
@@ -51,9 +53,18 @@ _pictures: Table = GroupPicture.__table__  # type: ignore[assignment]
 _picture_members: Table = GroupPictureMember.__table__  # type: ignore[assignment]
 
 
-def _insert(s: AsyncSession, table: Table) -> Any:
+#: What runs a statement synchronously: a Core connection (the per-update hot path) or an ORM
+#: session (the other methods, through `AsyncSession.run_sync`).
+Executor = Connection | Session
+
+
+def dialect_name(s: Executor | AsyncSession) -> str:
+    return s.dialect.name if isinstance(s, Connection) else s.get_bind().dialect.name
+
+
+def _insert(s: Executor | AsyncSession, table: Table) -> Any:
     """A dialect-specific INSERT (for ON CONFLICT) on the session's database."""
-    if s.get_bind().dialect.name == "postgresql":
+    if dialect_name(s) == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 
@@ -160,9 +171,16 @@ def owned_rows_clause(table: Table, user_id: int) -> ColumnElement[bool] | None:
     return or_(*conds) if len(conds) > 1 else conds[0]
 
 
-def json_ready(value: Any) -> Any:
+#: Columns whose bytes go along with an export as files of their own (the evidence files): the
+#: JSON says so instead of repeating them. Other bytes (an assessment's chart) are in base64.
+SENT_AS_FILES = frozenset({("evidence_files", "content")})
+
+
+def json_ready(value: Any, sent_as_file: bool = False) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, bytes):  # a file's content: the export sends the file itself
-        return f"({len(value)} bytes: sent as a file with this export)"
+    if isinstance(value, bytes):
+        if sent_as_file:  # a file's content: the export sends the file itself
+            return f"({len(value)} bytes: sent as a file with this export)"
+        return base64.b64encode(value).decode("ascii")  # e.g. an assessment's chart (PNG)
     return value

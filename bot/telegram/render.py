@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.flows.views import MAX_TEXT, View, utf16_len, utf16_prefix
+from bot.flows.views import MAX_TEXT, Button, View, utf16_len, utf16_prefix
 
 PARSE_MODE = "HTML"
+KEYBOARDS = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +23,13 @@ class Message:
 
 
 def keyboard(view: View) -> InlineKeyboardMarkup | None:
-    if not view.buttons:
-        return None
+    return _keyboard(view.buttons) if view.buttons else None
+
+
+@lru_cache(maxsize=KEYBOARDS)
+def _keyboard(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
+    """Built once per distinct set of buttons (a step at a version looks the same to everyone
+    there); PTB's markup objects are immutable, so one can be sent to many chats."""
     return InlineKeyboardMarkup(
         [
             [
@@ -31,7 +38,7 @@ def keyboard(view: View) -> InlineKeyboardMarkup | None:
                 else InlineKeyboardButton(b.text, callback_data=b.data)
                 for b in row
             ]
-            for row in view.buttons
+            for row in buttons
         ]
     )
 

@@ -1,0 +1,203 @@
+"""The statements of the per-update hot path, built once with bind parameters.
+
+A statement built afresh for every call costs SQLAlchemy a cache-key walk (and, the first
+time, a compilation) each time; these are built once per dialect, so each execution only
+binds its parameters to an already compiled statement. Parameter names start with `b_`
+(SQLAlchemy reserves a column's own name for the SET clause).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    Column,
+    Table,
+    bindparam,
+    delete,
+    func,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.storage.tables import (
+    _assessments,
+    _assessments_with_ratings,
+    _conversations,
+    _profiles,
+    _ratings,
+    _targets,
+    _users,
+)
+
+
+def param(column: Column[Any], name: str | None = None) -> BindParameter[Any]:
+    """A bind parameter `b_<name>` typed as `column` (so UTC datetimes and JSON convert)."""
+    return bindparam(f"b_{name or column.key}", type_=column.type)
+
+
+def params(table: Table, *names: str) -> dict[str, BindParameter[Any]]:
+    """`{name: param(column)}` for these columns of `table` (for `.values(**...)`)."""
+    return {name: param(table.c[name]) for name in names}
+
+
+def _insert_for(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+@cache
+def touch_user(dialect: str) -> Any:
+    """Create the user or refresh name and last_seen; a user who writes again is active."""
+    u = _users
+    stmt = _insert_for(dialect)(u).values(
+        **params(u, "id", "name"),
+        first_seen=param(u.c.last_seen, "now"),
+        last_seen=param(u.c.last_seen, "now"),
+        active=true(),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[u.c.id],
+        set_={"name": stmt.excluded.name, "last_seen": stmt.excluded.last_seen, "active": true()},
+    )
+
+
+#: One user's row with their profile, conversation and targets (one row per target, or one
+#: row with NULL target columns): what a conversation step reads.
+SNAPSHOT = (
+    select(
+        _users,
+        _profiles.c.user_id.label("p_user_id"),
+        _profiles.c.role,
+        _profiles.c.career_stage,
+        _profiles.c.directions,
+        _profiles.c.years_in_management,
+        _profiles.c.updated_at.label("p_updated_at"),
+        _conversations.c.user_id.label("c_user_id"),
+        _conversations.c.flow,
+        _conversations.c.step,
+        _conversations.c.payload,
+        _conversations.c.version,
+        _conversations.c.message_id,
+        _conversations.c.updated_at.label("c_updated_at"),
+        _targets.c.domain_id.label("t_domain_id"),
+        _targets.c.level.label("t_level"),
+    )
+    .select_from(
+        _users.outerjoin(_profiles, _profiles.c.user_id == _users.c.id)
+        .outerjoin(_conversations, _conversations.c.user_id == _users.c.id)
+        .outerjoin(_targets, _targets.c.user_id == _users.c.id)
+    )
+    .where(_users.c.id == param(_users.c.id))
+    .order_by(_targets.c.domain_id)
+)
+
+
+@cache
+def insert_conversation(dialect: str) -> Any:
+    """The first conversation row of a user, at the version given (a random first version,
+    `repository.first_version`); nothing when one exists."""
+    c = _conversations
+    return (
+        _insert_for(dialect)(c)
+        .values(
+            **params(c, "user_id", "flow", "step", "payload", "version", "message_id", "updated_at")
+        )
+        .on_conflict_do_nothing(index_elements=[c.c.user_id])
+        .returning(c.c.version)
+    )
+
+
+@cache
+def update_conversation(with_message_id: bool) -> Any:
+    """The versioned write: the next version only when the stored one is still the expected
+    one; RETURNING says which (no row: stale, nothing changed)."""
+    c = _conversations
+    names = ["flow", "step", "payload", "updated_at"] + (["message_id"] if with_message_id else [])
+    values: dict[str, Any] = {**params(c, *names), "version": c.c.version + 1}
+    return (
+        update(c)
+        .where(c.c.user_id == param(c.c.user_id), c.c.version == param(c.c.version, "expected"))
+        .values(**values)
+        .returning(c.c.version)
+    )
+
+
+#: The id of the user's open (not completed) assessment, or NULL.
+OPEN_ASSESSMENT_ID = select(func.max(_assessments.c.id)).where(
+    _assessments.c.user_id == param(_assessments.c.user_id),
+    _assessments.c.completed_at.is_(None),
+)
+
+#: A user's completed assessments with their ratings, oldest first.
+HISTORY = (
+    _assessments_with_ratings()
+    .where(
+        _assessments.c.user_id == param(_assessments.c.user_id),
+        _assessments.c.completed_at.is_not(None),
+    )
+    .order_by(None)
+    .order_by(_assessments.c.completed_at, _assessments.c.id, _ratings.c.id)
+)
+
+#: An assessment's stored chart, when it was drawn from the same key.
+STORED_CHART = select(_assessments.c.chart_png).where(
+    _assessments.c.id == param(_assessments.c.id),
+    _assessments.c.chart_key == param(_assessments.c.chart_key),
+)
+
+STORE_CHART = (
+    update(_assessments)
+    .where(_assessments.c.id == param(_assessments.c.id))
+    .values(**params(_assessments, "chart_key", "chart_png"))
+)
+
+#: The ids of the user's assessments left open (not completed).
+_LEFT_OPEN = select(_assessments.c.id).where(
+    _assessments.c.user_id == param(_assessments.c.user_id),
+    _assessments.c.completed_at.is_(None),
+)
+#: Starting an assessment replaces one left open: its ratings, then the assessment itself.
+DELETE_LEFT_OPEN_RATINGS = delete(_ratings).where(_ratings.c.assessment_id.in_(_LEFT_OPEN))
+DELETE_LEFT_OPEN_ASSESSMENTS = delete(_assessments).where(_assessments.c.id.in_(_LEFT_OPEN))
+
+START_ASSESSMENT = (
+    _assessments.insert()
+    .values(**params(_assessments, "user_id", "started_at"))
+    .returning(_assessments.c.id)
+)
+
+
+@cache
+def upsert(
+    dialect: str,
+    table: Table,
+    keys: tuple[str, ...],
+    columns: tuple[str, ...],
+    updated: tuple[str, ...],
+) -> Any:
+    """INSERT a row (every named column a parameter) or, when its `keys` clash with a stored
+    row, UPDATE that row's `updated` columns from it."""
+    stmt = _insert_for(dialect)(table).values(**params(table, *keys, *columns))
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c[key] for key in keys],
+        set_={name: stmt.excluded[name] for name in updated},
+    )
+
+
+RATED = ("level", "note", "rated_at")
+
+
+def upsert_rating(dialect: str) -> Any:
+    """Rate an item of an assessment, replacing an earlier answer to the same item."""
+    return upsert(dialect, _ratings, ("assessment_id", "domain_id", "range_id"), RATED, RATED)
+
+
+TARGETED = ("level", "set_at")
+
+
+def upsert_target(dialect: str) -> Any:
+    return upsert(dialect, _targets, ("user_id", "domain_id"), TARGETED, TARGETED)
