@@ -9,16 +9,12 @@ Each side quotes the framework, as the single answers do.
 from __future__ import annotations
 
 from bot.knowledge.competency import Level
-from bot.lookup.format import clip
+from bot.lookup.format import clip, quote
 from bot.lookup.items import Item
 from bot.lookup.names import Mention
 
 COMPARABLE = ("stage", "role", "direction", "core", "range", "domain", "option", "driver")
 MAX_SIDE = 1600
-
-
-def _q(text: str) -> str:
-    return f"\u201c{text}\u201d"
 
 
 def pick_pair(items: list[Item], mentions: list[Mention]) -> tuple[int, int] | None:
@@ -49,7 +45,7 @@ def pick_pair(items: list[Item], mentions: list[Mention]) -> tuple[int, int] | N
 def _side(item: Item, level: Level | None) -> list[str]:
     obj, kind = item.obj, item.kind
     if kind == "stage":
-        lines = [_q(obj.definition)] if obj.definition else []
+        lines = [quote(obj.definition)] if obj.definition else []
         lines += [
             f"{name.capitalize()}: overall {block.overall_level} ({', '.join(block.attributes)})"
             for name, block in obj.ksa.blocks()
@@ -57,20 +53,20 @@ def _side(item: Item, level: Level | None) -> list[str]:
         return lines
     if kind == "role":
         summary = obj.summary or obj.summary_fragment
-        lines = [_q(summary)] if summary else []
+        lines = [quote(summary)] if summary else []
         return lines + [f"• {r}" for r in obj.responsibilities[:6]]
     if kind == "direction":
-        return [f"Outcome: {_q(obj.outcome)}"]
+        return [f"Outcome: {quote(obj.outcome)}"]
     if kind == "core":
-        return [f"Example activities: {_q(obj.example_activities)}"]
+        return [f"Example activities: {quote(obj.example_activities)}"]
     if kind == "option":
-        return [_q(obj.information)]
+        return [quote(obj.information)]
     if kind == "driver":
-        return [_q(obj.text)]
+        return [quote(obj.text)]
     if kind == "domain":
         return [f"{len(obj.ranges)} ranges: " + "; ".join(r.name for r in obj.ranges)]
     levels = [level] if level is not None else list(Level)
-    return [f"{lv.label}: {_q(obj.descriptor(lv))}" for lv in levels]
+    return [f"{lv.label}: {quote(obj.descriptor(lv))}" for lv in levels]
 
 
 def _source(item: Item) -> str:

@@ -40,7 +40,7 @@ def clip(text: str, limit: int = MAX_ANSWER) -> str:
     return "\n".join(kept) + tail
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     return f"“{text}”"
 
 
@@ -63,12 +63,12 @@ def range_answer(item: Item, levels: Sequence[Level], glossary: Any = None) -> s
     if len(levels) == 1:
         level = levels[0]
         head = f"{rng.name} – {level.label} role ({domain.name})"
-        body = [_quote(rng.descriptor(level))]
+        body = [quote(rng.descriptor(level))]
         where = f"{rng.source}; range “{rng.name}”, {level.label} Role"
     else:
         shown = " and ".join(lv.label for lv in levels) if len(levels) < 3 else "all levels"
         head = f"{rng.name} ({domain.name}) – {shown}"
-        body = [f"{lv.label}: {_quote(rng.descriptor(lv))}" for lv in levels]
+        body = [f"{lv.label}: {quote(rng.descriptor(lv))}" for lv in levels]
         columns = ", ".join(f"{lv.label} Role" for lv in levels)
         where = f"{rng.source}; range “{rng.name}”, {columns}"
     notes = historical_notes(" ".join(rng.descriptor(lv) for lv in levels), glossary)
@@ -92,7 +92,7 @@ def domain_answer(item: Item) -> str:
 def domain_level_answer(item: Item, level: Level) -> str:
     domain = item.obj
     lines = [f"{domain.number}. {domain.name} – {level.label} role, range by range:", ""]
-    lines += [f"• {r.name}: {_quote(r.descriptor(level))}" for r in domain.ranges]
+    lines += [f"• {r.name}: {quote(r.descriptor(level))}" for r in domain.ranges]
     lines += ["", f"Source: {domain.source}, {level.label} Role column ({COMPETENCY_NOTE})."]
     return clip("\n".join(lines))
 
@@ -110,7 +110,7 @@ def glossary_answer(item: Item) -> str:
     lines = [f"{entry.term}: {expansion}"]
     if entry.explanation:
         if entry.explanation_source == "seed":
-            lines += ["", _quote(entry.explanation)]
+            lines += ["", quote(entry.explanation)]
         else:
             lines += ["", f"{entry.explanation} (careerbot's explanation)"]
     if entry.historical:
@@ -143,7 +143,7 @@ def career_answer(item: Item, kb: Any) -> str:
     obj = item.obj
     kind = item.kind
     if kind == "direction":
-        lines = [f"{obj.title} (career direction)", "", f"Outcome: {_quote(obj.outcome)}"]
+        lines = [f"{obj.title} (career direction)", "", f"Outcome: {quote(obj.outcome)}"]
         rows = [line for st in career.stages for line in _rows_text(st, st.rows_for(obj.id))]
         if rows:
             lines += ["", "Proposed interventions and learning outcomes:", *rows]
@@ -151,25 +151,25 @@ def career_answer(item: Item, kb: Any) -> str:
     elif kind == "stage":
         lines = [f"{obj.title} (career stage)"]
         if obj.definition and obj.definition not in (obj.description or ""):
-            lines += ["", _quote(obj.definition)]
+            lines += ["", quote(obj.definition)]
         if obj.description:
-            lines += ["", *(_quote(p) for p in obj.description.split("\n\n") if p.strip())]
+            lines += ["", *(quote(p) for p in obj.description.split("\n\n") if p.strip())]
         if obj.careerbot_years_hint:
             lines += [f"(In short: {obj.careerbot_years_hint} – careerbot's summary.)"]
         lines += ["", "Knowledge, skills and abilities:"]
         for name, block in obj.ksa.blocks():
             attributes = ", ".join(block.attributes)
-            lines.append(f"• {name.capitalize()} ({attributes}): {_quote(block.text)}")
+            lines.append(f"• {name.capitalize()} ({attributes}): {quote(block.text)}")
         lines += ["", f"Source: {obj.source}."]
     elif kind == "training":
         lines = [f"Training and development options – {obj.title}"]
         if obj.training_intro:
-            lines += ["", _quote(obj.training_intro.split("\n\n")[0])]
-        lines += [""] + [f"• {o.title}: {_quote(o.information)}" for o in obj.training_options]
+            lines += ["", quote(obj.training_intro.split("\n\n")[0])]
+        lines += [""] + [f"• {o.title}: {quote(o.information)}" for o in obj.training_options]
         lines += ["", f"Source: {_document(kb)}, {obj.training_table or obj.title}."]
     elif kind == "option":
         stage = item.extra
-        lines = [f"{obj.title} ({stage.title} training option)", "", _quote(obj.information)]
+        lines = [f"{obj.title} ({stage.title} training option)", "", quote(obj.information)]
         rows = [r for r in stage.development if obj.id in r.interventions]
         if rows:
             lines += ["", "In the career development table:", *_rows_text(stage, rows)]
@@ -177,13 +177,13 @@ def career_answer(item: Item, kb: Any) -> str:
     elif kind == "development":
         lines = [f"Career development – {obj.title}"]
         if obj.development_intro:
-            lines += ["", _quote(obj.development_intro.split("\n\n")[0])]
+            lines += ["", quote(obj.development_intro.split("\n\n")[0])]
         lines += ["", *_rows_text(obj, obj.development)]
         table = obj.development_table or f"career development table - {obj.title.lower()}"
         lines += ["", f"Source: {_document(kb)}, {table}."]
     elif kind == "core":
         lines = [f"{obj.title} (core area of technical expertise)", ""]
-        lines += [f"Example activities: {_quote(obj.example_activities)}"]
+        lines += [f"Example activities: {quote(obj.example_activities)}"]
         domains = kb.mapping.domains_for(obj.id)
         if domains:
             names = ", ".join(kb.competency.domain(d).name for d in domains)
@@ -192,19 +192,19 @@ def career_answer(item: Item, kb: Any) -> str:
     elif kind == "role":
         lines = [f"{obj.title} (role)"]
         if obj.summary:
-            lines += ["", _quote(obj.summary)]
+            lines += ["", quote(obj.summary)]
         if obj.responsibilities:
             lines += ["", "Responsibilities:", *(f"• {r}" for r in obj.responsibilities)]
         lines += ["", f"Source: {obj.source}."]
     elif kind == "driver":
-        lines = [f"Career driver: {_quote(obj.text)}", "", "The framework's career drivers:"]
+        lines = [f"Career driver: {quote(obj.text)}", "", "The framework's career drivers:"]
         lines += [f"• {d.text}" for d in career.drivers]
         lines += ["", f"Source: {obj.source}."]
     else:  # framework section
-        lines = [obj.title, "", *(_quote(p) for p in obj.paragraphs)]
+        lines = [obj.title, "", *(quote(p) for p in obj.paragraphs)]
         listing = {
             "career drivers": [d.text for d in career.drivers],
-            "career directions": [f"{d.title}: {_quote(d.outcome)}" for d in career.directions],
+            "career directions": [f"{d.title}: {quote(d.outcome)}" for d in career.directions],
             "core knowledge, skills and abilities": [a.title for a in career.core_areas],
             "roles": [r.title for r in career.roles],
         }.get(obj.kind)

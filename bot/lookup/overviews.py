@@ -17,7 +17,7 @@ from collections import Counter
 from typing import Any
 
 from bot.knowledge.competency import Level
-from bot.lookup.format import clip
+from bot.lookup.format import clip, quote
 from bot.lookup.items import Item, short_key
 from bot.lookup.text import term, words
 
@@ -76,10 +76,6 @@ _ABOUT_WORDS = frozenset(
 )
 # Words that turn "the framework" into a question about one of its parts.
 _NOT_ABOUT = frozenset(term(w) for w in words("use using employer employers training staff"))
-
-
-def quote(text: str) -> str:
-    return f"\u201c{text}\u201d"
 
 
 def _stems(text: str) -> list[str]:
@@ -222,13 +218,22 @@ def _stages(kb: Any) -> str:
     return "\n".join(lines)
 
 
-def _directions(kb: Any) -> str:
-    career = kb.career
-    section = _section(kb, "career-directions")
-    lines = [f"The career framework names {len(career.directions)} career directions:"]
-    lines += [f"• {d.title}: {quote(d.outcome)}" for d in career.directions]
+def _listing(kb: Any, section_id: str, heading: str, entries: list[str]) -> str:
+    """A heading, one line per item, and the section's own first paragraph with its source."""
+    section = _section(kb, section_id)
+    lines = [heading, *(f"• {entry}" for entry in entries)]
     lines += ["", quote(section.paragraphs[0]), "", f"Source: {section.source}."]
     return "\n".join(lines)
+
+
+def _directions(kb: Any) -> str:
+    directions = kb.career.directions
+    return _listing(
+        kb,
+        "career-directions",
+        f"The career framework names {len(directions)} career directions:",
+        [f"{d.title}: {quote(d.outcome)}" for d in directions],
+    )
 
 
 def _core_areas(kb: Any) -> str:
@@ -254,12 +259,13 @@ def _roles(kb: Any) -> str:
 
 
 def _drivers(kb: Any) -> str:
-    career = kb.career
-    section = _section(kb, "career-drivers")
-    lines = [f"The career framework's {len(career.drivers)} career drivers:"]
-    lines += [f"• {d.text}" for d in career.drivers]
-    lines += ["", quote(section.paragraphs[0]), "", f"Source: {section.source}."]
-    return "\n".join(lines)
+    drivers = kb.career.drivers
+    return _listing(
+        kb,
+        "career-drivers",
+        f"The career framework's {len(drivers)} career drivers:",
+        [d.text for d in drivers],
+    )
 
 
 def _competency_framework(kb: Any) -> str:

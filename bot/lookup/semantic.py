@@ -174,6 +174,7 @@ class SemanticIndex:
         self.matrix = _unit(raw - self.center)
         self._level_rows = np.asarray([lv is not None for lv in levels], dtype=bool)
         self._glossary = np.asarray([item.kind == "glossary" for item in self.items], dtype=bool)
+        self._last_query: tuple[str, np.ndarray | None] | None = None
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         vectors = np.asarray(self.model.encode(list(texts)), dtype=np.float32)
@@ -182,13 +183,25 @@ class SemanticIndex:
     def scores(self, query: str) -> np.ndarray:
         """The cosine of the query with every row (a name or a text of an item); all zeros
         for a query without a known word."""
-        text = clean_query(query)
-        vector = self._encode([text])[0] if text else None
-        if vector is None or not np.any(vector):
+        unit = self._query_unit(query)
+        if unit is None:
             return np.zeros(len(self.texts), dtype=np.float32)
         # einsum, not BLAS: a threaded BLAS matrix-vector product of this size is slower than
         # one core when the CPU is shared (0.3 ms vs 15+ ms per query on a busy 2-core box).
-        return np.einsum("ij,j->i", self.matrix, _unit((vector - self.center)[None, :])[0])
+        return np.einsum("ij,j->i", self.matrix, unit)
+
+    def _query_unit(self, query: str) -> np.ndarray | None:
+        """The query's unit vector in the items' space, None for a query of no known word.
+        The last query's is kept: `rank` and `closest` ask for the same one in one lookup."""
+        if self._last_query and self._last_query[0] == query:
+            return self._last_query[1]
+        text = clean_query(query)
+        vector = self._encode([text])[0] if text else None
+        unit = None
+        if vector is not None and np.any(vector):
+            unit = _unit((vector - self.center)[None, :])[0]
+        self._last_query = (query, unit)
+        return unit
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of other texts, in the same space as the items' (for `closest`)."""
@@ -196,11 +209,9 @@ class SemanticIndex:
 
     def closest(self, query: str, vectors: np.ndarray) -> float:
         """The highest cosine of the query with any of `vectors` (0.0 for no known word)."""
-        text = clean_query(query)
-        vector = self._encode([text])[0] if text else None
-        if vector is None or not np.any(vector) or not len(vectors):
+        unit = self._query_unit(query)
+        if unit is None or not len(vectors):
             return 0.0
-        unit = _unit((vector - self.center)[None, :])[0]
         return float(np.max(np.einsum("ij,j->i", vectors, unit)))
 
     def rank(self, query: str, k: int = 10) -> list[tuple[int, str | None, float]]:
