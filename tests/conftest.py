@@ -161,7 +161,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def clocked_service(sqlite_storage, kb, lookup, clock):  # noqa: ANN001, ANN201
     """The conversation service on SQLite where service and repository both read `clock`."""
-    from bot.flows.service import Conversations
+    from bot.conversations import Conversations
 
     return Conversations(sqlite_storage.repository(clock), kb, lookup, clock=clock)
 

@@ -26,12 +26,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.conversations import Conversations, Reply, UserRef
 from bot.flows.callbacks import GoTap, LookupTap, StepTap, parse
 from bot.flows.core import STEPS, FlowState
 from bot.flows.events import Command, Tap, Text
 from bot.flows.onboarding import ROLES
 from bot.flows.router import EXPIRED
-from bot.flows.service import Conversations, Reply, UserRef
 from bot.flows.typed import typed_choice
 from bot.flows.views import MAX_CALLBACK_BYTES, MAX_TEXT, View
 from bot.storage.changes import AcceptPrivacy, AddObjective, CreateShare

@@ -8,10 +8,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from bot.conversations import Conversations, UserRef
 from bot.flows.core import IDLE, STEPS
 from bot.flows.events import Tap, Text
 from bot.flows.router import EXPIRED
-from bot.flows.service import Conversations, UserRef
 from bot.flows.typed import typed_choice
 from bot.flows.views import View
 from bot.storage.engine import create_repository

@@ -28,18 +28,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from bot.storage import (
+from bot.storage.changes import (
     AcceptPrivacy,
     AddCpdEntry,
     AddObjective,
     AttachEvidence,
+    CreateShare,
     RecordRating,
     ScheduleReminder,
     SetProfile,
     SetTarget,
     StartAssessment,
 )
-from bot.storage.changes import CreateShare
 from bot.storage.records import PublishedPicture
 from bot.storage.repository import Repository
 from bot.storage.tables import SENT_AS_FILES

@@ -8,24 +8,22 @@ import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.storage import (
+from bot.storage.changes import (
     UNSET,
     AcceptPrivacy,
     AddCpdEntry,
-    AssessmentClosedError,
     CancelReminders,
     ClearRating,
     CompleteAssessment,
-    NoOpenAssessmentError,
     RecordRating,
-    Repository,
     ScheduleReminder,
     SetProfile,
     SetTarget,
     StartAssessment,
 )
 from bot.storage.models import Rating
-from bot.storage.repository import FIRST_VERSIONS
+from bot.storage.records import AssessmentClosedError, NoOpenAssessmentError
+from bot.storage.repository import FIRST_VERSIONS, Repository
 from tests.conftest import FakeClock, Storage
 
 A, B, C = 1001, 1002, 1003

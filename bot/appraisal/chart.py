@@ -28,9 +28,9 @@ from matplotlib.lines import Line2D
 from matplotlib.projections.polar import PolarAxes
 from PIL import Image
 
-from bot.flows.levels import LABELS, RATING_LEVELS, label, rank
 from bot.flows.plan import PlanData
 from bot.flows.views import MAX_CAPTION, utf16_clip
+from bot.vocabulary import LABELS, RATING_LEVELS, label, rank
 
 SIZE_INCHES = 7.2
 DPI = 100  # 7.2 in x 100 dpi = 720 x 720 px: the 1080 px layout, scaled

@@ -22,7 +22,6 @@ from fpdf.fonts import FontFace
 from bot.appraisal.chart import caption
 from bot.appraisal.glyphs import covered, printable
 from bot.flows.cpd import supports
-from bot.flows.levels import bar, label, rank
 from bot.flows.objectives import STATUS_LABELS
 from bot.flows.onboarding import ROLES
 from bot.flows.plan import PlanData, next_steps
@@ -36,6 +35,7 @@ from bot.storage.records import (
     ObjectiveRecord,
     PlanShareRecord,
 )
+from bot.vocabulary import bar, label, rank
 
 FONT = "DejaVu"
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"

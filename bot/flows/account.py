@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.flows.assessment import FLOW, settings_targets, start
 from bot.flows.callbacks import go_data
 from bot.flows.core import IDLE, INVALID, STEPS, Context, FlowState, Outcome, Step, register
+from bot.flows.effects import ForgetUser
 from bot.flows.onboarding import PRIVACY_LINE, ROLES
 from bot.flows.views import Button, View, rows
 
@@ -137,7 +138,7 @@ def render_forget(state: FlowState, ctx: Context) -> View:
 
 def tap_forget(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value == "yes":
-        return Outcome(None, action="forget")
+        return Outcome(None, effect=ForgetUser())
     if value == "no":
         kept = View("Nothing was deleted.", title="Kept")
         return Outcome(state.moved(IDLE), views=(kept,), show_state=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.flows import objectives, saved
 from bot.flows.callbacks import go_data
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
-from bot.flows.levels import LABELS, RATING_LEVELS, label
+from bot.flows.effects import AttachChart
 from bot.flows.targets import suggest_target
 from bot.flows.views import Button, View, rows
 from bot.knowledge import Level
@@ -17,6 +17,7 @@ from bot.storage.changes import (
     SetTarget,
     StartAssessment,
 )
+from bot.vocabulary import LABELS, RATING_LEVELS, label
 
 FLOW = "assess"
 SHORT_RANGES = 3
@@ -258,7 +259,7 @@ def tap_targets(state: FlowState, value: str, ctx: Context) -> Outcome:
         changes=tuple(changes),
         views=(view,),
         show_state=False,
-        action="chart",
+        effect=AttachChart(),
     )
     return objectives.after_assessment(done, ctx)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.flows.callbacks import step_data
+from bot.flows.effects import Effect
 from bot.flows.events import Upload
 from bot.flows.shared import SharedPlan, Sharing
 from bot.flows.views import Button, View
@@ -89,15 +90,16 @@ class Context:
 class Outcome:
     """A step's result: the next state (None: nothing to store), changes, views to show first.
 
-    `show_state` renders the next state's view after `views`; `action` names work the service
-    does itself (deleting or exporting a user's data); `then` is a deep link to follow next.
+    `show_state` renders the next state's view after `views`; `effect` is work the orchestrator
+    does itself (deleting or exporting a user's data, the chart); `then` is a deep link to
+    follow next.
     """
 
     state: FlowState | None
     changes: tuple[Change, ...] = ()
     views: tuple[View, ...] = ()
     show_state: bool = True
-    action: str | None = None
+    effect: Effect | None = None
     notice: str = ""
     then: str = ""  # a /start payload to carry on with once this step is stored
     remember: str | None = None  # the key of a lookup answer shown: what follow-ups refer to

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.disclosure import MIN_SHARED
-from bot.flows.levels import LABELS, RATING_LEVELS, rank
 from bot.flows.views import View, rows
 from bot.knowledge import KnowledgeBase, Level
 from bot.storage.changes import SetGroupOptIns
 from bot.storage.records import PublishedPicture
+from bot.vocabulary import LABELS, RATING_LEVELS, rank
 
 FLOW = "groups"
 HIDDEN = "not shown (answers too alike to show without singling someone out)"

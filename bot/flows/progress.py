@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.flows.callbacks import go_data
-from bot.flows.levels import label, rank
 from bot.flows.views import Button, View, rows
 from bot.knowledge import KnowledgeBase
 from bot.storage.records import AssessmentRecord
+from bot.vocabulary import label, rank
 
 SHOWN = 6
 

@@ -20,6 +20,7 @@ from bot.flows.answers import render_answer
 from bot.flows.assess_start import start_or_resume
 from bot.flows.callbacks import GoTap, LookupTap, StepTap, go_data, parse
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
+from bot.flows.effects import AttachChart, ExportData
 from bot.flows.events import Command, Event, Tap, Text, Upload
 from bot.flows.plan import build_plan, render_plan
 from bot.flows.progress import render_progress
@@ -156,7 +157,7 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
     if name == "ask":
         return on_text(state, command.args, ctx, asked=True)
     if name == "export":
-        return Outcome(None, action="export", show_state=False)
+        return Outcome(None, effect=ExportData(), show_state=False)
     if name == "cancel":
         done = View("Stopped. Your answers so far are saved.", title="Cancelled")
         return Outcome(state.moved(IDLE), views=(done,), show_state=False)
@@ -171,7 +172,7 @@ def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
     if name == "remind":
         return reminders.start(state)
     if name == "plan":
-        return Outcome(None, views=tuple(_plan_views(ctx)), show_state=False, action="chart")
+        return Outcome(None, views=tuple(_plan_views(ctx)), show_state=False, effect=AttachChart())
     if name == "log":
         return cpd.start(state, command.args, ctx)
     if name == "objective":

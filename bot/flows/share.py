@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.cpd import clean_entry, entry_line
-from bot.flows.levels import label
 from bot.flows.objectives import objective_line
 from bot.flows.shared import SharedPlan
 from bot.flows.views import View, rows
@@ -22,6 +21,7 @@ from bot.flows.words import plural
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import AddComment, CreateShare, OpenShare, RevokeShare, SignOff
 from bot.storage.records import CommentRecord, ObjectiveRecord
+from bot.vocabulary import label
 
 FLOW = "share"
 PREFIX = "p"

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from bot.storage import statements
-from bot.storage.changes import check_level
 from bot.storage.records import AssessmentClosedError, AssessmentRecord, NoOpenAssessmentError
 from bot.storage.store import Store
 from bot.storage.tables import (
@@ -17,6 +16,7 @@ from bot.storage.tables import (
     _range_key,
     dialect_name,
 )
+from bot.vocabulary import check_level
 
 
 class AssessmentStore(Store):

@@ -32,9 +32,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-LEVELS: tuple[str, ...] = ("not_yet", "administrative", "managerial", "strategic")
-CAREER_STAGES: tuple[str, ...] = ("early", "established", "late")
-
 #: Stored in `ratings.range_id` for the per-domain rating (a real NULL would not
 #: take part in the unique constraint on either SQLite or PostgreSQL).
 DOMAIN_RATING = ""
@@ -340,9 +337,7 @@ class GroupPictureMember(Base):
 
 
 __all__ = [
-    "CAREER_STAGES",
     "DOMAIN_RATING",
-    "LEVELS",
     "Assessment",
     "Base",
     "Conversation",

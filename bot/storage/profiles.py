@@ -9,15 +9,11 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bot.storage import statements
-from bot.storage.changes import (
-    UNSET,
-    _Unset,
-    check_level,
-    check_stage,
-)
+from bot.storage.changes import UNSET, _Unset
 from bot.storage.records import NAME_MAX, ProfileRecord, UserRecord
 from bot.storage.store import Store
 from bot.storage.tables import Executor, _profiles, _targets, _users, dialect_name
+from bot.vocabulary import check_level, check_stage
 
 
 class ProfileStore(Store):

@@ -11,9 +11,9 @@ from telegram import ChatMember, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.conversations import Conversations, UserRef
 from bot.flows.events import Command, Event, Tap, Text
 from bot.flows.groups import optin_payload
-from bot.flows.service import Conversations, UserRef
 from bot.telegram.delivery import answer_tap, deliver
 from bot.telegram.lookups import on_lookup_tap
 from bot.telegram.notices import NoticeThrottle

@@ -1,4 +1,5 @@
-"""Runs one event for one user: load what is stored, take the step, store it, draw the views.
+"""The orchestrator: runs one event for one user (load what is stored, take the step, store
+it, draw the views).
 
 Each call is two short transactions (read, then a versioned write); no database session is
 held while a front end talks to the user. Importing this module registers every flow step.
@@ -24,7 +25,8 @@ from bot.flows import (  # noqa: F401  (registers steps)
     onboarding,
 )
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup, Outcome
-from bot.flows.cpd import LIST_ACTION, SHOWN, render_log
+from bot.flows.cpd import SHOWN, render_log
+from bot.flows.effects import AttachChart, ExportData, ForgetUser, ShowCpdLog
 from bot.flows.events import Command, Event, Tap
 from bot.flows.plan import PlanData, build_plan
 from bot.flows.router import (
@@ -116,15 +118,16 @@ class Conversations:
         if outcome.remember:
             await self._repo.remember_answer(user.id, outcome.remember)
 
-        if outcome.action == "forget":
+        effect = outcome.effect
+        if isinstance(effect, ForgetUser):
             return await self._forget(user)
-        if outcome.action == "export" and outcome.state is None:
+        if isinstance(effect, ExportData) and outcome.state is None:
             exported = await self._export(user)
             if ctx.profile is None or await self._repo.print_details(user.id) is not None:
                 return exported
             # asked once, after the first PDF: how to print the name, and the practice or PCN
             outcome = Outcome(state.moved("pdf_name"), views=exported.views)
-        if outcome.action == LIST_ACTION:
+        if isinstance(effect, ShowCpdLog):
             entries = await self._repo.cpd_entries(user.id, limit=SHOWN + 1)
             outcome = replace(outcome, views=(render_log(self._kb, entries), *outcome.views))
 
@@ -141,7 +144,7 @@ class Conversations:
             if version is None:
                 return RACED
             shown = replace(outcome.state, version=version)
-            if outcome.action == "export":
+            if isinstance(effect, ExportData):
                 return await self._export(user)
             if any(isinstance(change, PROFILE_CHANGES) for change in outcome.changes):
                 snapshot = await self._repo.begin_turn(user.id, user.name)
@@ -156,7 +159,7 @@ class Conversations:
             views.append(STEPS[shown.step].render(shown, ctx))
         if isinstance(event, Tap) and outcome.state is not None and views:
             views[0] = views[0].replacing()
-        if outcome.action == "chart" and views:
+        if isinstance(effect, AttachChart) and views:
             if history is None or outcome.changes:
                 history = tuple(await self._repo.assessment_history(user.id))
             views[0] = await self._with_chart(views[0], ctx.profile, history)
