@@ -32,6 +32,7 @@ from bot.flows.core import STEPS, FlowState
 from bot.flows.events import Command, Tap, Text
 from bot.flows.onboarding import ROLES
 from bot.flows.router import EXPIRED
+from bot.flows.router import read as route
 from bot.flows.typed import typed_choice
 from bot.flows.views import MAX_CALLBACK_BYTES, MAX_TEXT, View
 from bot.storage.changes import AcceptPrivacy, AddObjective, CreateShare
@@ -366,7 +367,8 @@ async def current_view(service: Conversations, user: UserRef, state: Read) -> Vi
     now = state.stored
     flow_state = FlowState(now.step, now.payload, now.version)
     ctx = service._context(user, state.snapshot, state.history, state.membership)
-    ctx = await service._with_extras(ctx, flow_state, Tap(""))
+    turn = route(flow_state, Tap(""))
+    ctx = await service._with_extras(ctx, turn.loads, turn.shared)
     return STEPS[now.step].render(flow_state, ctx)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.flows import assessment
 from bot.flows.account import resume_offer
-from bot.flows.core import STEPS, Context, FlowState, Outcome
+from bot.flows.core import STEPS, CommandSpec, Context, FlowState, Outcome, register
 from bot.storage.records import AssessmentRecord
 
 
@@ -32,3 +32,19 @@ def paused(state: FlowState, record: AssessmentRecord, ctx: Context) -> FlowStat
     if unrated:
         return state.moved("rate", i=unrated[0], r=ratings)
     return state.moved("deeper", r=ratings, done=[])
+
+
+def _assess(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return start_or_resume(state, ctx)
+
+
+register(
+    CommandSpec(
+        "assess",
+        _assess,
+        menu="Quick self-assessment, one tap per domain",
+        help="quick self-assessment (9 taps)",
+        loads=("history", "open_assessment"),
+        deep_link=True,
+    )
+)

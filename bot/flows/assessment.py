@@ -308,10 +308,12 @@ def tap_tlevel(state: FlowState, value: str, ctx: Context) -> Outcome:
 
 
 register(
-    Step("rate", FLOW, render_rate, tap_rate),
+    # the rating steps show the last assessment's levels
+    Step("rate", FLOW, render_rate, tap_rate, loads=("history",)),
     Step("deeper", FLOW, render_deeper, tap_deeper),
     Step("rrate", FLOW, render_rrate, tap_rrate),
-    Step("targets", FLOW, render_targets, tap_targets),
+    # accepting the targets finishes the assessment, which asks about the open objectives
+    Step("targets", FLOW, render_targets, tap_targets, loads=("objectives",)),
     Step("tpick", FLOW, render_tpick, tap_tpick),
     Step("tlevel", FLOW, render_tlevel, tap_tlevel),
 )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
+from bot.flows.core import IDLE, INVALID, CommandSpec, Context, FlowState, Outcome, Step, register
 from bot.flows.dates import happened_on
 from bot.flows.effects import ShowCpdLog
 from bot.flows.views import View, rows, utf16_clip
@@ -203,5 +203,13 @@ def render_log(kb: KnowledgeBase, entries: Sequence[CpdEntryRecord]) -> View:
 
 register(
     Step("log_text", FLOW, render_log_text, tap_log_text, propose),
-    Step("log_domain", FLOW, render_log_domain, tap_log_domain),
+    # an entry may support one of the user's objectives
+    Step("log_domain", FLOW, render_log_domain, tap_log_domain, loads=("objectives",)),
+    CommandSpec(
+        "log",
+        start,
+        menu="Log CPD or evidence; alone: recent entries",
+        help="log CPD or evidence, e.g. /log led the complaints review, 2h (/log alone lists it)",
+        usage="log TEXT",
+    ),
 )

@@ -139,4 +139,18 @@ def group_picture(kb: KnowledgeBase, picture: PublishedPicture) -> str:
     return "\n".join(lines)
 
 
-register(Step("gopt", FLOW, render_gopt, tap_gopt))
+def _group_in_focus(state: FlowState) -> int | None:
+    """The group chat whose opt-ins the user is choosing."""
+    return state.payload.get("c")
+
+
+register(
+    Step(
+        "gopt",
+        FLOW,
+        render_gopt,
+        tap_gopt,
+        loads=("history", "membership"),  # its buttons depend on the latest assessment
+        focus=_group_in_focus,
+    )
+)

@@ -13,10 +13,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 
 from bot.flows.callbacks import go_data
-from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
+from bot.flows.core import (
+    IDLE,
+    INVALID,
+    CommandSpec,
+    Context,
+    FlowState,
+    Load,
+    Outcome,
+    Step,
+    register,
+)
 from bot.flows.cpd import clean_entry, supports
 from bot.flows.dates import due_date
-from bot.flows.plan import build_plan
+from bot.flows.effects import AttachChart
+from bot.flows.plan import build_plan, render_plan
 from bot.flows.views import Button, View, rows
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import AddObjective, SetObjectiveStatus
@@ -279,11 +290,62 @@ def tap_obj_review(state: FlowState, value: str, ctx: Context) -> Outcome:
     return Outcome(state.moved(IDLE), changes=changes, views=(done,), show_state=False)
 
 
+def _plan(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return Outcome(None, views=tuple(plan_views(ctx)), show_state=False, effect=AttachChart())
+
+
+def plan_views(ctx: Context) -> list[View]:
+    """/plan: the development plan, then the objectives set from it."""
+    plan = build_plan(ctx.kb, ctx.profile, ctx.history or ()) if ctx.profile else None
+    if plan is None:
+        return [
+            View(
+                "Your plan needs a self-assessment first: nine questions, one tap each.",
+                title="Your development plan",
+                buttons=rows(Button("Start self-assessment", go_data("assess"))),
+            )
+        ]
+    *views, last = render_plan(plan)
+    log = (Button("Log CPD / evidence", go_data("log")),)
+    listed = objectives_view(ctx.kb, ctx.objectives or ())
+    return [*views, replace(last, buttons=(*last.buttons, log)), listed]
+
+
+def _objective(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return start(state, ctx)
+
+
+def _objectives(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return list_objectives(state)
+
+
+OBJECTIVES: tuple[Load, ...] = ("objectives",)
 register(
-    Step("obj_gap", FLOW, render_obj_gap, tap_obj_gap),
-    Step("obj_what", FLOW, render_obj_what, tap_cancel, text_obj_what),
-    Step("obj_how", FLOW, render_obj_how, tap_cancel, text_obj_how),
-    Step("obj_due", FLOW, render_obj_due, tap_obj_due, text_obj_due),
-    Step("obj_list", FLOW, render_obj_list, tap_obj_list),
-    Step("obj_review", FLOW, render_obj_review, tap_obj_review),
+    Step("obj_gap", FLOW, render_obj_gap, tap_obj_gap, loads=OBJECTIVES),
+    Step("obj_what", FLOW, render_obj_what, tap_cancel, text_obj_what, loads=OBJECTIVES),
+    Step("obj_how", FLOW, render_obj_how, tap_cancel, text_obj_how, loads=OBJECTIVES),
+    Step("obj_due", FLOW, render_obj_due, tap_obj_due, text_obj_due, loads=OBJECTIVES),
+    Step("obj_list", FLOW, render_obj_list, tap_obj_list, loads=OBJECTIVES),
+    Step("obj_review", FLOW, render_obj_review, tap_obj_review, loads=OBJECTIVES),
+    CommandSpec(
+        "plan",
+        _plan,
+        menu="Your development plan",
+        help="your development plan",
+        loads=("history", "objectives"),
+        deep_link=True,
+    ),
+    CommandSpec(
+        "objective",
+        _objective,
+        menu="Set a SMART objective from a gap of your plan",
+        help="set a SMART objective from a gap of your plan",
+        loads=("history",),
+    ),
+    CommandSpec(
+        "objectives",
+        _objectives,
+        menu="Mark your objectives done or dropped",
+        loads=OBJECTIVES,
+    ),
 )

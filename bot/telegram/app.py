@@ -28,6 +28,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.flows.account import listed
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from bot.telegram import groups, handlers, uploads
@@ -35,24 +36,8 @@ from bot.telegram.inline import on_inline_query
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.reminders import schedule_reminders
 
-PRIVATE_COMMANDS = [
-    BotCommand("start", "Set up your profile or carry on"),
-    BotCommand("assess", "Quick self-assessment, one tap per domain"),
-    BotCommand("plan", "Your development plan"),
-    BotCommand("objective", "Set a SMART objective from a gap of your plan"),
-    BotCommand("objectives", "Mark your objectives done or dropped"),
-    BotCommand("share", "Share your plan with your appraiser, for comments and sign-off"),
-    BotCommand("progress", "How your ratings changed"),
-    BotCommand("ask", "Look something up in the frameworks"),
-    BotCommand("settings", "Change role, stage, directions, targets"),
-    BotCommand("remind", "A reminder to re-assess"),
-    BotCommand("log", "Log CPD or evidence; alone: recent entries"),
-    BotCommand("help", "What I can do"),
-    BotCommand("privacy", "What I store about you"),
-    BotCommand("export", "Get a copy of everything I store"),
-    BotCommand("forget", "Delete everything I store about you"),
-    BotCommand("cancel", "Stop what you are doing"),
-]
+PRIVATE_COMMANDS = [BotCommand(c.name, c.menu) for c in listed() if c.menu]
+"""The private chat's command menu, from the commands the flows register."""
 
 
 def build_application(
@@ -88,18 +73,9 @@ GROUP_COMMANDS = [
     BotCommand("mentors", "Members offering to mentor in a domain"),
     BotCommand("help", "What I can do here"),
 ]
-PRIVATE_ONLY_COMMANDS = [
-    "start",
-    "assess",
-    "plan",
-    "progress",
-    "settings",
-    "export",
-    "forget",
-    "privacy",
-    "log",
-    "remind",
-]
+GROUP_NAMES = {command.command for command in GROUP_COMMANDS}
+#: Commands of the private chat that a group gets a pointer to the private chat for.
+PRIVATE_ONLY_COMMANDS = [c.command for c in PRIVATE_COMMANDS if c.command not in GROUP_NAMES]
 
 
 def add_handlers(application: Application) -> None:
