@@ -551,3 +551,13 @@ async def test_a_claim_from_a_process_that_died_lapses(storage, clock) -> None:
     await repo.mark_reminder_sent(rid)
     clock.advance(seconds=CLAIM_TIMEOUT.total_seconds() + 1)
     assert await repo.due_reminders(clock.now) == []  # sent: never again
+
+
+async def test_member_seen_records_group_user_and_membership_at_once(rc: Repository) -> None:
+    await rc.member_seen(-100, "First5 North", A, "Ann")
+    await rc.member_seen(-100, "First5 North & East", A, "Ann Smith")  # renamed, both of them
+    membership = await rc.group_membership(-100, A)
+    user = await rc.get_user(A)
+    assert membership is not None and membership.title == "First5 North & East"
+    assert membership.share_profile is False  # seen is not opted in
+    assert user is not None and user.name == "Ann Smith"

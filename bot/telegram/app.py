@@ -32,6 +32,7 @@ from bot.flows.account import listed
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from bot.telegram import groups, handlers, uploads
+from bot.telegram.context import CONTEXT_TYPES
 from bot.telegram.inline import on_inline_query
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.reminders import schedule_reminders
@@ -54,6 +55,7 @@ def build_application(
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(PerUserOrder())
         .post_init(_start_runtime(settings))
         .post_shutdown(_stop_runtime)
@@ -74,6 +76,9 @@ GROUP_COMMANDS = [
     BotCommand("help", "What I can do here"),
 ]
 GROUP_NAMES = {command.command for command in GROUP_COMMANDS}
+#: Group commands that show someone is a member (the bot only sees commands in privacy mode).
+MEMBER_COMMANDS = ["ask", "group", "mentors"]
+MEMBERSHIP_GROUP = -1
 #: Commands of the private chat that a group gets a pointer to the private chat for.
 PRIVATE_ONLY_COMMANDS = [c.command for c in PRIVATE_COMMANDS if c.command not in GROUP_NAMES]
 
@@ -98,6 +103,13 @@ def add_group_handlers(application: Application) -> None:
     CommandHandler ignores commands addressed to another bot (`/ask@otherbot`).
     """
     in_group = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & groups.FROM_PEOPLE
+    # Who uses the bot in a group is recorded first, in a handler group of its own.
+    replies = in_group & filters.REPLY & filters.TEXT & ~filters.COMMAND & groups.REPLIES_TO_BOT
+    for seen in (
+        CommandHandler(MEMBER_COMMANDS, groups.on_member_seen, filters=in_group),
+        MessageHandler(replies, groups.on_member_seen),
+    ):
+        application.add_handler(seen, group=MEMBERSHIP_GROUP)
     for name, callback in (
         ("ask", groups.on_ask),
         ("help", groups.on_help),

@@ -12,11 +12,11 @@ from telegram import (
     InputTextMessageContent,
     Update,
 )
-from telegram.ext import ContextTypes
 
 from bot.flows.views import MAX_TEXT, utf16_clip
 from bot.knowledge import KnowledgeBase
-from bot.telegram.lookups import MAX_QUERY, private_link, runtime
+from bot.telegram.context import BotContext
+from bot.telegram.lookups import MAX_QUERY, private_link
 
 CACHE_SECONDS = 300
 MAX_RESULTS = 10
@@ -99,11 +99,11 @@ def answers_for(engine: Any, query: str) -> list[Any]:
     return found[:MAX_RESULTS]
 
 
-async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_inline_query(update: Update, context: BotContext) -> None:
     inline = update.inline_query
     if inline is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     keyboard = InlineKeyboardMarkup([[private_link(context, "plan", "Plan my development")]])
     query = " ".join(inline.query.split())[:MAX_QUERY]
     items = _items(answers_for(rt.lookup, query)) if query else starting_points(rt.kb)

@@ -4,10 +4,10 @@ handed to the flows as an `Upload`, which keep them as CPD evidence."""
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.ext import ContextTypes
 
 from bot.flows.events import Upload
 from bot.flows.evidence import ACCEPTED, MAX_FILE_BYTES
+from bot.telegram.context import BotContext
 from bot.telegram.handlers import _run, from_bot
 
 
@@ -32,7 +32,7 @@ async def fetch(message: Message) -> Upload | None:
     return Upload(name, mime, size, content)
 
 
-async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_file(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or from_bot(update):
         return
