@@ -81,7 +81,6 @@ async def populate(repo: Repository, uid: int, own_chat: int) -> None:
             AttachEvidence("certificate.pdf", "application/pdf", b"%PDF-1.4 evidence"),
             CreateShare(f"share-of-{uid}-0123456789"),
         ],
-        message_id=uid * 10,
     )
     await repo.add_cpd_entry(uid, "webinar")
     await repo.remember_answer(uid, "r:complaints:m")

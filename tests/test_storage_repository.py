@@ -205,15 +205,14 @@ async def test_snapshot_of_unknown_user(repo: Repository) -> None:
 async def test_apply_step_versions(rc: Repository, clock: FakeClock) -> None:
     await rc.touch_user(A, "Ann")
     assert (await rc.load_snapshot(A)).conversation is None
-    v1 = await rc.apply_step(A, 0, "onboarding", "privacy", {"page": 1}, message_id=77)
+    v1 = await rc.apply_step(A, 0, "onboarding", "privacy", {"page": 1})
     assert 1 <= v1 <= FIRST_VERSIONS  # random: no keyboard from an earlier conversation fits
     conv = (await rc.load_snapshot(A)).conversation
-    assert (conv.flow, conv.step, conv.payload, conv.version, conv.message_id) == (
+    assert (conv.flow, conv.step, conv.payload, conv.version) == (
         "onboarding",
         "privacy",
         {"page": 1},
         v1,
-        77,
     )
     # a second "first" step is stale now
     assert await rc.apply_step(A, 0, "x", "y", {}, [AcceptPrivacy()]) is None
@@ -223,16 +222,11 @@ async def test_apply_step_versions(rc: Repository, clock: FakeClock) -> None:
     v2 = await rc.apply_step(A, v1, "onboarding", "role", {"nested": {"a": [1, 2]}})
     assert v2 == v1 + 1
     conv = (await rc.load_snapshot(A)).conversation
-    assert conv.message_id == 77 and conv.payload == {"nested": {"a": [1, 2]}}
+    assert conv.payload == {"nested": {"a": [1, 2]}}
     assert conv.updated_at == clock.now
     assert await rc.apply_step(A, v1, "onboarding", "stale", {}) is None  # stale: unchanged
     assert (await rc.load_snapshot(A)).conversation.step == "role"
-
-    await rc.set_message_id(A, 99)
-    conv = (await rc.load_snapshot(A)).conversation
-    assert (conv.message_id, conv.version) == (99, v2)
-    assert await rc.apply_step(A, v2, "menu", "main", {}, message_id=None) == v2 + 1
-    assert (await rc.load_snapshot(A)).conversation.message_id is None
+    assert await rc.apply_step(A, v2, "menu", "main", {}) == v2 + 1
 
 
 async def test_apply_step_applies_every_change(rc: Repository, clock: FakeClock) -> None:
