@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from bot.appraisal.chart import caption, chart_key, render_radar
 from bot.appraisal.pdf import Appraisal, render_plan_pdf
-from bot.flows import aboutme
+from bot.flows import aboutme, legacy
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Load, Lookup, Outcome
 from bot.flows.cpd import SHOWN, render_log
 from bot.flows.effects import AttachChart, ExportData, ForgetUser, ShowCpdLog
@@ -304,6 +304,7 @@ def _previous(history: Sequence[AssessmentRecord]) -> dict[str, str] | None:
 
 def _state_of(snapshot: Snapshot) -> FlowState:
     conv = snapshot.conversation
-    if conv is None or conv.step not in STEPS:
+    step = legacy.step_name(conv.step) if conv else IDLE
+    if conv is None or step not in STEPS:
         return FlowState(IDLE, {}, conv.version if conv else 0)
-    return FlowState(conv.step, conv.payload, conv.version)
+    return FlowState(step, legacy.payload(conv.payload), conv.version)

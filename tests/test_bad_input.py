@@ -205,7 +205,7 @@ PATHS: dict[str, tuple[str, ...]] = {
     "role": ROLE,
     "stage": STAGE,
     "years": (*STAGE, "Not sure"),
-    "ysuggest": (*STAGE, "Not sure", "Under 2 years"),
+    "years_hint": (*STAGE, "Not sure", "Under 2 years"),
     "dirs": DIRS,
     "menu": ONBOARDED,
     "resume": (*ONBOARDED, "/assess", "Managerial", "/start"),
@@ -213,14 +213,21 @@ PATHS: dict[str, tuple[str, ...]] = {
     "forget": (*ONBOARDED, "/forget"),
     "rate": (*ONBOARDED, "/assess", "Managerial", "Strategic"),
     "deeper": RATED,
-    "rrate": (*RATED, "Finance", "Managerial"),
+    "range_rate": (*RATED, "Finance", "Managerial"),
     "targets": TARGETS,
-    "tpick": TPICK,
-    "tlevel": (*TPICK, "Finance"),
+    "target_pick": TPICK,
+    "target_level": (*TPICK, "Finance"),
     "log_text": (*ONBOARDED, "/log"),
     "log_domain": (*ONBOARDED, "/log Led the complaints review with reception, 2h"),
     "remind": (*ONBOARDED, "/remind"),
-    "gopt": (*ONBOARDED, "/assess", *["Strategic"] * 9, "No thanks", "Accept", f"/start g{GROUP}"),
+    "group_optin": (
+        *ONBOARDED,
+        "/assess",
+        *["Strategic"] * 9,
+        "No thanks",
+        "Accept",
+        f"/start g{GROUP}",
+    ),
 }
 ASSESSED = (*TARGETS, "Accept")
 LOGGED = (*ONBOARDED, "/log Led the complaints review with reception, 2h", "No domain")
@@ -381,11 +388,11 @@ async def check_consistent(service: Conversations, repo: Repository, user: UserR
         check_reply(Reply((await current_view(service, user, state),)))
     flow = STEPS[now.step].flow if now.step in STEPS else None
     if flow == "assess" and now.payload.get("mode") != "settings":
-        rated = {d: lv for d, lv in now.payload.get("r", {}).items() if lv}
+        rated = {d: lv for d, lv in now.payload.get("ratings", {}).items() if lv}
         assert now.open_levels == rated, "ratings stored differ from the conversation's"
-        if now.step == "rrate":
-            domain = kb.competency.domains[now.payload["dom"]].id
-            for range_id, level in now.payload["rr"].items():
+        if now.step == "range_rate":
+            domain = kb.competency.domains[now.payload["domain"]].id
+            for range_id, level in now.payload["range_ratings"].items():
                 assert now.open_ranges.get((domain, range_id)) == level
     if now.profile is not None:
         role, stage, directions = now.profile
@@ -437,7 +444,7 @@ class World:
             self.states[step] = await read(repo, USER)
             assert self.states[step].stored.step == step
             if not _other_buttons:  # another user's real buttons, from a whole journey
-                other = await walk(service, repo, OTHER, PATHS["gopt"])
+                other = await walk(service, repo, OTHER, PATHS["group_optin"])
                 found = {d for r in other.replies for d in current_buttons(r.views)}
                 _other_buttons.extend(sorted(d for d in found if isinstance(parse(d), StepTap)))
         finally:

@@ -62,7 +62,7 @@ def render_resume(state: FlowState, ctx: Context) -> View:
     what = {"onboarding": "setting up your profile", "assess": "your self-assessment"}.get(
         flow, flow
     )
-    rated = len(prev["payload"].get("r") or {}) if flow == FLOW else 0
+    rated = len(prev["payload"].get("ratings") or {}) if flow == FLOW else 0
     kept = (
         f" {rated} of {len(ctx.kb.competency.domains)} domains are rated so far: continue to "
         "keep them, or start again."

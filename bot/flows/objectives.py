@@ -54,7 +54,7 @@ def start(state: FlowState, ctx: Context) -> Outcome:
             buttons=rows(Button("Start self-assessment", go_data("assess"))),
         )
         return Outcome(None, views=(view,), show_state=False)
-    options = [[g.domain.id, g.range.id] for g in plan.gaps]
+    options: list[list[str | None]] = [[g.domain.id, g.range.id] for g in plan.gaps]
     options = options or [[x.domain.id, None] for x in plan.lines if x.current is not None]
     return Outcome(state.moved("obj_gap", opts=options))
 
@@ -247,12 +247,12 @@ def after_assessment(outcome: Outcome, ctx: Context) -> Outcome:
     open_ids = [o.id for o in ctx.objectives or () if _changeable(o)]
     if not open_ids or outcome.state is None:
         return outcome
-    review = outcome.state.moved("obj_review", ids=open_ids, i=0)
+    review = outcome.state.moved("obj_review", ids=open_ids, index=0)
     return replace(outcome, state=review, show_state=True)
 
 
 def render_obj_review(state: FlowState, ctx: Context) -> View:
-    ids, i = state.payload["ids"], state.payload["i"]
+    ids, i = state.payload["ids"], state.payload["index"]
     item = next((o for o in ctx.objectives or () if o.id == ids[i]), None)
     body = (
         objective_line(ctx.kb, i + 1, item).split(". ", 1)[1]
@@ -271,13 +271,13 @@ def render_obj_review(state: FlowState, ctx: Context) -> View:
 
 
 def tap_obj_review(state: FlowState, value: str, ctx: Context) -> Outcome:
-    ids, i = state.payload["ids"], state.payload["i"]
+    ids, i = state.payload["ids"], state.payload["index"]
     if value[:1] not in ("d", "o", "r") or value[1:] != str(ids[i]):
         return INVALID  # not one of the three buttons (e.g. a forged "y<id>")
     change = _status_tap(value, ctx)
     changes = (change,) if change and change.status != "open" else ()
     if i + 1 < len(ids):
-        return Outcome(state.updated(i=i + 1), changes=changes)
+        return Outcome(state.updated(index=i + 1), changes=changes)
     done = View(
         "Thank you: your objectives are up to date.",
         title="Your objectives",

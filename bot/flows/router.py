@@ -19,6 +19,7 @@ from bot.flows import (  # noqa: F401  (the one registration: each module regist
     cpd,
     evidence,
     groups,
+    legacy,
     objectives,
     onboarding,
     progress,
@@ -69,6 +70,8 @@ class Turn:
 def read(state: FlowState, event: Event) -> Turn:
     """What `event` amounts to at `state`, parsed once."""
     tap = parse(event.data) if isinstance(event, Tap) else None
+    if isinstance(tap, StepTap):  # a button drawn before a step was renamed still answers it
+        tap = replace(tap, step=legacy.step_name(tap.step))
     command = event if isinstance(event, Command) else None
     if isinstance(tap, GoTap):
         command = Command(tap.command)
@@ -94,7 +97,8 @@ def _read_command(event: Event, command: Command, tap: ParsedTap | None) -> Turn
     name, args = command.name, command.args
     if name == "ask":
         about = aboutme.intent(args) is not None
-        return Turn(event, command, tap, args, frozenset({"history"} if about else ()))
+        loads: frozenset[Load] = frozenset({"history"} if about else ())
+        return Turn(event, command, tap, args, loads)
     if name == "start":
         if (token := share.share_token(args)) is not None:
             return Turn(event, command, tap, loads=frozenset({"shared"}), shared=token)

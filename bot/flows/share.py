@@ -118,7 +118,7 @@ def open_link(state: FlowState, ctx: Context) -> Outcome:
         refusal = "This is your own link: send it to your appraiser or mentor."
     elif shared.share.appraiser_id not in (None, ctx.user_id):
         refusal = "This link has been used already: a link works once. Ask for a new one."
-    if refusal:
+    if refusal or shared is None:
         return Outcome(None, views=(View(refusal, title="Shared plan"),), show_state=False)
     changes = () if shared.share.appraiser_id else (OpenShare(shared.share.id, ctx.user_name),)
     return Outcome(state.moved("appraise", sid=shared.share.id), changes=changes)

@@ -15,6 +15,7 @@ from bot.storage.tables import (
     _assessments,
     _range_key,
     dialect_name,
+    rowcount,
 )
 from bot.vocabulary import check_level
 
@@ -122,4 +123,4 @@ class AssessmentStore(Store):
             .where(_assessments.c.id == assessment_id, _assessments.c.completed_at.is_(None))
             .values(completed_at=now)
         )
-        return bool(result.rowcount)
+        return bool(rowcount(result))

@@ -43,9 +43,9 @@ class SetProfile:
 
     def __post_init__(self) -> None:
         if self.career_stage is not UNSET:
-            check_stage(self.career_stage)  # type: ignore[arg-type]
+            check_stage(self.career_stage)
         if self.directions is not UNSET:
-            object.__setattr__(self, "directions", tuple(self.directions))  # type: ignore[arg-type]
+            object.__setattr__(self, "directions", tuple(self.directions))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from bot.storage.tables import (
     _pictures,
     _ratings,
     _users,
+    rowcount,
 )
 
 STRATEGIC = "strategic"
@@ -106,7 +107,7 @@ class GroupStore(Store):
             result = await s.execute(
                 delete(_members).where(_members.c.chat_id == chat_id, _members.c.user_id == user_id)
             )
-            return bool(result.rowcount)
+            return bool(rowcount(result))
 
     async def group_shared_profiles(self, chat_id: int) -> list[SharedProfile]:
         """Latest completed per-domain ratings of active members who opted in to share.

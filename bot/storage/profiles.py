@@ -127,16 +127,21 @@ class ProfileStore(Store):
         if role is not UNSET:
             given["role"] = role
         if career_stage is not UNSET:
-            given["career_stage"] = check_stage(career_stage)  # type: ignore[arg-type]
+            given["career_stage"] = check_stage(career_stage)
         if directions is not UNSET:
-            given["directions"] = list(directions)  # type: ignore[arg-type]
+            given["directions"] = list(directions)
         if years_in_management is not UNSET:
             given["years_in_management"] = years_in_management
         fields = ("role", "career_stage", "directions", "years_in_management", "updated_at")
         stmt = statements.upsert(
             dialect_name(s), _profiles, ("user_id",), fields, (*given, "updated_at")
         )
-        row = {"role": None, "career_stage": None, "directions": [], "years_in_management": None}
+        row: dict[str, Any] = {
+            "role": None,
+            "career_stage": None,
+            "directions": [],
+            "years_in_management": None,
+        }
         values = {**row, **given, "user_id": user_id, "updated_at": now}
         s.execute(stmt, {f"b_{name}": value for name, value in values.items()})
 

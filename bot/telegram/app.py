@@ -1,11 +1,12 @@
-"""Building and running the python-telegram-bot Application (polling or webhook)."""
+"""Building and running the python-telegram-bot BotApplication (polling or webhook)."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
+from typing import Any
 from urllib.parse import urlparse
 
 from telegram import (
@@ -32,7 +33,7 @@ from bot.flows.account import listed
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from bot.telegram import groups, handlers, uploads
-from bot.telegram.context import CONTEXT_TYPES
+from bot.telegram.context import CONTEXT_TYPES, BotApplication, BotApplicationBuilder
 from bot.telegram.inline import on_inline_query
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.reminders import schedule_reminders
@@ -43,14 +44,14 @@ PRIVATE_COMMANDS = [BotCommand(c.name, c.menu) for c in listed() if c.menu]
 
 def build_application(
     settings: Settings, request: BaseRequest | None = None, rate_limited: bool = True
-) -> Application:
+) -> BotApplication:
     """The bot, wired to the flows; `request` replaces the HTTP layer (tests, benchmarks).
 
     `rate_limited=False` drops the rate limiter, for benchmarks that measure our own cost.
     """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    builder = (
+    builder: BotApplicationBuilder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
@@ -83,7 +84,7 @@ MEMBERSHIP_GROUP = -1
 PRIVATE_ONLY_COMMANDS = [c.command for c in PRIVATE_COMMANDS if c.command not in GROUP_NAMES]
 
 
-def add_handlers(application: Application) -> None:
+def add_handlers(application: BotApplication) -> None:
     """Handlers, most specific first: inline, membership, groups, then private chats."""
     application.add_handler(InlineQueryHandler(on_inline_query))
     application.add_handler(
@@ -97,7 +98,7 @@ def add_handlers(application: Application) -> None:
     application.add_error_handler(handlers.on_error)
 
 
-def add_group_handlers(application: Application) -> None:
+def add_group_handlers(application: BotApplication) -> None:
     """In groups the bot answers its commands and replies to itself, and stays quiet otherwise.
 
     CommandHandler ignores commands addressed to another bot (`/ask@otherbot`).
@@ -130,7 +131,7 @@ def add_group_handlers(application: Application) -> None:
     )
 
 
-def add_private_handlers(application: Application) -> None:
+def add_private_handlers(application: BotApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(handlers.on_tap))
     application.add_handler(
@@ -151,8 +152,8 @@ def add_private_handlers(application: Application) -> None:
     )
 
 
-def _start_runtime(settings: Settings):  # noqa: ANN202 - PTB's post_init callback type
-    async def post_init(application: Application) -> None:
+def _start_runtime(settings: Settings) -> Callable[[BotApplication], Coroutine[Any, Any, None]]:
+    async def post_init(application: BotApplication) -> None:
         stack = AsyncExitStack()
         runtime = await stack.enter_async_context(open_runtime(settings))
         application.bot_data["exit_stack"] = stack
@@ -168,7 +169,7 @@ def _start_runtime(settings: Settings):  # noqa: ANN202 - PTB's post_init callba
     return post_init
 
 
-async def _stop_runtime(application: Application) -> None:
+async def _stop_runtime(application: BotApplication) -> None:
     stack: AsyncExitStack | None = application.bot_data.pop("exit_stack", None)
     if stack is not None:
         await stack.aclose()

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from telegram.ext import CallbackContext, ContextTypes, ExtBot
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    ContextTypes,
+    ExtBot,
+    JobQueue,
+)
 
 from bot.conversations import Conversations
 from bot.runtime import Runtime
 from bot.telegram.notices import NoticeThrottle
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
+class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """A handler's context with typed access to what start-up put in `bot_data`."""
 
     @property
@@ -31,3 +38,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
 
 CONTEXT_TYPES = ContextTypes(context=BotContext)
+
+_Data = dict[Any, Any]
+#: The job queue PTB makes by default (the reminders job reads `bot_data` only).
+_Jobs = JobQueue[CallbackContext[ExtBot[None], _Data, _Data, _Data]]
+BotApplication = Application[ExtBot[Any], BotContext, _Data, _Data, _Data, _Jobs]
+"""The application `build_application` makes (with or without a rate limiter)."""
+BotApplicationBuilder = ApplicationBuilder[ExtBot[Any], BotContext, _Data, _Data, _Data, _Jobs]

@@ -38,7 +38,7 @@ async def send_answer(
         keyboard = None
         if n == len(parts) - 1:
             rows = list(part.keyboard.inline_keyboard) if part.keyboard else []
-            rows.append([private_link(context, "plan", "Plan my development (private)")])
+            rows.append((private_link(context, "plan", "Plan my development (private)"),))
             keyboard = InlineKeyboardMarkup(rows)
         await context.bot.send_message(
             chat_id,

@@ -16,13 +16,12 @@ from datetime import UTC, datetime
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application
 
 from bot.flows.callbacks import go_data
 from bot.flows.reminders import REMINDER_TEXT
 from bot.storage.objectives import objective_of
 from bot.storage.repository import Repository
-from bot.telegram.context import BotContext
+from bot.telegram.context import BotApplication, BotContext
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +112,7 @@ async def _job(context: BotContext) -> None:
     )
 
 
-def schedule_reminders(application: Application) -> None:
+def schedule_reminders(application: BotApplication) -> None:
     """Check for due reminders now and every minute."""
     if application.job_queue is not None:
         application.job_queue.run_repeating(

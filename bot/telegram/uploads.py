@@ -3,7 +3,7 @@ handed to the flows as an `Upload`, which keep them as CPD evidence."""
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import Document, Message, PhotoSize, Update
 
 from bot.flows.events import Upload
 from bot.flows.evidence import ACCEPTED, MAX_FILE_BYTES
@@ -13,6 +13,7 @@ from bot.telegram.handlers import _run, from_bot
 
 async def fetch(message: Message) -> Upload | None:
     """The message's document or largest photo; fetched only when the flows could keep it."""
+    source: Document | PhotoSize
     if message.document is not None:
         source = message.document
         name = source.file_name or "document"
