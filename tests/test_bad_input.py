@@ -245,6 +245,7 @@ PATHS |= {
     "log_sowhat": (*LOGGED, "Reflect", "> It went well"),
     "log_nowwhat": (*LOGGED, "Reflect", "> It went well", "> Calmer complaints"),
     "share": (*ONBOARDED, "/share"),
+    "feedback": (*ONBOARDED, "/feedback"),
     "pdf_name": (*ONBOARDED, "/export"),
     "pdf_org": (*ONBOARDED, "/export", "Use"),
 }

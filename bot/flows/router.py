@@ -18,6 +18,7 @@ from bot.flows import (  # noqa: F401  (the one registration: each module regist
     assessment,
     cpd,
     evidence,
+    feedback,
     groups,
     legacy,
     objectives,
