@@ -45,12 +45,12 @@ async def _count(storage: Storage, table: str) -> int:
 
 
 async def test_touch_user_upserts(rc: Repository, clock: FakeClock) -> None:
-    assert await rc.get_user(A) is None
+    assert (await rc.load_snapshot(A)).user is None
     first = clock.now
     await rc.touch_user(A, "Ann")
     clock.advance(hours=2)
     await rc.touch_user(A, "Ann B")
-    user = await rc.get_user(A)
+    user = (await rc.load_snapshot(A)).user
     assert user is not None
     assert (user.name, user.first_seen, user.last_seen) == ("Ann B", first, clock.now)
     assert user.active and user.privacy_accepted_at is None
@@ -60,9 +60,9 @@ async def test_touch_user_upserts(rc: Repository, clock: FakeClock) -> None:
 async def test_mark_inactive_and_back(rc: Repository) -> None:
     await rc.touch_user(A, "Ann")
     await rc.mark_inactive(A)
-    assert (await rc.get_user(A)).active is False
+    assert (await rc.load_snapshot(A)).user.active is False
     await rc.touch_user(A, "Ann")  # wrote again: unblocked
-    assert (await rc.get_user(A)).active is True
+    assert (await rc.load_snapshot(A)).user.active is True
 
 
 async def test_accept_privacy_keeps_first_time(rc: Repository, clock: FakeClock) -> None:
@@ -71,12 +71,12 @@ async def test_accept_privacy_keeps_first_time(rc: Repository, clock: FakeClock)
     accepted = clock.now
     clock.advance(days=1)
     await rc.accept_privacy(A)
-    assert (await rc.get_user(A)).privacy_accepted_at == accepted
+    assert (await rc.load_snapshot(A)).user.privacy_accepted_at == accepted
 
 
 async def test_long_name_is_truncated(repo: Repository) -> None:
     await repo.touch_user(A, "x" * 400)
-    assert len((await repo.get_user(A)).name) == 255
+    assert len((await repo.load_snapshot(A)).user.name) == 255
 
 
 async def test_datetimes_are_utc_and_naive_rejected(rc: Repository) -> None:
@@ -95,18 +95,18 @@ async def test_datetimes_are_utc_and_naive_rejected(rc: Repository) -> None:
 
 async def test_set_profile_changes_only_given_fields(rc: Repository, clock: FakeClock) -> None:
     await rc.touch_user(A, "Ann")
-    assert await rc.latest_profile(A) is None
+    assert (await rc.load_snapshot(A)).profile is None
     await rc.set_profile(A, role="Practice manager", career_stage="early")
     await rc.set_profile(A, directions=["pcn", "finance"])
     clock.advance(minutes=5)
     await rc.set_profile(A, years_in_management=3)
-    p = await rc.latest_profile(A)
+    p = (await rc.load_snapshot(A)).profile
     assert p is not None
     assert p.role == "Practice manager" and p.career_stage == "early"
     assert p.directions == ("pcn", "finance") and p.years_in_management == 3
     assert p.updated_at == clock.now and p.targets == {}
     await rc.set_profile(A, role=None, career_stage=UNSET)
-    p = await rc.latest_profile(A)
+    p = (await rc.load_snapshot(A)).profile
     assert p.role is None and p.career_stage == "early"
     with pytest.raises(ValueError, match="career stage"):
         await rc.set_profile(A, career_stage="senior")
@@ -115,11 +115,11 @@ async def test_set_profile_changes_only_given_fields(rc: Repository, clock: Fake
 async def test_targets(repo: Repository) -> None:
     await repo.touch_user(A, "Ann")
     await repo.set_target(A, "finance", "managerial")
-    assert (await repo.latest_profile(A)).targets == {"finance": "managerial"}
-    assert (await repo.latest_profile(A)).role is None  # targets alone make a profile
+    assert (await repo.load_snapshot(A)).profile.targets == {"finance": "managerial"}
+    assert (await repo.load_snapshot(A)).profile.role is None  # targets alone make a profile
     await repo.set_target(A, "finance", "strategic")
     await repo.set_target(A, "people", "administrative")
-    assert (await repo.latest_profile(A)).targets == {
+    assert (await repo.load_snapshot(A)).profile.targets == {
         "finance": "strategic",
         "people": "administrative",
     }
@@ -216,7 +216,7 @@ async def test_apply_step_versions(rc: Repository, clock: FakeClock) -> None:
     )
     # a second "first" step is stale now
     assert await rc.apply_step(A, 0, "x", "y", {}, [AcceptPrivacy()]) is None
-    assert (await rc.get_user(A)).privacy_accepted_at is None
+    assert (await rc.load_snapshot(A)).user.privacy_accepted_at is None
 
     clock.advance(seconds=5)
     v2 = await rc.apply_step(A, v1, "onboarding", "role", {"nested": {"a": [1, 2]}})
@@ -551,7 +551,7 @@ async def test_member_seen_records_group_user_and_membership_at_once(rc: Reposit
     await rc.member_seen(-100, "First5 North", A, "Ann")
     await rc.member_seen(-100, "First5 North & East", A, "Ann Smith")  # renamed, both of them
     membership = await rc.group_membership(-100, A)
-    user = await rc.get_user(A)
+    user = (await rc.load_snapshot(A)).user
     assert membership is not None and membership.title == "First5 North & East"
     assert membership.share_profile is False  # seen is not opted in
     assert user is not None and user.name == "Ann Smith"

@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 
 from bot.storage import statements
 from bot.storage.changes import UNSET, _Unset
-from bot.storage.records import NAME_MAX, ProfileRecord, UserRecord
+from bot.storage.records import NAME_MAX
 from bot.storage.store import Store
-from bot.storage.tables import Executor, _profiles, _targets, _users, dialect_name
+from bot.storage.tables import Executor, _profiles, _users, dialect_name
 from bot.vocabulary import check_level, check_stage
 
 
@@ -30,11 +30,6 @@ class ProfileStore(Store):
             statements.touch_user(dialect_name(s)),
             {"b_id": user_id, "b_name": name[:NAME_MAX], "b_now": now},
         )
-
-    async def get_user(self, user_id: int) -> UserRecord | None:
-        async with self._sessions.begin() as s:
-            row = (await s.execute(select(_users).where(_users.c.id == user_id))).one_or_none()
-            return None if row is None else UserRecord(**row._mapping)
 
     async def accept_privacy(self, user_id: int) -> None:
         now = self._now()
@@ -74,35 +69,6 @@ class ProfileStore(Store):
         now = self._now()
         async with self._sessions.begin() as s:
             await s.run_sync(self._set_target, user_id, domain_id, level, now)
-
-    async def latest_profile(self, user_id: int) -> ProfileRecord | None:
-        async with self._sessions.begin() as s:
-            row = (
-                await s.execute(select(_profiles).where(_profiles.c.user_id == user_id))
-            ).one_or_none()
-            targets = await s.run_sync(self._targets, user_id)
-            if row is None and not targets:
-                return None
-            if row is None:
-                return ProfileRecord(user_id=user_id, targets=targets)
-            return ProfileRecord(
-                user_id=user_id,
-                role=row.role,
-                career_stage=row.career_stage,
-                directions=tuple(row.directions or ()),
-                years_in_management=row.years_in_management,
-                updated_at=row.updated_at,
-                targets=targets,
-            )
-
-    @staticmethod
-    def _targets(s: Executor, user_id: int) -> dict[str, str]:
-        rows = s.execute(
-            select(_targets.c.domain_id, _targets.c.level)
-            .where(_targets.c.user_id == user_id)
-            .order_by(_targets.c.domain_id)
-        )
-        return {row.domain_id: row.level for row in rows}
 
     @staticmethod
     def _accept_privacy(s: Executor, user_id: int, now: datetime) -> None:
