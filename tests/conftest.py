@@ -22,6 +22,7 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.changes import Change
 from bot.storage.engine import create_engine, create_repository, create_sessionmaker
 from bot.storage.migrate import upgrade_to_head_async
 from bot.storage.repository import Repository
@@ -180,3 +181,10 @@ def lookup(kb):
     from bot.lookup import LookupEngine
 
     return LookupEngine(kb)
+
+
+async def apply(repo: Repository, user_id: int, *changes: Change) -> None:
+    """Store `changes` for an existing user the way a conversation step does (`apply_step`)."""
+    conversation = (await repo.load_snapshot(user_id)).conversation
+    version = conversation.version if conversation else 0
+    assert await repo.apply_step(user_id, version, "menu", "menu", {}, changes) is not None

@@ -24,7 +24,7 @@ from bot.storage.changes import (
 from bot.storage.models import Rating
 from bot.storage.records import AssessmentClosedError, NoOpenAssessmentError
 from bot.storage.repository import FIRST_VERSIONS, Repository
-from tests.conftest import FakeClock, Storage
+from tests.conftest import FakeClock, Storage, apply
 
 A, B, C = 1001, 1002, 1003
 NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -67,10 +67,10 @@ async def test_mark_inactive_and_back(rc: Repository) -> None:
 
 async def test_accept_privacy_keeps_first_time(rc: Repository, clock: FakeClock) -> None:
     await rc.touch_user(A, "Ann")
-    await rc.accept_privacy(A)
+    await apply(rc, A, AcceptPrivacy())
     accepted = clock.now
     clock.advance(days=1)
-    await rc.accept_privacy(A)
+    await apply(rc, A, AcceptPrivacy())
     assert (await rc.load_snapshot(A)).user.privacy_accepted_at == accepted
 
 
@@ -96,35 +96,34 @@ async def test_datetimes_are_utc_and_naive_rejected(rc: Repository) -> None:
 async def test_set_profile_changes_only_given_fields(rc: Repository, clock: FakeClock) -> None:
     await rc.touch_user(A, "Ann")
     assert (await rc.load_snapshot(A)).profile is None
-    await rc.set_profile(A, role="Practice manager", career_stage="early")
-    await rc.set_profile(A, directions=["pcn", "finance"])
+    await apply(rc, A, SetProfile(role="Practice manager", career_stage="early"))
+    await apply(rc, A, SetProfile(directions=("pcn", "finance")))
     clock.advance(minutes=5)
-    await rc.set_profile(A, years_in_management=3)
+    await apply(rc, A, SetProfile(years_in_management=3))
     p = (await rc.load_snapshot(A)).profile
     assert p is not None
     assert p.role == "Practice manager" and p.career_stage == "early"
     assert p.directions == ("pcn", "finance") and p.years_in_management == 3
     assert p.updated_at == clock.now and p.targets == {}
-    await rc.set_profile(A, role=None, career_stage=UNSET)
+    await apply(rc, A, SetProfile(role=None, career_stage=UNSET))
     p = (await rc.load_snapshot(A)).profile
     assert p.role is None and p.career_stage == "early"
     with pytest.raises(ValueError, match="career stage"):
-        await rc.set_profile(A, career_stage="senior")
+        SetProfile(career_stage="senior")
 
 
 async def test_targets(repo: Repository) -> None:
     await repo.touch_user(A, "Ann")
-    await repo.set_target(A, "finance", "managerial")
+    await apply(repo, A, SetTarget("finance", "managerial"))
     assert (await repo.load_snapshot(A)).profile.targets == {"finance": "managerial"}
     assert (await repo.load_snapshot(A)).profile.role is None  # targets alone make a profile
-    await repo.set_target(A, "finance", "strategic")
-    await repo.set_target(A, "people", "administrative")
+    await apply(repo, A, SetTarget("finance", "strategic"), SetTarget("people", "administrative"))
     assert (await repo.load_snapshot(A)).profile.targets == {
         "finance": "strategic",
         "people": "administrative",
     }
     with pytest.raises(ValueError, match="unknown level"):
-        await repo.set_target(A, "finance", "expert")
+        SetTarget("finance", "expert")
 
 
 # ------------------------------------------------------------------ assessments
@@ -328,13 +327,12 @@ async def test_starting_an_assessment_replaces_the_one_left_open(repo: Repositor
 async def test_cpd_entries_newest_first(rc: Repository, clock: FakeClock) -> None:
     await rc.touch_user(A, "Ann")
     await rc.touch_user(B, "Bob")
-    ids = []
     for i in range(5):
         clock.advance(days=1)
-        ids.append(await rc.add_cpd_entry(A, f"entry {i}", hours=i or None))
-    await rc.add_cpd_entry(B, "other user")
+        await apply(rc, A, AddCpdEntry(f"entry {i}", hours=i or None))
+    await apply(rc, B, AddCpdEntry("other user"))
     entries = await rc.cpd_entries(A)
-    assert [e.id for e in entries] == ids[::-1]
+    assert [e.text for e in entries] == [f"entry {i}" for i in reversed(range(5))]
     assert entries[0].logged_at == clock.now and entries[-1].hours is None
     assert [e.text for e in await rc.cpd_entries(A, limit=2)] == ["entry 4", "entry 3"]
 

@@ -31,44 +31,10 @@ class ProfileStore(Store):
             {"b_id": user_id, "b_name": name[:NAME_MAX], "b_now": now},
         )
 
-    async def accept_privacy(self, user_id: int) -> None:
-        now = self._now()
-        async with self._sessions.begin() as s:
-            await s.run_sync(self._accept_privacy, user_id, now)
-
     async def mark_inactive(self, user_id: int) -> None:
         """The user blocked the bot."""
         async with self._sessions.begin() as s:
             await s.execute(update(_users).where(_users.c.id == user_id).values(active=False))
-
-    async def set_profile(
-        self,
-        user_id: int,
-        *,
-        role: str | None | _Unset = UNSET,
-        career_stage: str | None | _Unset = UNSET,
-        directions: Sequence[str] | _Unset = UNSET,
-        years_in_management: int | None | _Unset = UNSET,
-    ) -> None:
-        """Change the given profile fields (creating the profile when needed)."""
-        now = self._now()
-        async with self._sessions.begin() as s:
-            await s.run_sync(
-                lambda sync: self._set_profile(
-                    sync,
-                    user_id,
-                    now,
-                    role=role,
-                    career_stage=career_stage,
-                    directions=directions,
-                    years_in_management=years_in_management,
-                )
-            )
-
-    async def set_target(self, user_id: int, domain_id: str, level: str) -> None:
-        now = self._now()
-        async with self._sessions.begin() as s:
-            await s.run_sync(self._set_target, user_id, domain_id, level, now)
 
     @staticmethod
     def _accept_privacy(s: Executor, user_id: int, now: datetime) -> None:
