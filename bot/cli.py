@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import typer
 
-# Plain click-style help: typer's rich help prints a type such as `<bool>` after every flag.
-PLAIN_HELP = {"rich_markup_mode": None, "no_args_is_help": True}
 
-app = typer.Typer(
-    help="careerbot: a Telegram career adviser for NHS primary care managers.",
-    add_completion=False,
-    **PLAIN_HELP,
+def _typer(help_text: str, add_completion: bool = True) -> typer.Typer:
+    """Plain click-style help: typer's rich help prints a type such as `<bool>` after every flag."""
+    return typer.Typer(
+        help=help_text,
+        add_completion=add_completion,
+        rich_markup_mode=None,
+        no_args_is_help=True,
+    )
+
+
+app = _typer(
+    "careerbot: a Telegram career adviser for NHS primary care managers.", add_completion=False
 )
-knowledge_app = typer.Typer(help="Inspect and validate the framework knowledge base.", **PLAIN_HELP)
-db_app = typer.Typer(help="Manage the database schema (Alembic migrations).", **PLAIN_HELP)
+knowledge_app = _typer("Inspect and validate the framework knowledge base.")
+db_app = _typer("Manage the database schema (Alembic migrations).")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(db_app, name="db")
 

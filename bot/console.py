@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text as RichText
 
+from bot.conversations import Reply, UserRef
 from bot.flows.events import Command, Event, Tap, Text
 from bot.flows.reminders import reminder_view
-from bot.flows.service import Reply, UserRef
 from bot.flows.typed import PickOne, typed_choice
 from bot.flows.views import Button, View
 from bot.runtime import Runtime, open_runtime

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from bot.flows.service import Conversations
+from bot.conversations import Conversations
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.lookup import LookupEngine
 from bot.settings import Settings

@@ -22,6 +22,7 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.changes import Change
 from bot.storage.engine import create_engine, create_repository, create_sessionmaker
 from bot.storage.migrate import upgrade_to_head_async
 from bot.storage.repository import Repository
@@ -161,7 +162,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def clocked_service(sqlite_storage, kb, lookup, clock):  # noqa: ANN001, ANN201
     """The conversation service on SQLite where service and repository both read `clock`."""
-    from bot.flows.service import Conversations
+    from bot.conversations import Conversations
 
     return Conversations(sqlite_storage.repository(clock), kb, lookup, clock=clock)
 
@@ -180,3 +181,10 @@ def lookup(kb):
     from bot.lookup import LookupEngine
 
     return LookupEngine(kb)
+
+
+async def apply(repo: Repository, user_id: int, *changes: Change) -> None:
+    """Store `changes` for an existing user the way a conversation step does (`apply_step`)."""
+    conversation = (await repo.load_snapshot(user_id)).conversation
+    version = conversation.version if conversation else 0
+    assert await repo.apply_step(user_id, version, "menu", "menu", {}, changes) is not None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.conversations import Conversations, Reply, UserRef
 from bot.flows.events import Command, Event, Tap, Text
-from bot.flows.service import Conversations, Reply, UserRef
 from bot.flows.views import MAX_CALLBACK_BYTES, MAX_TEXT, Button, View
 
 # Nine self-ratings, one per domain in the framework's order, as button labels.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.conversations import Conversations
 from bot.flows.aboutme import DOMAIN, FOCUS, REVIEW, TRAINING, intent
-from bot.flows.service import Conversations
 from bot.knowledge.competency import Level
 from tests.flowdriver import LEVELS, Driver
 

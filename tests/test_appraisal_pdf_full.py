@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.conversations import Conversations, UserRef
 from bot.flows.events import Upload
-from bot.flows.service import Conversations, UserRef
 from tests.conftest import FakeClock
 from tests.flowdriver import LEVELS, Driver
 from tests.test_appraisal_pdf import read, squashed

@@ -26,12 +26,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.conversations import Conversations, Reply, UserRef
 from bot.flows.callbacks import GoTap, LookupTap, StepTap, parse
 from bot.flows.core import STEPS, FlowState
 from bot.flows.events import Command, Tap, Text
 from bot.flows.onboarding import ROLES
 from bot.flows.router import EXPIRED
-from bot.flows.service import Conversations, Reply, UserRef
+from bot.flows.router import read as route
 from bot.flows.typed import typed_choice
 from bot.flows.views import MAX_CALLBACK_BYTES, MAX_TEXT, View
 from bot.storage.changes import AcceptPrivacy, AddObjective, CreateShare
@@ -204,7 +205,7 @@ PATHS: dict[str, tuple[str, ...]] = {
     "role": ROLE,
     "stage": STAGE,
     "years": (*STAGE, "Not sure"),
-    "ysuggest": (*STAGE, "Not sure", "Under 2 years"),
+    "years_hint": (*STAGE, "Not sure", "Under 2 years"),
     "dirs": DIRS,
     "menu": ONBOARDED,
     "resume": (*ONBOARDED, "/assess", "Managerial", "/start"),
@@ -212,14 +213,21 @@ PATHS: dict[str, tuple[str, ...]] = {
     "forget": (*ONBOARDED, "/forget"),
     "rate": (*ONBOARDED, "/assess", "Managerial", "Strategic"),
     "deeper": RATED,
-    "rrate": (*RATED, "Finance", "Managerial"),
+    "range_rate": (*RATED, "Finance", "Managerial"),
     "targets": TARGETS,
-    "tpick": TPICK,
-    "tlevel": (*TPICK, "Finance"),
+    "target_pick": TPICK,
+    "target_level": (*TPICK, "Finance"),
     "log_text": (*ONBOARDED, "/log"),
     "log_domain": (*ONBOARDED, "/log Led the complaints review with reception, 2h"),
     "remind": (*ONBOARDED, "/remind"),
-    "gopt": (*ONBOARDED, "/assess", *["Strategic"] * 9, "No thanks", "Accept", f"/start g{GROUP}"),
+    "group_optin": (
+        *ONBOARDED,
+        "/assess",
+        *["Strategic"] * 9,
+        "No thanks",
+        "Accept",
+        f"/start g{GROUP}",
+    ),
 }
 ASSESSED = (*TARGETS, "Accept")
 LOGGED = (*ONBOARDED, "/log Led the complaints review with reception, 2h", "No domain")
@@ -237,6 +245,7 @@ PATHS |= {
     "log_sowhat": (*LOGGED, "Reflect", "> It went well"),
     "log_nowwhat": (*LOGGED, "Reflect", "> It went well", "> Calmer complaints"),
     "share": (*ONBOARDED, "/share"),
+    "feedback": (*ONBOARDED, "/feedback"),
     "pdf_name": (*ONBOARDED, "/export"),
     "pdf_org": (*ONBOARDED, "/export", "Use"),
 }
@@ -366,7 +375,8 @@ async def current_view(service: Conversations, user: UserRef, state: Read) -> Vi
     now = state.stored
     flow_state = FlowState(now.step, now.payload, now.version)
     ctx = service._context(user, state.snapshot, state.history, state.membership)
-    ctx = await service._with_extras(ctx, flow_state, Tap(""))
+    turn = route(flow_state, Tap(""))
+    ctx = await service._with_extras(ctx, turn.loads, turn.shared)
     return STEPS[now.step].render(flow_state, ctx)
 
 
@@ -379,11 +389,11 @@ async def check_consistent(service: Conversations, repo: Repository, user: UserR
         check_reply(Reply((await current_view(service, user, state),)))
     flow = STEPS[now.step].flow if now.step in STEPS else None
     if flow == "assess" and now.payload.get("mode") != "settings":
-        rated = {d: lv for d, lv in now.payload.get("r", {}).items() if lv}
+        rated = {d: lv for d, lv in now.payload.get("ratings", {}).items() if lv}
         assert now.open_levels == rated, "ratings stored differ from the conversation's"
-        if now.step == "rrate":
-            domain = kb.competency.domains[now.payload["dom"]].id
-            for range_id, level in now.payload["rr"].items():
+        if now.step == "range_rate":
+            domain = kb.competency.domains[now.payload["domain"]].id
+            for range_id, level in now.payload["range_ratings"].items():
                 assert now.open_ranges.get((domain, range_id)) == level
     if now.profile is not None:
         role, stage, directions = now.profile
@@ -435,7 +445,7 @@ class World:
             self.states[step] = await read(repo, USER)
             assert self.states[step].stored.step == step
             if not _other_buttons:  # another user's real buttons, from a whole journey
-                other = await walk(service, repo, OTHER, PATHS["gopt"])
+                other = await walk(service, repo, OTHER, PATHS["group_optin"])
                 found = {d for r in other.replies for d in current_buttons(r.views)}
                 _other_buttons.extend(sorted(d for d in found if isinstance(parse(d), StepTap)))
         finally:

@@ -12,8 +12,8 @@ import pytest
 from pypdf import PdfReader
 
 from bot.appraisal.chart import MAX_CAPTION
+from bot.conversations import Conversations, UserRef
 from bot.flows.cpd import parse_hours
-from bot.flows.service import Conversations, UserRef
 from tests.flowdriver import Driver
 
 LEVELS = ["Administrative", "Managerial", "Not yet", "Administrative", "Managerial"]
@@ -185,7 +185,7 @@ async def test_drawing_the_chart_does_not_hold_up_other_users(service, monkeypat
         time.sleep(0.8)
         return b"\x89PNG slow"
 
-    monkeypatch.setattr("bot.flows.service.render_radar", slow_chart)
+    monkeypatch.setattr("bot.conversations.render_radar", slow_chart)
     await a.command("/assess")
     for level in LEVELS:
         await a.tap(level)

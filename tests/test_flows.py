@@ -6,16 +6,16 @@ import asyncio
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from bot.conversations import Conversations, UserRef
 from bot.flows.core import IDLE, STEPS
 from bot.flows.events import Tap, Text
 from bot.flows.router import EXPIRED
-from bot.flows.service import Conversations, UserRef
 from bot.flows.typed import typed_choice
 from bot.flows.views import View
 from bot.storage.engine import create_repository
-from bot.storage.models import Rating
+from bot.storage.models import Conversation, Rating
 from tests.flowdriver import LEVELS, Driver
 from tests.test_bad_input import PATHS, current_view, read, walk
 
@@ -282,10 +282,10 @@ TYPED_NAMES = {
     "years": "2 to 5 years",
     "dirs": "moving up",
     "rate": "managerial",
-    "rrate": "skip",
+    "range_rate": "skip",
     "deeper": "no thanks",
     "targets": "accept",
-    "tlevel": "strategic",
+    "target_level": "strategic",
     "resume": "continue",
     "forget": "no",
     "remind": "in 3 months",
@@ -386,3 +386,31 @@ async def test_range_pass_lists_each_finished_domain_once_and_relabels_finishing
     assert "Ranges rated in: Population Care." in driver.text
     assert driver.text.count("Population Care") == 1
     assert labels.count("✓ Population Care") == 1
+
+
+async def test_a_conversation_stored_under_the_old_names_keeps_going(sqlite_storage, kb, lookup):
+    """Saved (and its buttons drawn) before steps and payload keys were renamed: `rrate` with
+    `dom`, `j`, `rr` and `r`. The next tap on such a button carries on where the user was."""
+    driver = Driver(Conversations(sqlite_storage.repo, kb, lookup))
+    await driver.onboard()
+    await driver.command("/assess")
+    for level in LEVELS:
+        await driver.tap(level)
+    await driver.tap("Finance")
+    snap = await sqlite_storage.repo.load_snapshot(driver.user.id)
+    new = snap.conversation.payload
+    old = {"dom": new["domain"], "j": 0, "rr": {}, "r": new["ratings"], "done": new["done"]}
+    async with sqlite_storage.engine.begin() as conn:
+        await conn.execute(
+            update(Conversation)
+            .where(Conversation.user_id == driver.user.id)
+            .values(step="rrate", payload=old)
+        )
+    first_range = kb.competency.domains[new["domain"]].ranges[0]
+    data = driver.button("Managerial").data.replace("range_rate:", "rrate:", 1)
+    reply = await driver.send(Tap(data))
+    assert reply.notice != EXPIRED and "2/" in driver.text  # on to the second range
+    stored = (await sqlite_storage.repo.load_snapshot(driver.user.id)).conversation
+    assert stored.step == "range_rate"
+    assert stored.payload["range_ratings"] == {first_range.id: "managerial"}
+    assert stored.payload["ratings"] == new["ratings"]

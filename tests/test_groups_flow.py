@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.conversations import Conversations, UserRef
 from bot.flows.disclosure import next_picture
 from bot.flows.groups import HIDDEN, MIN_SHARED, group_picture
-from bot.flows.service import Conversations, UserRef
 from tests.flowdriver import STRATEGIC_IN_FINANCE, Driver
 
 GROUP = -100777

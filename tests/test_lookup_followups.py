@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.flows.service import Conversations
+from bot.conversations import Conversations
 from bot.storage.engine import create_repository
 from tests.flowdriver import Driver
 

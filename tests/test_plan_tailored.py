@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.flows.service import Conversations
+from bot.conversations import Conversations
 from bot.flows.targets import suggest_target
 from tests.flowdriver import LEVELS, Driver
 

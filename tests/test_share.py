@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.flows.service import Conversations, UserRef
+from bot.conversations import Conversations, UserRef
 from tests.flowdriver import LEVELS, Driver
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from bot.storage import RecordRating, StartAssessment
+from bot.storage.changes import RecordRating, StartAssessment
 from bot.storage.engine import create_repository
 from tests.conftest import Storage
 

@@ -28,22 +28,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from bot.storage import (
+from bot.storage.changes import (
     AcceptPrivacy,
     AddCpdEntry,
     AddObjective,
     AttachEvidence,
+    CreateShare,
     RecordRating,
     ScheduleReminder,
     SetProfile,
     SetTarget,
     StartAssessment,
 )
-from bot.storage.changes import CreateShare
 from bot.storage.records import PublishedPicture
 from bot.storage.repository import Repository
 from bot.storage.tables import SENT_AS_FILES
-from tests.conftest import Storage
+from tests.conftest import Storage, apply
 
 A, B = 3001, 3002
 SHARED_CHAT, A_CHAT, B_CHAT = -1001, -1002, -1003
@@ -53,9 +53,6 @@ NOT_ABOUT_USERS = {"alembic_version", "group_chats", "group_pictures"}
 async def populate(repo: Repository, uid: int, own_chat: int) -> None:
     """Put rows about `uid` into every table."""
     await repo.touch_user(uid, f"user {uid}")
-    await repo.accept_privacy(uid)
-    await repo.set_profile(uid, role="PM", career_stage="late", directions=["pcn"])
-    await repo.set_target(uid, "finance", "strategic")
     done = await repo.start_assessment(uid)
     await repo.record_rating(done, "finance", "managerial", note="ok")
     await repo.record_rating(done, "finance", "strategic", range_id="fin-1")
@@ -81,9 +78,14 @@ async def populate(repo: Repository, uid: int, own_chat: int) -> None:
             AttachEvidence("certificate.pdf", "application/pdf", b"%PDF-1.4 evidence"),
             CreateShare(f"share-of-{uid}-0123456789"),
         ],
-        message_id=uid * 10,
     )
-    await repo.add_cpd_entry(uid, "webinar")
+    await apply(
+        repo,
+        uid,
+        SetProfile(role="PM", career_stage="late", directions=("pcn",)),
+        SetTarget("finance", "strategic"),
+        AddCpdEntry("webinar"),
+    )
     await repo.remember_answer(uid, "r:complaints:m")
     (share,), (objective,) = await repo.shares(uid), await repo.objectives(uid)
     assert await repo.open_share(uid + 100, share.id, "an appraiser")

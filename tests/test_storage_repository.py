@@ -8,25 +8,23 @@ import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.storage import (
+from bot.storage.changes import (
     UNSET,
     AcceptPrivacy,
     AddCpdEntry,
-    AssessmentClosedError,
     CancelReminders,
     ClearRating,
     CompleteAssessment,
-    NoOpenAssessmentError,
     RecordRating,
-    Repository,
     ScheduleReminder,
     SetProfile,
     SetTarget,
     StartAssessment,
 )
 from bot.storage.models import Rating
-from bot.storage.repository import FIRST_VERSIONS
-from tests.conftest import FakeClock, Storage
+from bot.storage.records import AssessmentClosedError, NoOpenAssessmentError
+from bot.storage.repository import FIRST_VERSIONS, Repository
+from tests.conftest import FakeClock, Storage, apply
 
 A, B, C = 1001, 1002, 1003
 NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -47,12 +45,12 @@ async def _count(storage: Storage, table: str) -> int:
 
 
 async def test_touch_user_upserts(rc: Repository, clock: FakeClock) -> None:
-    assert await rc.get_user(A) is None
+    assert (await rc.load_snapshot(A)).user is None
     first = clock.now
     await rc.touch_user(A, "Ann")
     clock.advance(hours=2)
     await rc.touch_user(A, "Ann B")
-    user = await rc.get_user(A)
+    user = (await rc.load_snapshot(A)).user
     assert user is not None
     assert (user.name, user.first_seen, user.last_seen) == ("Ann B", first, clock.now)
     assert user.active and user.privacy_accepted_at is None
@@ -62,23 +60,23 @@ async def test_touch_user_upserts(rc: Repository, clock: FakeClock) -> None:
 async def test_mark_inactive_and_back(rc: Repository) -> None:
     await rc.touch_user(A, "Ann")
     await rc.mark_inactive(A)
-    assert (await rc.get_user(A)).active is False
+    assert (await rc.load_snapshot(A)).user.active is False
     await rc.touch_user(A, "Ann")  # wrote again: unblocked
-    assert (await rc.get_user(A)).active is True
+    assert (await rc.load_snapshot(A)).user.active is True
 
 
 async def test_accept_privacy_keeps_first_time(rc: Repository, clock: FakeClock) -> None:
     await rc.touch_user(A, "Ann")
-    await rc.accept_privacy(A)
+    await apply(rc, A, AcceptPrivacy())
     accepted = clock.now
     clock.advance(days=1)
-    await rc.accept_privacy(A)
-    assert (await rc.get_user(A)).privacy_accepted_at == accepted
+    await apply(rc, A, AcceptPrivacy())
+    assert (await rc.load_snapshot(A)).user.privacy_accepted_at == accepted
 
 
 async def test_long_name_is_truncated(repo: Repository) -> None:
     await repo.touch_user(A, "x" * 400)
-    assert len((await repo.get_user(A)).name) == 255
+    assert len((await repo.load_snapshot(A)).user.name) == 255
 
 
 async def test_datetimes_are_utc_and_naive_rejected(rc: Repository) -> None:
@@ -97,36 +95,35 @@ async def test_datetimes_are_utc_and_naive_rejected(rc: Repository) -> None:
 
 async def test_set_profile_changes_only_given_fields(rc: Repository, clock: FakeClock) -> None:
     await rc.touch_user(A, "Ann")
-    assert await rc.latest_profile(A) is None
-    await rc.set_profile(A, role="Practice manager", career_stage="early")
-    await rc.set_profile(A, directions=["pcn", "finance"])
+    assert (await rc.load_snapshot(A)).profile is None
+    await apply(rc, A, SetProfile(role="Practice manager", career_stage="early"))
+    await apply(rc, A, SetProfile(directions=("pcn", "finance")))
     clock.advance(minutes=5)
-    await rc.set_profile(A, years_in_management=3)
-    p = await rc.latest_profile(A)
+    await apply(rc, A, SetProfile(years_in_management=3))
+    p = (await rc.load_snapshot(A)).profile
     assert p is not None
     assert p.role == "Practice manager" and p.career_stage == "early"
     assert p.directions == ("pcn", "finance") and p.years_in_management == 3
     assert p.updated_at == clock.now and p.targets == {}
-    await rc.set_profile(A, role=None, career_stage=UNSET)
-    p = await rc.latest_profile(A)
+    await apply(rc, A, SetProfile(role=None, career_stage=UNSET))
+    p = (await rc.load_snapshot(A)).profile
     assert p.role is None and p.career_stage == "early"
     with pytest.raises(ValueError, match="career stage"):
-        await rc.set_profile(A, career_stage="senior")
+        SetProfile(career_stage="senior")
 
 
 async def test_targets(repo: Repository) -> None:
     await repo.touch_user(A, "Ann")
-    await repo.set_target(A, "finance", "managerial")
-    assert (await repo.latest_profile(A)).targets == {"finance": "managerial"}
-    assert (await repo.latest_profile(A)).role is None  # targets alone make a profile
-    await repo.set_target(A, "finance", "strategic")
-    await repo.set_target(A, "people", "administrative")
-    assert (await repo.latest_profile(A)).targets == {
+    await apply(repo, A, SetTarget("finance", "managerial"))
+    assert (await repo.load_snapshot(A)).profile.targets == {"finance": "managerial"}
+    assert (await repo.load_snapshot(A)).profile.role is None  # targets alone make a profile
+    await apply(repo, A, SetTarget("finance", "strategic"), SetTarget("people", "administrative"))
+    assert (await repo.load_snapshot(A)).profile.targets == {
         "finance": "strategic",
         "people": "administrative",
     }
     with pytest.raises(ValueError, match="unknown level"):
-        await repo.set_target(A, "finance", "expert")
+        SetTarget("finance", "expert")
 
 
 # ------------------------------------------------------------------ assessments
@@ -207,34 +204,28 @@ async def test_snapshot_of_unknown_user(repo: Repository) -> None:
 async def test_apply_step_versions(rc: Repository, clock: FakeClock) -> None:
     await rc.touch_user(A, "Ann")
     assert (await rc.load_snapshot(A)).conversation is None
-    v1 = await rc.apply_step(A, 0, "onboarding", "privacy", {"page": 1}, message_id=77)
+    v1 = await rc.apply_step(A, 0, "onboarding", "privacy", {"page": 1})
     assert 1 <= v1 <= FIRST_VERSIONS  # random: no keyboard from an earlier conversation fits
     conv = (await rc.load_snapshot(A)).conversation
-    assert (conv.flow, conv.step, conv.payload, conv.version, conv.message_id) == (
+    assert (conv.flow, conv.step, conv.payload, conv.version) == (
         "onboarding",
         "privacy",
         {"page": 1},
         v1,
-        77,
     )
     # a second "first" step is stale now
     assert await rc.apply_step(A, 0, "x", "y", {}, [AcceptPrivacy()]) is None
-    assert (await rc.get_user(A)).privacy_accepted_at is None
+    assert (await rc.load_snapshot(A)).user.privacy_accepted_at is None
 
     clock.advance(seconds=5)
     v2 = await rc.apply_step(A, v1, "onboarding", "role", {"nested": {"a": [1, 2]}})
     assert v2 == v1 + 1
     conv = (await rc.load_snapshot(A)).conversation
-    assert conv.message_id == 77 and conv.payload == {"nested": {"a": [1, 2]}}
+    assert conv.payload == {"nested": {"a": [1, 2]}}
     assert conv.updated_at == clock.now
     assert await rc.apply_step(A, v1, "onboarding", "stale", {}) is None  # stale: unchanged
     assert (await rc.load_snapshot(A)).conversation.step == "role"
-
-    await rc.set_message_id(A, 99)
-    conv = (await rc.load_snapshot(A)).conversation
-    assert (conv.message_id, conv.version) == (99, v2)
-    assert await rc.apply_step(A, v2, "menu", "main", {}, message_id=None) == v2 + 1
-    assert (await rc.load_snapshot(A)).conversation.message_id is None
+    assert await rc.apply_step(A, v2, "menu", "main", {}) == v2 + 1
 
 
 async def test_apply_step_applies_every_change(rc: Repository, clock: FakeClock) -> None:
@@ -336,13 +327,12 @@ async def test_starting_an_assessment_replaces_the_one_left_open(repo: Repositor
 async def test_cpd_entries_newest_first(rc: Repository, clock: FakeClock) -> None:
     await rc.touch_user(A, "Ann")
     await rc.touch_user(B, "Bob")
-    ids = []
     for i in range(5):
         clock.advance(days=1)
-        ids.append(await rc.add_cpd_entry(A, f"entry {i}", hours=i or None))
-    await rc.add_cpd_entry(B, "other user")
+        await apply(rc, A, AddCpdEntry(f"entry {i}", hours=i or None))
+    await apply(rc, B, AddCpdEntry("other user"))
     entries = await rc.cpd_entries(A)
-    assert [e.id for e in entries] == ids[::-1]
+    assert [e.text for e in entries] == [f"entry {i}" for i in reversed(range(5))]
     assert entries[0].logged_at == clock.now and entries[-1].hours is None
     assert [e.text for e in await rc.cpd_entries(A, limit=2)] == ["entry 4", "entry 3"]
 
@@ -553,3 +543,13 @@ async def test_a_claim_from_a_process_that_died_lapses(storage, clock) -> None:
     await repo.mark_reminder_sent(rid)
     clock.advance(seconds=CLAIM_TIMEOUT.total_seconds() + 1)
     assert await repo.due_reminders(clock.now) == []  # sent: never again
+
+
+async def test_member_seen_records_group_user_and_membership_at_once(rc: Repository) -> None:
+    await rc.member_seen(-100, "First5 North", A, "Ann")
+    await rc.member_seen(-100, "First5 North & East", A, "Ann Smith")  # renamed, both of them
+    membership = await rc.group_membership(-100, A)
+    user = (await rc.load_snapshot(A)).user
+    assert membership is not None and membership.title == "First5 North & East"
+    assert membership.share_profile is False  # seen is not opted in
+    assert user is not None and user.name == "Ann Smith"

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from bot.conversations import Conversations, UserRef
 from bot.flows.answers import render_answer
-from bot.flows.service import Conversations, UserRef
 from tests.flowdriver import LEVELS, Driver
 from tests.test_bad_input import PATHS, walk
 

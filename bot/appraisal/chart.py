@@ -20,7 +20,7 @@ import textwrap
 import threading
 from collections.abc import Mapping, Sequence
 from io import BytesIO
-from typing import Any
+from typing import Any, cast
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -28,9 +28,9 @@ from matplotlib.lines import Line2D
 from matplotlib.projections.polar import PolarAxes
 from PIL import Image
 
-from bot.flows.levels import LABELS, RATING_LEVELS, label, rank
 from bot.flows.plan import PlanData
 from bot.flows.views import MAX_CAPTION, utf16_clip
+from bot.vocabulary import LABELS, RATING_LEVELS, label, rank
 
 SIZE_INCHES = 7.2
 DPI = 100  # 7.2 in x 100 dpi = 720 x 720 px: the 1080 px layout, scaled
@@ -41,9 +41,16 @@ COLOURS = 64
 STYLE = 1
 BLUE, VERMILLION, BLACK = "#0072B2", "#D55E00", "#000000"
 SHORT_LEVELS = {**LABELS, "administrative": "Admin"}
-NOW_STYLE = {"color": BLUE, "lw": 3, "marker": "o", "ms": 9, "zorder": 4}
-TARGET_STYLE = {"color": VERMILLION, "lw": 2.5, "ls": "--", "marker": "s", "ms": 8}
-PREVIOUS_STYLE = {"color": BLACK, "alpha": 0.5, "lw": 2, "ls": ":", "marker": "^", "ms": 7}
+NOW_STYLE: dict[str, Any] = {"color": BLUE, "lw": 3, "marker": "o", "ms": 9, "zorder": 4}
+TARGET_STYLE: dict[str, Any] = {"color": VERMILLION, "lw": 2.5, "ls": "--", "marker": "s", "ms": 8}
+PREVIOUS_STYLE: dict[str, Any] = {
+    "color": BLACK,
+    "alpha": 0.5,
+    "lw": 2,
+    "ls": ":",
+    "marker": "^",
+    "ms": 7,
+}
 
 # (domain id, domain name, current level, target level) per domain, in the framework's order.
 ChartLines = tuple[tuple[str, str, str | None, str | None], ...]
@@ -88,7 +95,7 @@ class _Canvas:
         fig = Figure(figsize=(SIZE_INCHES, SIZE_INCHES), dpi=DPI)
         self.canvas = FigureCanvasAgg(fig)
         fig.subplots_adjust(left=0.22, right=0.78, top=0.76, bottom=0.2)
-        ax = fig.add_subplot(projection="polar")
+        ax = cast(PolarAxes, fig.add_subplot(projection="polar"))
         ax.set_theta_offset(math.pi / 2)
         ax.set_theta_direction(-1)
         ax.set_ylim(0, 4.2)
@@ -148,9 +155,11 @@ class _Canvas:
             if len(self.backgrounds) >= BACKGROUNDS:
                 self.backgrounds.pop(next(iter(self.backgrounds)))
             renderer = self.canvas.get_renderer()
+            patches = [text.get_bbox_patch() for text in self.ax.get_yticklabels()]
             level_names = [
-                self.canvas.copy_from_bbox(text.get_bbox_patch().get_window_extent(renderer))
-                for text in self.ax.get_yticklabels()
+                self.canvas.copy_from_bbox(patch.get_window_extent(renderer))
+                for patch in patches
+                if patch is not None  # each level name has its white box
             ]
             whole = self.canvas.copy_from_bbox(self.canvas.figure.bbox)
             self.backgrounds[key] = (whole, level_names)

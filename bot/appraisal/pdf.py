@@ -22,7 +22,6 @@ from fpdf.fonts import FontFace
 from bot.appraisal.chart import caption
 from bot.appraisal.glyphs import covered, printable
 from bot.flows.cpd import supports
-from bot.flows.levels import bar, label, rank
 from bot.flows.objectives import STATUS_LABELS
 from bot.flows.onboarding import ROLES
 from bot.flows.plan import PlanData, next_steps
@@ -36,6 +35,7 @@ from bot.storage.records import (
     ObjectiveRecord,
     PlanShareRecord,
 )
+from bot.vocabulary import bar, label, rank
 
 FONT = "DejaVu"
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -165,9 +165,9 @@ def _levels(pdf: _Document, plan: PlanData, chart: bytes | None, about: Appraisa
             pdf.note(f"“Previous” on the chart: the assessment of {_assessed_on(previous)}.")
     pdf.set_font(FONT, "", 10)
     before = previous.levels if previous else None
-    heads = ("Domain", "Now", "Target", "Levels")
+    heads: tuple[str, ...] = ("Domain", "Now", "Target", "Levels")
     widths: tuple[float, ...] = (70, 30, 30, 20)
-    if before is not None:
+    if previous is not None:
         heads = (*heads[:3], f"Since {_assessed_on(previous)}", "Levels")
         widths = (44, 31, 31, 48, 20)
     with pdf.table(

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 from bot.flows.callbacks import go_data
 from bot.flows.core import Context
-from bot.flows.levels import label, rank
 from bot.flows.plan import DomainLine, build_plan
 from bot.flows.views import Button, View, rows
 from bot.knowledge.competency import Level
 from bot.storage.records import ReminderRecord
+from bot.vocabulary import label, rank
 
 FOCUS, DOMAIN, TRAINING, REVIEW = "focus", "domain", "training", "review"
 _ME = r"(i|me|my|mine|myself|im|i m)"

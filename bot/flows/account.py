@@ -4,27 +4,25 @@ from __future__ import annotations
 
 from bot.flows.assessment import FLOW, settings_targets, start
 from bot.flows.callbacks import go_data
-from bot.flows.core import IDLE, INVALID, STEPS, Context, FlowState, Outcome, Step, register
+from bot.flows.core import (
+    COMMANDS,
+    IDLE,
+    INVALID,
+    STEPS,
+    CommandSpec,
+    Context,
+    FlowState,
+    Outcome,
+    Step,
+    register,
+)
+from bot.flows.effects import ExportData, ForgetUser
 from bot.flows.onboarding import PRIVACY_LINE, ROLES
 from bot.flows.views import Button, View, rows
 
 HELP = """I answer questions about the practice management competency framework and NHS England's \
-career development framework, and help you plan your development.
-
-/start: set up your profile
-/assess: quick self-assessment (9 taps)
-/plan: your development plan
-/objective: set a SMART objective from a gap of your plan
-/share: a one-time link for your appraiser to read, comment on and sign off your plan
-/progress: how your ratings changed
-/ask QUESTION: look something up, e.g. /ask strategic infection control
-/settings: change role, stage, directions, targets
-/remind: a reminder to re-assess in 1, 3 or 6 months
-/log TEXT: log CPD or evidence, e.g. /log led the complaints review, 2h (/log alone lists it)
-/privacy, /export, /forget: your data
-/cancel: stop what you are doing
-
-Or just type a question, e.g. "what does managerial mean for complaints"."""
+career development framework, and help you plan your development."""
+HELP_END = 'Or just type a question, e.g. "what does managerial mean for complaints".'
 
 PRIVACY = """What I store: your Telegram id and name, your role, career stage, directions, \
 self-ratings with their dates, targets, your CPD/evidence log, reminders, your opt-ins for \
@@ -64,7 +62,7 @@ def render_resume(state: FlowState, ctx: Context) -> View:
     what = {"onboarding": "setting up your profile", "assess": "your self-assessment"}.get(
         flow, flow
     )
-    rated = len(prev["payload"].get("r") or {}) if flow == FLOW else 0
+    rated = len(prev["payload"].get("ratings") or {}) if flow == FLOW else 0
     kept = (
         f" {rated} of {len(ctx.kb.competency.domains)} domains are rated so far: continue to "
         "keep them, or start again."
@@ -137,7 +135,7 @@ def render_forget(state: FlowState, ctx: Context) -> View:
 
 def tap_forget(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value == "yes":
-        return Outcome(None, action="forget")
+        return Outcome(None, effect=ForgetUser())
     if value == "no":
         kept = View("Nothing was deleted.", title="Kept")
         return Outcome(state.moved(IDLE), views=(kept,), show_state=False)
@@ -148,13 +146,83 @@ def privacy_view() -> View:
     return View(f"{PRIVACY}\n\n{PRIVACY_LINE}", title="Privacy")
 
 
+def listed() -> list[CommandSpec]:
+    """The commands in the order /help and the menu show them: /start, what needs a profile,
+    then what works before one (asking, help, your data)."""
+    commands = list(COMMANDS.values())
+    return sorted(commands, key=lambda c: (c.name != "start", not c.profile and c.name != "ask"))
+
+
 def help_view() -> View:
-    return View(HELP, title="Help")
+    lines = "\n".join(command.help_line for command in listed() if command.help)
+    return View(f"{HELP}\n\n{lines}\n\n{HELP_END}", title="Help")
+
+
+def _settings(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return Outcome(state.moved("settings"))
+
+
+def _help(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return Outcome(None, views=(help_view(),), show_state=False)
+
+
+def _privacy(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return Outcome(None, views=(privacy_view(),), show_state=False)
+
+
+def _export(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return Outcome(None, effect=ExportData(), show_state=False)
+
+
+def _forget(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return Outcome(state.moved("forget"))
+
+
+def _cancel(state: FlowState, args: str, ctx: Context) -> Outcome:
+    done = View("Stopped. Your answers so far are saved.", title="Cancelled")
+    return Outcome(state.moved(IDLE), views=(done,), show_state=False)
 
 
 register(
     Step(IDLE, "menu", render_menu, tap_menu),
-    Step("resume", "menu", render_resume, tap_resume),
-    Step("settings", "settings", render_settings, tap_settings),
+    Step("resume", "menu", render_resume, tap_resume, loads=("history",)),
+    # its buttons depend on the latest assessment
+    Step("settings", "settings", render_settings, tap_settings, loads=("history",)),
     Step("forget", "forget", render_forget, tap_forget),
+    CommandSpec(
+        "settings",
+        _settings,
+        menu="Change role, stage, directions, targets",
+        help="change role, stage, directions, targets",
+        deep_link=True,
+    ),
+    CommandSpec("help", _help, menu="What I can do", profile=False, deep_link=True),
+    CommandSpec(
+        "privacy",
+        _privacy,
+        menu="What I store about you",
+        help="what I store about you",
+        profile=False,
+    ),
+    CommandSpec(
+        "export",
+        _export,
+        menu="Get a copy of everything I store",
+        help="a copy of everything I store, and your plan as a PDF",
+        profile=False,
+    ),
+    CommandSpec(
+        "forget",
+        _forget,
+        menu="Delete everything I store about you",
+        help="delete everything I store about you",
+        profile=False,
+    ),
+    CommandSpec(
+        "cancel",
+        _cancel,
+        menu="Stop what you are doing",
+        help="stop what you are doing",
+        profile=False,
+    ),
 )

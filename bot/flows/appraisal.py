@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.cpd import clean_entry
+from bot.flows.effects import ExportData
 from bot.flows.views import View, rows
 from bot.storage.changes import SetPrintDetails
 
@@ -51,7 +52,7 @@ def render_pdf_org(state: FlowState, ctx: Context) -> View:
 
 def _done(state: FlowState, practice: str) -> Outcome:
     change = SetPrintDetails(state.payload["name"], practice[:MAX_NAME])
-    return Outcome(state.moved(IDLE), changes=(change,), show_state=False, action="export")
+    return Outcome(state.moved(IDLE), changes=(change,), show_state=False, effect=ExportData())
 
 
 def tap_pdf_org(state: FlowState, value: str, ctx: Context) -> Outcome:

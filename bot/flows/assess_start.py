@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from bot.flows import assessment
 from bot.flows.account import resume_offer
-from bot.flows.core import STEPS, Context, FlowState, Outcome
+from bot.flows.core import STEPS, CommandSpec, Context, FlowState, Outcome, register
 from bot.storage.records import AssessmentRecord
 
 
 def start_or_resume(state: FlowState, ctx: Context) -> Outcome:
     if STEPS[state.step].flow == assessment.FLOW and state.payload.get("mode") != "settings":
-        if state.step == "rate" and not state.payload.get("r"):
+        if state.step == "rate" and not state.payload.get("ratings"):
             return Outcome(state)  # nothing answered yet: the same question, in place
         return Outcome(resume_offer(state))
     record = ctx.open_assessment
@@ -30,5 +30,21 @@ def paused(state: FlowState, record: AssessmentRecord, ctx: Context) -> FlowStat
     ids = [d.id for d in ctx.kb.competency.domains]
     unrated = [n for n, domain_id in enumerate(ids) if domain_id not in ratings]
     if unrated:
-        return state.moved("rate", i=unrated[0], r=ratings)
-    return state.moved("deeper", r=ratings, done=[])
+        return state.moved("rate", index=unrated[0], ratings=ratings)
+    return state.moved("deeper", ratings=ratings, done=[])
+
+
+def _assess(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return start_or_resume(state, ctx)
+
+
+register(
+    CommandSpec(
+        "assess",
+        _assess,
+        menu="Quick self-assessment, one tap per domain",
+        help="quick self-assessment (9 taps)",
+        loads=("history", "open_assessment"),
+        deep_link=True,
+    )
+)

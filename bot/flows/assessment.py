@@ -5,18 +5,20 @@ from __future__ import annotations
 from bot.flows import objectives, saved
 from bot.flows.callbacks import go_data
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
-from bot.flows.levels import LABELS, RATING_LEVELS, label
+from bot.flows.effects import AttachChart
 from bot.flows.targets import suggest_target
 from bot.flows.views import Button, View, rows
 from bot.knowledge import Level
 from bot.knowledge.competency import Domain
 from bot.storage.changes import (
+    Change,
     ClearRating,
     CompleteAssessment,
     RecordRating,
     SetTarget,
     StartAssessment,
 )
+from bot.vocabulary import LABELS, RATING_LEVELS, label
 
 FLOW = "assess"
 SHORT_RANGES = 3
@@ -24,7 +26,7 @@ SHORT_RANGES = 3
 
 def start(state: FlowState) -> Outcome:
     """Open a new assessment at the first domain."""
-    return Outcome(state.moved("rate", i=0, r={}), changes=(StartAssessment(),))
+    return Outcome(state.moved("rate", index=0, ratings={}), changes=(StartAssessment(),))
 
 
 def shows_last_time(state: FlowState) -> bool:
@@ -67,9 +69,9 @@ def domain_in_short(domain: Domain) -> str:
 
 def render_rate(state: FlowState, ctx: Context) -> View:
     domains = ctx.kb.competency.domains
-    i = state.payload["i"]
+    i = state.payload["index"]
     domain = domains[i]
-    chosen = state.payload["r"].get(domain.id)
+    chosen = state.payload["ratings"].get(domain.id)
     last = last_levels(ctx).get(domain.id)
     body = f"{domain.name}\nWhere are you today?"
     if last:
@@ -93,19 +95,19 @@ def _back_and_skip(state: FlowState, can_go_back: bool) -> tuple[Button, ...]:
 
 
 def _next_domain(state: FlowState, ratings: dict[str, str], ctx: Context) -> FlowState:
-    i = state.payload["i"] + 1
+    i = state.payload["index"] + 1
     if i >= len(ctx.kb.competency.domains):
-        return state.moved("deeper", r=ratings, done=[])
-    return state.moved("rate", i=i, r=ratings)
+        return state.moved("deeper", ratings=ratings, done=[])
+    return state.moved("rate", index=i, ratings=ratings)
 
 
 def tap_rate(state: FlowState, value: str, ctx: Context) -> Outcome:
-    domain = ctx.kb.competency.domains[state.payload["i"]]
-    ratings = dict(state.payload["r"])
+    domain = ctx.kb.competency.domains[state.payload["index"]]
+    ratings = dict(state.payload["ratings"])
     if value == "m":
         return Outcome(state.updated(show=not state.payload.get("show")))
-    if value == "b" and state.payload["i"] > 0:
-        return Outcome(state.updated(i=state.payload["i"] - 1, show=False))
+    if value == "b" and state.payload["index"] > 0:
+        return Outcome(state.updated(index=state.payload["index"] - 1, show=False))
     if value == "s":
         changes = (ClearRating(domain.id),) if ratings.pop(domain.id, None) else ()
         return Outcome(_next_domain(state, ratings, ctx), changes=changes)
@@ -143,15 +145,17 @@ def tap_deeper(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value == "n":
         return Outcome(_targets_state(state, ctx))
     if value.startswith("d") and value[1:].isdigit() and int(value[1:]) < len(domains):
-        return Outcome(state.at("rrate", dom=int(value[1:]), j=0, rr={}))
+        return Outcome(
+            state.at("range_rate", domain=int(value[1:]), range_index=0, range_ratings={})
+        )
     return INVALID
 
 
 def render_rrate(state: FlowState, ctx: Context) -> View:
-    domain = ctx.kb.competency.domains[state.payload["dom"]]
-    j = state.payload["j"]
+    domain = ctx.kb.competency.domains[state.payload["domain"]]
+    j = state.payload["range_index"]
     rng = domain.ranges[j]
-    chosen = state.payload["rr"].get(rng.id)
+    chosen = state.payload["range_ratings"].get(rng.id)
     levels = "\n\n".join(f"{lv.label}: {rng.descriptor(lv)}" for lv in Level)
     body = f"{rng.name}\nWhere are you today?\n\n{levels}\nSource: {rng.source}"
     layout = level_buttons(state, chosen)
@@ -161,20 +165,20 @@ def render_rrate(state: FlowState, ctx: Context) -> View:
 
 
 def _next_range(state: FlowState, range_ratings: dict[str, str], ctx: Context) -> FlowState:
-    domain = ctx.kb.competency.domains[state.payload["dom"]]
-    j = state.payload["j"] + 1
+    domain = ctx.kb.competency.domains[state.payload["domain"]]
+    j = state.payload["range_index"] + 1
     if j >= len(domain.ranges):
         done = [d for d in state.payload.get("done", []) if d != domain.id] + [domain.id]
-        return state.moved("deeper", r=state.payload["r"], done=done)
-    return state.updated(j=j, rr=range_ratings)
+        return state.moved("deeper", ratings=state.payload["ratings"], done=done)
+    return state.updated(range_index=j, range_ratings=range_ratings)
 
 
 def tap_rrate(state: FlowState, value: str, ctx: Context) -> Outcome:
-    domain = ctx.kb.competency.domains[state.payload["dom"]]
-    rng = domain.ranges[state.payload["j"]]
-    rr = dict(state.payload["rr"])
-    if value == "b" and state.payload["j"] > 0:
-        return Outcome(state.updated(j=state.payload["j"] - 1))
+    domain = ctx.kb.competency.domains[state.payload["domain"]]
+    rng = domain.ranges[state.payload["range_index"]]
+    rr = dict(state.payload["range_ratings"])
+    if value == "b" and state.payload["range_index"] > 0:
+        return Outcome(state.updated(range_index=state.payload["range_index"] - 1))
     if value == "s":
         changes = (ClearRating(domain.id, rng.id),) if rr.pop(rng.id, None) else ()
         return Outcome(_next_range(state, rr, ctx), changes=changes)
@@ -198,10 +202,10 @@ def suggested_targets(ratings: dict[str, str], ctx: Context) -> dict[str, tuple[
 
 
 def _targets_state(state: FlowState, ctx: Context, mode: str = "assess") -> FlowState:
-    ratings = dict(state.payload.get("r", {}))
+    ratings = dict(state.payload.get("ratings", {}))
     suggestions = suggested_targets(ratings, ctx)
     targets = {d: level for d, (level, _) in suggestions.items()}
-    return state.moved("targets", r=ratings, t=targets, mode=mode)
+    return state.moved("targets", ratings=ratings, targets=targets, mode=mode)
 
 
 def settings_targets(state: FlowState, ctx: Context) -> FlowState:
@@ -210,11 +214,11 @@ def settings_targets(state: FlowState, ctx: Context) -> FlowState:
     stored = dict(ctx.profile.targets) if ctx.profile else {}
     suggestions = suggested_targets(current, ctx)
     targets = {d: stored.get(d, level) for d, (level, _) in suggestions.items()}
-    return state.moved("targets", r=current, t=targets, mode="settings")
+    return state.moved("targets", ratings=current, targets=targets, mode="settings")
 
 
 def render_targets(state: FlowState, ctx: Context) -> View:
-    ratings, targets = state.payload["r"], state.payload["t"]
+    ratings, targets = state.payload["ratings"], state.payload["targets"]
     suggestions = suggested_targets(ratings, ctx)
     lines = ["Your targets for the next 1-2 years (suggestions are careerbot's own):"]
     for d in ctx.kb.competency.domains:
@@ -231,11 +235,11 @@ def render_targets(state: FlowState, ctx: Context) -> View:
 
 def tap_targets(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value == "c":
-        return Outcome(state.at("tpick"))
+        return Outcome(state.at("target_pick"))
     if value != "ok":
         return INVALID
-    targets = state.payload["t"]
-    changes = [SetTarget(d, level) for d, level in targets.items()]
+    targets = state.payload["targets"]
+    changes: list[Change] = [SetTarget(d, level) for d, level in targets.items()]
     if state.payload.get("mode") == "settings":
         view = View(
             "Your targets are saved.",
@@ -244,7 +248,7 @@ def tap_targets(state: FlowState, value: str, ctx: Context) -> Outcome:
         )
         return Outcome(state.moved(IDLE), changes=tuple(changes), views=(view,), show_state=False)
     changes.append(CompleteAssessment())
-    rated = sum(1 for level in state.payload["r"].values() if level)
+    rated = sum(1 for level in state.payload["ratings"].values() if level)
     view = View(
         f"Assessment saved: {rated} of {len(ctx.kb.competency.domains)} domains rated, "
         "targets set. Your plan is ready.",
@@ -258,7 +262,7 @@ def tap_targets(state: FlowState, value: str, ctx: Context) -> Outcome:
         changes=tuple(changes),
         views=(view,),
         show_state=False,
-        action="chart",
+        effect=AttachChart(),
     )
     return objectives.after_assessment(done, ctx)
 
@@ -274,13 +278,13 @@ def tap_tpick(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value == "b":
         return Outcome(state.at("targets"))
     if value.startswith("d") and value[1:].isdigit() and int(value[1:]) < len(domains):
-        return Outcome(state.at("tlevel", td=int(value[1:])))
+        return Outcome(state.at("target_level", target_domain=int(value[1:])))
     return INVALID
 
 
 def render_tlevel(state: FlowState, ctx: Context) -> View:
-    domain = ctx.kb.competency.domains[state.payload["td"]]
-    chosen = state.payload["t"].get(domain.id)
+    domain = ctx.kb.competency.domains[state.payload["target_domain"]]
+    chosen = state.payload["targets"].get(domain.id)
     buttons = [
         state.button(("✓ " if level == chosen else "") + LABELS[level], str(n))
         for n, level in enumerate(RATING_LEVELS)
@@ -288,7 +292,7 @@ def render_tlevel(state: FlowState, ctx: Context) -> View:
     ]
     layout = [*rows(*buttons), (state.button("◀ Back", "b"),)]
     return View(
-        f"{domain.name}\nToday: {label(state.payload['r'].get(domain.id))}. "
+        f"{domain.name}\nToday: {label(state.payload['ratings'].get(domain.id))}. "
         "Where do you want to be in 1-2 years?",
         title="Change a target",
         buttons=tuple(layout),
@@ -297,20 +301,22 @@ def render_tlevel(state: FlowState, ctx: Context) -> View:
 
 def tap_tlevel(state: FlowState, value: str, ctx: Context) -> Outcome:
     payload = dict(state.payload)
-    domain = ctx.kb.competency.domains[payload.pop("td")]
+    domain = ctx.kb.competency.domains[payload.pop("target_domain")]
     if value == "b":
-        return Outcome(FlowState("tpick", payload, state.version))
+        return Outcome(FlowState("target_pick", payload, state.version))
     if value.isdigit() and 0 < int(value) < len(RATING_LEVELS):
-        payload["t"] = {**payload["t"], domain.id: RATING_LEVELS[int(value)]}
+        payload["targets"] = {**payload["targets"], domain.id: RATING_LEVELS[int(value)]}
         return Outcome(FlowState("targets", payload, state.version))
     return INVALID
 
 
 register(
-    Step("rate", FLOW, render_rate, tap_rate),
+    # the rating steps show the last assessment's levels
+    Step("rate", FLOW, render_rate, tap_rate, loads=("history",)),
     Step("deeper", FLOW, render_deeper, tap_deeper),
-    Step("rrate", FLOW, render_rrate, tap_rrate),
-    Step("targets", FLOW, render_targets, tap_targets),
-    Step("tpick", FLOW, render_tpick, tap_tpick),
-    Step("tlevel", FLOW, render_tlevel, tap_tlevel),
+    Step("range_rate", FLOW, render_rrate, tap_rrate),
+    # accepting the targets finishes the assessment, which asks about the open objectives
+    Step("targets", FLOW, render_targets, tap_targets, loads=("objectives",)),
+    Step("target_pick", FLOW, render_tpick, tap_tpick),
+    Step("target_level", FLOW, render_tlevel, tap_tlevel),
 )

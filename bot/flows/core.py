@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.flows.callbacks import step_data
+from bot.flows.effects import Effect
 from bot.flows.events import Upload
 from bot.flows.shared import SharedPlan, Sharing
 from bot.flows.views import Button, View
@@ -89,15 +90,16 @@ class Context:
 class Outcome:
     """A step's result: the next state (None: nothing to store), changes, views to show first.
 
-    `show_state` renders the next state's view after `views`; `action` names work the service
-    does itself (deleting or exporting a user's data); `then` is a deep link to follow next.
+    `show_state` renders the next state's view after `views`; `effect` is work the orchestrator
+    does itself (deleting or exporting a user's data, the chart); `then` is a deep link to
+    follow next.
     """
 
     state: FlowState | None
     changes: tuple[Change, ...] = ()
     views: tuple[View, ...] = ()
     show_state: bool = True
-    action: str | None = None
+    effect: Effect | None = None
     notice: str = ""
     then: str = ""  # a /start payload to carry on with once this step is stored
     remember: str | None = None  # the key of a lookup answer shown: what follow-ups refer to
@@ -110,12 +112,27 @@ Render = Callable[[FlowState, Context], View]
 OnTap = Callable[[FlowState, str, Context], Outcome]
 OnText = Callable[[FlowState, str, Context], Outcome]
 OnUpload = Callable[[FlowState, Upload, Context], Outcome]
+OnCommand = Callable[[FlowState, str, Context], Outcome]
+
+Load = Literal["history", "objectives", "sharing", "open_assessment", "membership", "shared"]
+"""What a step or command may need loaded besides the user's snapshot:
+
+- `history`: the completed assessments; `objectives`: the user's objectives;
+- `sharing`: the user's own share links and comments; `open_assessment`: one left open;
+- `membership`: the user's membership of the group in focus (its chat id);
+- `shared`: a plan shared with the user (a share link's token, or the share id in focus).
+"""
+
+Focus = Callable[[FlowState], int | None]
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     """One step of a flow: how it looks, what a tap does, what text does (if it asks for any),
-    what a file does (if it takes one)."""
+    what a file does (if it takes one), and what an event at it needs loaded.
+
+    `focus` names the group (`membership`) or share (`shared`) the step is about.
+    """
 
     name: str
     flow: str
@@ -123,14 +140,42 @@ class Step:
     tap: OnTap
     text: OnText | None = None
     upload: OnUpload | None = None
+    loads: tuple[Load, ...] = ()
+    focus: Focus | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """A slash command: what it does with its arguments and what it needs loaded.
+
+    `menu` is its line in Telegram's command menu, `usage` and `help` its line in /help (None:
+    not listed); `profile`: only once the profile is set up; `deep_link`: `/start NAME` and
+    a link to finish onboarding with may name it.
+    """
+
+    name: str
+    run: OnCommand
+    menu: str | None = None
+    help: str | None = None
+    usage: str = ""
+    loads: tuple[Load, ...] = ()
+    profile: bool = True
+    deep_link: bool = False
+
+    @property
+    def help_line(self) -> str:
+        return f"/{self.usage or self.name}: {self.help}"
 
 
 STEPS: dict[str, Step] = {}
+COMMANDS: dict[str, CommandSpec] = {}
 
 
-def register(*steps: Step) -> None:
-    """Make steps reachable by name (the name is also the step code in button data)."""
-    for item in steps:
-        if item.name in STEPS:
-            raise ValueError(f"step {item.name!r} registered twice")
-        STEPS[item.name] = item
+def register(*items: Step | CommandSpec) -> None:
+    """Make steps and commands reachable by name (a step's name is also its code in button
+    data, a command's name what the user types after the slash)."""
+    for item in items:
+        registry: dict[str, Any] = STEPS if isinstance(item, Step) else COMMANDS
+        if item.name in registry:
+            raise ValueError(f"{type(item).__name__} {item.name!r} registered twice")
+        registry[item.name] = item

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
+from bot.flows.core import IDLE, INVALID, CommandSpec, Context, FlowState, Outcome, Step, register
 from bot.flows.dates import happened_on
+from bot.flows.effects import ShowCpdLog
 from bot.flows.views import View, rows, utf16_clip
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import AddCpdEntry
@@ -26,7 +27,6 @@ MAX_OPTIONS = 4
 MAX_BUTTON = 60
 SHOWN = 10
 TEXT_IN_LIST = 300  # ten entries fit one message
-LIST_ACTION = "cpd_list"
 EXAMPLE = 'e.g. "Led the complaints review with the reception team, 2h"'
 _HOURS = re.compile(
     r"(?<![\w.,])(\d{1,4}(?:[.,]\d{1,2})?)\s*(hours?|hrs?|h|minutes?|mins?|m)\b", re.IGNORECASE
@@ -89,7 +89,7 @@ def start(state: FlowState, args: str, ctx: Context) -> Outcome:
     """`/log TEXT` proposes an entry; `/log` alone lists entries and asks what to log."""
     if args.strip():
         return propose(state, args, ctx)
-    return Outcome(state.moved("log_text"), action=LIST_ACTION)
+    return Outcome(state.moved("log_text"), effect=ShowCpdLog())
 
 
 def clean_entry(text: str) -> str:
@@ -203,5 +203,13 @@ def render_log(kb: KnowledgeBase, entries: Sequence[CpdEntryRecord]) -> View:
 
 register(
     Step("log_text", FLOW, render_log_text, tap_log_text, propose),
-    Step("log_domain", FLOW, render_log_domain, tap_log_domain),
+    # an entry may support one of the user's objectives
+    Step("log_domain", FLOW, render_log_domain, tap_log_domain, loads=("objectives",)),
+    CommandSpec(
+        "log",
+        start,
+        menu="Log CPD or evidence; alone: recent entries",
+        help="log CPD or evidence, e.g. /log led the complaints review, 2h (/log alone lists it)",
+        usage="log TEXT",
+    ),
 )

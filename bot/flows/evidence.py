@@ -173,7 +173,14 @@ def text_question(state: FlowState, text: str, ctx: Context) -> Outcome:
 
 
 register(
-    Step("log_more", FLOW, render_log_more, tap_log_more, upload=upload_log_more),
-    Step("log_obj", FLOW, render_log_obj, tap_log_obj),
+    Step(
+        "log_more",
+        FLOW,
+        render_log_more,
+        tap_log_more,
+        upload=upload_log_more,
+        loads=("objectives",),
+    ),
+    Step("log_obj", FLOW, render_log_obj, tap_log_obj, loads=("objectives",)),
     *(Step(name, FLOW, render_question, tap_question, text_question) for name in QUESTIONS),
 )

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.flows.levels import RATING_LEVELS, rank
 from bot.knowledge import KnowledgeBase, Level
 from bot.knowledge.career import TrainingOption
 from bot.knowledge.competency import Domain, Range
 from bot.lookup.text import GENERIC, STOPWORDS, term, words
 from bot.storage.records import ProfileRecord
+from bot.vocabulary import RATING_LEVELS, rank
 
 #: Onboarding's role keys -> the career framework's roles (Table 1).
 CAREER_ROLES = {

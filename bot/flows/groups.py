@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.disclosure import MIN_SHARED
-from bot.flows.levels import LABELS, RATING_LEVELS, rank
 from bot.flows.views import View, rows
 from bot.knowledge import KnowledgeBase, Level
 from bot.storage.changes import SetGroupOptIns
 from bot.storage.records import PublishedPicture
+from bot.vocabulary import LABELS, RATING_LEVELS, rank
 
 FLOW = "groups"
 HIDDEN = "not shown (answers too alike to show without singling someone out)"
@@ -40,13 +40,15 @@ def start_optin(state: FlowState, chat_id: int, ctx: Context) -> Outcome:
     if membership is None or membership.chat_id != chat_id:
         return Outcome(None, views=(View(NOT_A_MEMBER),), show_state=False)
     mentor = [d for d in membership.mentor_domains if d in strategic_domains(ctx)]
-    return Outcome(state.moved("gopt", c=chat_id, s=membership.share_profile, m=mentor))
+    return Outcome(
+        state.moved("group_optin", chat=chat_id, share=membership.share_profile, mentor=mentor)
+    )
 
 
 def render_gopt(state: FlowState, ctx: Context) -> View:
     title = ctx.membership.title if ctx.membership else "your group"
-    sharing = state.payload["s"]
-    mentoring = set(state.payload["m"])
+    sharing = state.payload["share"]
+    mentoring = set(state.payload["mentor"])
     offer = strategic_domains(ctx)
     lines = [
         f"Peer group: {title}",
@@ -71,25 +73,28 @@ def render_gopt(state: FlowState, ctx: Context) -> View:
 def tap_gopt(state: FlowState, value: str, ctx: Context) -> Outcome:
     domains = ctx.kb.competency.domains
     if value == "s":
-        return Outcome(state.updated(s=not state.payload["s"]))
+        return Outcome(state.updated(share=not state.payload["share"]))
     if value.startswith("m") and value[1:].isdigit() and int(value[1:]) < len(domains):
         domain = domains[int(value[1:])].id
         if domain not in strategic_domains(ctx):
             return INVALID
-        chosen = list(state.payload["m"])
+        chosen = list(state.payload["mentor"])
         if domain in chosen:
             chosen.remove(domain)
         else:
             chosen.append(domain)
-        return Outcome(state.updated(m=chosen))
+        return Outcome(state.updated(mentor=chosen))
     if value == "x":
-        if ctx.membership is None or ctx.membership.chat_id != state.payload["c"]:
+        if ctx.membership is None or ctx.membership.chat_id != state.payload["chat"]:
             # They left the group (or were removed) since opening this: nothing to opt in to.
             return Outcome(state.moved(IDLE), views=(View(NOT_A_MEMBER),), show_state=False)
-        change = SetGroupOptIns(state.payload["c"], state.payload["s"], tuple(state.payload["m"]))
-        shared = "shared" if state.payload["s"] else "not shared"
+        change = SetGroupOptIns(
+            state.payload["chat"], state.payload["share"], tuple(state.payload["mentor"])
+        )
+        shared = "shared" if state.payload["share"] else "not shared"
         done = View(
-            f"Saved: your levels are {shared}; mentoring in {len(state.payload['m'])} domain(s).",
+            f"Saved: your levels are {shared}; "
+            f"mentoring in {len(state.payload['mentor'])} domain(s).",
             title="Group opt-ins",
         )
         return Outcome(state.moved(IDLE), changes=(change,), views=(done,), show_state=False)
@@ -139,4 +144,18 @@ def group_picture(kb: KnowledgeBase, picture: PublishedPicture) -> str:
     return "\n".join(lines)
 
 
-register(Step("gopt", FLOW, render_gopt, tap_gopt))
+def _group_in_focus(state: FlowState) -> int | None:
+    """The group chat whose opt-ins the user is choosing."""
+    return state.payload.get("chat")
+
+
+register(
+    Step(
+        "group_optin",
+        FLOW,
+        render_gopt,
+        tap_gopt,
+        loads=("history", "membership"),  # its buttons depend on the latest assessment
+        focus=_group_in_focus,
+    )
+)

@@ -13,10 +13,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 
 from bot.flows.callbacks import go_data
-from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
+from bot.flows.core import (
+    IDLE,
+    INVALID,
+    CommandSpec,
+    Context,
+    FlowState,
+    Load,
+    Outcome,
+    Step,
+    register,
+)
 from bot.flows.cpd import clean_entry, supports
 from bot.flows.dates import due_date
-from bot.flows.plan import build_plan
+from bot.flows.effects import AttachChart
+from bot.flows.plan import build_plan, render_plan
 from bot.flows.views import Button, View, rows
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import AddObjective, SetObjectiveStatus
@@ -43,7 +54,7 @@ def start(state: FlowState, ctx: Context) -> Outcome:
             buttons=rows(Button("Start self-assessment", go_data("assess"))),
         )
         return Outcome(None, views=(view,), show_state=False)
-    options = [[g.domain.id, g.range.id] for g in plan.gaps]
+    options: list[list[str | None]] = [[g.domain.id, g.range.id] for g in plan.gaps]
     options = options or [[x.domain.id, None] for x in plan.lines if x.current is not None]
     return Outcome(state.moved("obj_gap", opts=options))
 
@@ -236,12 +247,12 @@ def after_assessment(outcome: Outcome, ctx: Context) -> Outcome:
     open_ids = [o.id for o in ctx.objectives or () if _changeable(o)]
     if not open_ids or outcome.state is None:
         return outcome
-    review = outcome.state.moved("obj_review", ids=open_ids, i=0)
+    review = outcome.state.moved("obj_review", ids=open_ids, index=0)
     return replace(outcome, state=review, show_state=True)
 
 
 def render_obj_review(state: FlowState, ctx: Context) -> View:
-    ids, i = state.payload["ids"], state.payload["i"]
+    ids, i = state.payload["ids"], state.payload["index"]
     item = next((o for o in ctx.objectives or () if o.id == ids[i]), None)
     body = (
         objective_line(ctx.kb, i + 1, item).split(". ", 1)[1]
@@ -260,13 +271,13 @@ def render_obj_review(state: FlowState, ctx: Context) -> View:
 
 
 def tap_obj_review(state: FlowState, value: str, ctx: Context) -> Outcome:
-    ids, i = state.payload["ids"], state.payload["i"]
+    ids, i = state.payload["ids"], state.payload["index"]
     if value[:1] not in ("d", "o", "r") or value[1:] != str(ids[i]):
         return INVALID  # not one of the three buttons (e.g. a forged "y<id>")
     change = _status_tap(value, ctx)
     changes = (change,) if change and change.status != "open" else ()
     if i + 1 < len(ids):
-        return Outcome(state.updated(i=i + 1), changes=changes)
+        return Outcome(state.updated(index=i + 1), changes=changes)
     done = View(
         "Thank you: your objectives are up to date.",
         title="Your objectives",
@@ -279,11 +290,62 @@ def tap_obj_review(state: FlowState, value: str, ctx: Context) -> Outcome:
     return Outcome(state.moved(IDLE), changes=changes, views=(done,), show_state=False)
 
 
+def _plan(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return Outcome(None, views=tuple(plan_views(ctx)), show_state=False, effect=AttachChart())
+
+
+def plan_views(ctx: Context) -> list[View]:
+    """/plan: the development plan, then the objectives set from it."""
+    plan = build_plan(ctx.kb, ctx.profile, ctx.history or ()) if ctx.profile else None
+    if plan is None:
+        return [
+            View(
+                "Your plan needs a self-assessment first: nine questions, one tap each.",
+                title="Your development plan",
+                buttons=rows(Button("Start self-assessment", go_data("assess"))),
+            )
+        ]
+    *views, last = render_plan(plan)
+    log = (Button("Log CPD / evidence", go_data("log")),)
+    listed = objectives_view(ctx.kb, ctx.objectives or ())
+    return [*views, replace(last, buttons=(*last.buttons, log)), listed]
+
+
+def _objective(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return start(state, ctx)
+
+
+def _objectives(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return list_objectives(state)
+
+
+OBJECTIVES: tuple[Load, ...] = ("objectives",)
 register(
-    Step("obj_gap", FLOW, render_obj_gap, tap_obj_gap),
-    Step("obj_what", FLOW, render_obj_what, tap_cancel, text_obj_what),
-    Step("obj_how", FLOW, render_obj_how, tap_cancel, text_obj_how),
-    Step("obj_due", FLOW, render_obj_due, tap_obj_due, text_obj_due),
-    Step("obj_list", FLOW, render_obj_list, tap_obj_list),
-    Step("obj_review", FLOW, render_obj_review, tap_obj_review),
+    Step("obj_gap", FLOW, render_obj_gap, tap_obj_gap, loads=OBJECTIVES),
+    Step("obj_what", FLOW, render_obj_what, tap_cancel, text_obj_what, loads=OBJECTIVES),
+    Step("obj_how", FLOW, render_obj_how, tap_cancel, text_obj_how, loads=OBJECTIVES),
+    Step("obj_due", FLOW, render_obj_due, tap_obj_due, text_obj_due, loads=OBJECTIVES),
+    Step("obj_list", FLOW, render_obj_list, tap_obj_list, loads=OBJECTIVES),
+    Step("obj_review", FLOW, render_obj_review, tap_obj_review, loads=OBJECTIVES),
+    CommandSpec(
+        "plan",
+        _plan,
+        menu="Your development plan",
+        help="your development plan",
+        loads=("history", "objectives"),
+        deep_link=True,
+    ),
+    CommandSpec(
+        "objective",
+        _objective,
+        menu="Set a SMART objective from a gap of your plan",
+        help="set a SMART objective from a gap of your plan",
+        loads=("history",),
+    ),
+    CommandSpec(
+        "objectives",
+        _objectives,
+        menu="Mark your objectives done or dropped",
+        loads=OBJECTIVES,
+    ),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.flows.callbacks import go_data
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.views import Button, View, rows
@@ -40,7 +42,7 @@ PRIVACY_LINE = (
 
 def _after(state: FlowState) -> str:
     """Where a step goes next: on in onboarding, or back to settings when called from there."""
-    return state.payload.get("back", "")
+    return str(state.payload.get("back", ""))
 
 
 def _onward(state: FlowState, step: str, **payload: object) -> FlowState:
@@ -103,7 +105,7 @@ def render_stage(state: FlowState, ctx: Context) -> View:
     return View(body, title="Career stage", buttons=rows(*buttons, per_row=2))
 
 
-def _stage_chosen(state: FlowState, stage_id: str, extra: dict | None = None) -> Outcome:
+def _stage_chosen(state: FlowState, stage_id: str, extra: dict[str, Any] | None = None) -> Outcome:
     back = _after(state)
     nxt = state.moved(back) if back else _onward(state, "dirs", sel=[], info=False)
     fields = {"career_stage": stage_id, **(extra or {})}
@@ -131,7 +133,7 @@ def tap_years(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value not in YEAR_BANDS:
         return INVALID
     _, years, suggested = YEAR_BANDS[value]
-    return Outcome(_onward(state, "ysuggest", years=years, sug=suggested, back=_after(state)))
+    return Outcome(_onward(state, "years_hint", years=years, sug=suggested, back=_after(state)))
 
 
 def render_ysuggest(state: FlowState, ctx: Context) -> View:
@@ -215,6 +217,6 @@ register(
     Step("role", FLOW, render_role, tap_role),
     Step("stage", FLOW, render_stage, tap_stage),
     Step("years", FLOW, render_years, tap_years),
-    Step("ysuggest", FLOW, render_ysuggest, tap_ysuggest),
+    Step("years_hint", FLOW, render_ysuggest, tap_ysuggest),
     Step("dirs", FLOW, render_dirs, tap_dirs),
 )

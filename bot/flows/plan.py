@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from bot.flows.callbacks import go_data
 from bot.flows.gaps import RangePick, best_option, profile_picks, profile_terms, rated_shortfalls
-from bot.flows.levels import bar, label, rank
 from bot.flows.views import MAX_TEXT, Button, View, rows
 from bot.knowledge import KnowledgeBase, Level
 from bot.knowledge.career import TrainingOption
 from bot.knowledge.competency import Domain, Range
 from bot.storage.records import AssessmentRecord, ProfileRecord
+from bot.vocabulary import bar, label, rank
 
 MAX_GAPS = 3
 RANGES_PER_GAP = 2

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.flows.callbacks import go_data
-from bot.flows.levels import label, rank
+from bot.flows.core import CommandSpec, Context, FlowState, Outcome, register
 from bot.flows.views import Button, View, rows
 from bot.knowledge import KnowledgeBase
 from bot.storage.records import AssessmentRecord
+from bot.vocabulary import label, rank
 
 SHOWN = 6
 
@@ -60,3 +61,19 @@ def render_progress(kb: KnowledgeBase, history: Sequence[AssessmentRecord]) -> V
             Button("My plan", go_data("plan")), Button("Re-assess", go_data("assess")), per_row=2
         ),
     )
+
+
+def _progress(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return Outcome(None, views=(render_progress(ctx.kb, ctx.history or ()),), show_state=False)
+
+
+register(
+    CommandSpec(
+        "progress",
+        _progress,
+        menu="How your ratings changed",
+        help="how your ratings changed",
+        loads=("history",),
+        deep_link=True,
+    )
+)

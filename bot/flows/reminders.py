@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.flows.callbacks import go_data
-from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
+from bot.flows.core import IDLE, INVALID, CommandSpec, Context, FlowState, Outcome, Step, register
 from bot.flows.views import Button, View, rows
 from bot.storage.changes import CancelReminders, ScheduleReminder
 
@@ -57,4 +57,16 @@ def reminder_view() -> View:
     )
 
 
-register(Step("remind", FLOW, render_remind, tap_remind))
+def _remind(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return start(state)
+
+
+register(
+    Step("remind", FLOW, render_remind, tap_remind),
+    CommandSpec(
+        "remind",
+        _remind,
+        menu="A reminder to re-assess",
+        help="a reminder to re-assess in 1, 3 or 6 months",
+    ),
+)

@@ -1,209 +1,175 @@
-"""Which step an event goes to: commands, free text and taps, for any front end."""
+"""Which step an event goes to, and what it needs loaded: commands, free text and taps, for any
+front end. Everything here is derived from what the flow modules register (`core.register`):
+their steps, their commands and what each needs loaded.
+
+Adding a flow: write its module (steps and commands, registered at its end) and name it in the
+import below; the router, /help, Telegram's command menus and the loading follow.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from bot.flows import (
+from bot.flows import (  # noqa: F401  (the one registration: each module registers its steps)
     aboutme,
     account,
+    appraisal,
+    assess_start,
     assessment,
     cpd,
     evidence,
+    feedback,
     groups,
+    legacy,
     objectives,
+    onboarding,
+    progress,
     reminders,
     saved,
     share,
 )
 from bot.flows.answers import render_answer
-from bot.flows.assess_start import start_or_resume
-from bot.flows.callbacks import GoTap, LookupTap, StepTap, go_data, parse
-from bot.flows.core import IDLE, STEPS, Context, FlowState, Outcome
+from bot.flows.callbacks import GoTap, LookupTap, ParsedTap, StepTap, parse
+from bot.flows.core import (
+    COMMANDS,
+    IDLE,
+    STEPS,
+    CommandSpec,
+    Context,
+    FlowState,
+    Load,
+    Outcome,
+    register,
+)
 from bot.flows.events import Command, Event, Tap, Text, Upload
-from bot.flows.plan import build_plan, render_plan
-from bot.flows.progress import render_progress
 from bot.flows.typed import PickOne, typed_choice
-from bot.flows.views import Button, View, rows
+from bot.flows.views import View
 
 MAX_QUERY = 300
-HISTORY_COMMANDS = {"plan", "progress", "assess", "objective"}
-OBJECTIVE_COMMANDS = {"plan", "objectives", "share"}
-HISTORY_STEPS = {"settings", "gopt"}  # their buttons depend on the latest assessment
 HERE = "_here"  # the value of a button that shows the step the user is at again
-DEEP_LINKS = {"assess", "plan", "progress", "settings", "help"}
 EXPIRED = "That button has expired. /start shows where you are."
 
 
-def as_command(event: Event) -> Command | None:
-    """The command an event amounts to (a typed command or a `go:` button)."""
-    if isinstance(event, Command):
-        return event
-    if isinstance(event, Tap) and isinstance(tap := parse(event.data), GoTap):
-        return Command(tap.command)
-    return None
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """An event read once: the command it amounts to (typed, or a `go:` button), its tap
+    parsed, the question it asks, and what handling it needs loaded.
+
+    `group`: the chat id of the group in focus (`membership`); `shared`: a share link's token
+    or the share id in focus (`shared`).
+    """
+
+    event: Event
+    command: Command | None = None
+    tap: ParsedTap | None = None
+    question: str | None = None
+    loads: frozenset[Load] = frozenset()
+    group: int | None = None
+    shared: str | int | None = None
 
 
-def group_in_focus(state: FlowState, event: Event) -> int | None:
-    """The group chat whose opt-ins handling `event` reads, if any."""
-    command = as_command(event)
+def read(state: FlowState, event: Event) -> Turn:
+    """What `event` amounts to at `state`, parsed once."""
+    tap = parse(event.data) if isinstance(event, Tap) else None
+    if isinstance(tap, StepTap):  # a button drawn before a step was renamed still answers it
+        tap = replace(tap, step=legacy.step_name(tap.step))
+    command = event if isinstance(event, Command) else None
+    if isinstance(tap, GoTap):
+        command = Command(tap.command)
     if command is not None:
-        return groups.optin_payload(command.args) if command.name == "start" else None
-    return state.payload.get("c") if state.step == "gopt" else None
-
-
-def needs_history(state: FlowState, event: Event) -> bool:
-    """Whether handling `event` reads the user's completed assessments."""
-    command = as_command(event)
-    if command is not None:
-        if command.name == "ask":
-            return aboutme.intent(command.args) is not None
-        named = command.args if command.name == "start" else command.name
-        return named in HISTORY_COMMANDS or group_in_focus(state, event) is not None
-    if isinstance(event, Text) and aboutme.intent(event.text) is not None:
-        return True
-    return state.step in HISTORY_STEPS or assessment.shows_last_time(state)
-
-
-def question_of(event: Event) -> str | None:
-    """The free-text question an event asks (typed text or /ask), if any."""
-    if isinstance(event, Text):
-        return event.text
-    if isinstance(event, Command) and event.name == "ask":
-        return event.args
-    return None
-
-
-def needs_open_assessment(event: Event) -> bool:
-    """Whether handling `event` may start an assessment (and must see one left open)."""
-    command = as_command(event)
-    return command is not None and "assess" in (command.name, command.args)
-
-
-def needs_objectives(state: FlowState, event: Event) -> bool:
-    """Whether handling `event` reads the user's objectives (a finished assessment asks about
-    the open ones)."""
-    command = as_command(event)
-    if command is not None:
-        return command.name in OBJECTIVE_COMMANDS
-    return (
-        state.step in objectives.STEPS
-        or state.step in ("log_domain", "log_more", "log_obj", "share")
-        or (isinstance(event, Tap) and state.step == "targets")
+        return _read_command(event, command, tap)
+    question = event.text if isinstance(event, Text) else None
+    step = STEPS.get(state.step)
+    loads = set(step.loads) if step is not None else set()
+    if question is not None and aboutme.intent(question) is not None:
+        loads.add("history")
+    focus = step.focus(state) if step is not None and step.focus is not None else None
+    return Turn(
+        event,
+        tap=tap,
+        question=question,
+        loads=frozenset(loads),
+        group=focus if "membership" in loads else None,
+        shared=focus if "shared" in loads else None,
     )
 
 
-def needs_sharing(state: FlowState, event: Event) -> bool:
-    """Whether handling `event` reads the user's own share links and comments."""
-    command = as_command(event)
-    if command is not None:
-        return command.name == "share"
-    return state.step == "share"
+def _read_command(event: Event, command: Command, tap: ParsedTap | None) -> Turn:
+    name, args = command.name, command.args
+    if name == "ask":
+        about = aboutme.intent(args) is not None
+        loads: frozenset[Load] = frozenset({"history"} if about else ())
+        return Turn(event, command, tap, args, loads)
+    if name == "start":
+        if (token := share.share_token(args)) is not None:
+            return Turn(event, command, tap, loads=frozenset({"shared"}), shared=token)
+        if (chat_id := groups.optin_payload(args)) is not None:
+            loads = frozenset({"history", "membership"})
+            return Turn(event, command, tap, loads=loads, group=chat_id)
+        linked = COMMANDS.get(args)
+        if linked is not None and linked.deep_link:
+            return Turn(event, command, tap, loads=frozenset(linked.loads))
+        return Turn(event, command, tap)
+    spec = COMMANDS.get(name)
+    return Turn(event, command, tap, loads=frozenset(spec.loads if spec else ()))
 
 
-def shared_in_focus(state: FlowState, event: Event) -> str | int | None:
-    """The plan shared with the user that handling `event` reads: a link's token, or the
-    share id of the appraiser's view they are in."""
-    command = as_command(event)
-    if command is not None:
-        return share.share_token(command.args) if command.name == "start" else None
-    return state.payload.get("sid") if state.step in share.APPRAISER_STEPS else None
-
-
-def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
-    command = as_command(event)
-    if command is not None:
-        return on_command(state, command, ctx)
+def dispatch(state: FlowState, turn: Turn, ctx: Context) -> Outcome:
+    event = turn.event
+    if turn.command is not None:
+        return on_command(state, turn.command, ctx)
     if isinstance(event, Text):
         return on_text(state, event.text, ctx)
     if isinstance(event, Upload):
         step = STEPS.get(state.step)
         take = step.upload if step is not None and step.upload else evidence.upload_elsewhere
         return take(state, event, ctx)
-    return on_tap(state, event.data, ctx)
+    return on_tap(state, turn.tap, ctx)
 
 
 def _needs_profile(state: FlowState, name: str) -> Outcome:
     """Onboarding first; then on to the command asked for, when it is one a link can start."""
     note = View("First, a minute to set up your profile.")
-    then = {"then": name} if name in DEEP_LINKS else {}
+    then = {"then": name} if _is_deep_link(name) else {}
     return Outcome(state.moved("welcome", **then), views=(note,))
 
 
 def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
-    name = command.name
-    if name == "start" and share.share_token(command.args):  # an appraiser needs no profile
-        return share.open_link(state, ctx)
-    if name == "start":
-        if not ctx.privacy_accepted:  # a deep link waits until the profile is set up
-            link = command.args if _is_deep_link(command.args) else ""
-            return Outcome(state.moved("welcome", **({"then": link} if link else {})))
-        chat_id = groups.optin_payload(command.args)
-        if chat_id is not None:
-            return groups.start_optin(state, chat_id, ctx)
-        if command.args in DEEP_LINKS:
-            return on_command(state, Command(command.args), ctx)
-        if state.step not in (IDLE, "resume") and state.step in STEPS:
-            return Outcome(account.resume_offer(state))
-        if saved.NOTE in state.payload:  # said once: the note goes with the stored idle state
-            view = saved.confirmation(state, ctx)
-            return Outcome(state.moved(IDLE), views=(view,), show_state=False)
-        return Outcome(state.moved(IDLE))
-    if name == "help":
-        return Outcome(None, views=(account.help_view(),), show_state=False)
-    if name == "privacy":
-        return Outcome(None, views=(account.privacy_view(),), show_state=False)
-    if name == "ask":
-        return on_text(state, command.args, ctx, asked=True)
-    if name == "export":
-        return Outcome(None, action="export", show_state=False)
-    if name == "cancel":
-        done = View("Stopped. Your answers so far are saved.", title="Cancelled")
-        return Outcome(state.moved(IDLE), views=(done,), show_state=False)
-    if name == "forget":
-        return Outcome(state.moved("forget"))
+    spec = COMMANDS.get(command.name)
+    if spec is not None and (not spec.profile or ctx.privacy_accepted):
+        return spec.run(state, command.args, ctx)
     if not ctx.privacy_accepted:
-        return _needs_profile(state, name)
-    if name == "assess":
-        return start_or_resume(state, ctx)
-    if name == "settings":
-        return Outcome(state.moved("settings"))
-    if name == "remind":
-        return reminders.start(state)
-    if name == "plan":
-        return Outcome(None, views=tuple(_plan_views(ctx)), show_state=False, action="chart")
-    if name == "log":
-        return cpd.start(state, command.args, ctx)
-    if name == "objective":
-        return objectives.start(state, ctx)
-    if name == "objectives":
-        return objectives.list_objectives(state)
-    if name == "share":
-        return share.start(state)
-    if name == "progress":
-        return Outcome(None, views=(render_progress(ctx.kb, ctx.history or ()),), show_state=False)
-    unknown = View(f"I don't know /{name[:30]}. /help lists what I can do.")
+        return _needs_profile(state, command.name)
+    unknown = View(f"I don't know /{command.name[:30]}. /help lists what I can do.")
     return Outcome(None, views=(unknown,), show_state=False)
 
 
-def _is_deep_link(args: str) -> bool:
-    return args in DEEP_LINKS or groups.optin_payload(args) is not None
+def _start(state: FlowState, args: str, ctx: Context) -> Outcome:
+    if share.share_token(args):  # an appraiser needs no profile
+        return share.open_link(state, ctx)
+    if not ctx.privacy_accepted:  # a deep link waits until the profile is set up
+        link = args if _is_deep_link(args) or groups.optin_payload(args) is not None else ""
+        return Outcome(state.moved("welcome", **({"then": link} if link else {})))
+    chat_id = groups.optin_payload(args)
+    if chat_id is not None:
+        return groups.start_optin(state, chat_id, ctx)
+    if _is_deep_link(args):
+        return on_command(state, Command(args), ctx)
+    if state.step not in (IDLE, "resume") and state.step in STEPS:
+        return Outcome(account.resume_offer(state))
+    if saved.NOTE in state.payload:  # said once: the note goes with the stored idle state
+        view = saved.confirmation(state, ctx)
+        return Outcome(state.moved(IDLE), views=(view,), show_state=False)
+    return Outcome(state.moved(IDLE))
 
 
-def _plan_views(ctx: Context) -> list[View]:
-    plan = build_plan(ctx.kb, ctx.profile, ctx.history or ()) if ctx.profile else None
-    if plan is None:
-        return [
-            View(
-                "Your plan needs a self-assessment first: nine questions, one tap each.",
-                title="Your development plan",
-                buttons=rows(Button("Start self-assessment", go_data("assess"))),
-            )
-        ]
-    *views, last = render_plan(plan)
-    log = (Button("Log CPD / evidence", go_data("log")),)
-    listed = objectives.objectives_view(ctx.kb, ctx.objectives or ())
-    return [*views, replace(last, buttons=(*last.buttons, log)), listed]
+def _is_deep_link(name: str) -> bool:
+    spec = COMMANDS.get(name)
+    return spec is not None and spec.deep_link
+
+
+def _ask(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return on_text(state, args, ctx, asked=True)
 
 
 def on_text(state: FlowState, text: str, ctx: Context, asked: bool = False) -> Outcome:
@@ -217,7 +183,7 @@ def on_text(state: FlowState, text: str, ctx: Context, asked: bool = False) -> O
         if isinstance(choice, PickOne):
             return Outcome(None, views=(View(choice.message),), show_state=False)
         if choice is not None:
-            return dispatch(state, Tap(choice), ctx)
+            return dispatch(state, read(state, Tap(choice)), ctx)
     query = " ".join(text.split())[:MAX_QUERY]
     if not query:
         hint = View('Ask me about the frameworks, e.g. "what does strategic mean for complaints".')
@@ -235,8 +201,7 @@ def on_text(state: FlowState, text: str, ctx: Context, asked: bool = False) -> O
     return Outcome(None, views=(view,), show_state=False, remember=remember)
 
 
-def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
-    tap = parse(data)
+def on_tap(state: FlowState, tap: ParsedTap | None, ctx: Context) -> Outcome:
     if isinstance(tap, LookupTap):
         answer = ctx.lookup.resolve(tap.key)
         # The engine answers an unknown key with its "could not find" answer, not None: a
@@ -256,3 +221,22 @@ def on_tap(state: FlowState, data: str, ctx: Context) -> Outcome:
     if tap.value == HERE:
         return Outcome(None)
     return STEPS[state.step].tap(state, tap.value, ctx)
+
+
+register(
+    CommandSpec(
+        "start",
+        _start,
+        menu="Set up your profile or carry on",
+        help="set up your profile",
+        profile=False,
+    ),
+    CommandSpec(
+        "ask",
+        _ask,
+        menu="Look something up in the frameworks",
+        help="look something up, e.g. /ask strategic infection control",
+        usage="ask QUESTION",
+        profile=False,
+    ),
+)

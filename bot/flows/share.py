@@ -12,9 +12,8 @@ import re
 import secrets
 from collections.abc import Sequence
 
-from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
+from bot.flows.core import IDLE, INVALID, CommandSpec, Context, FlowState, Outcome, Step, register
 from bot.flows.cpd import clean_entry, entry_line
-from bot.flows.levels import label
 from bot.flows.objectives import objective_line
 from bot.flows.shared import SharedPlan
 from bot.flows.views import View, rows
@@ -22,6 +21,7 @@ from bot.flows.words import plural
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import AddComment, CreateShare, OpenShare, RevokeShare, SignOff
 from bot.storage.records import CommentRecord, ObjectiveRecord
+from bot.vocabulary import label
 
 FLOW = "share"
 PREFIX = "p"
@@ -29,7 +29,6 @@ _PAYLOAD = re.compile(rf"^{PREFIX}([A-Za-z0-9_-]{{16,40}})$")
 SHOWN_ENTRIES = 10
 ENTRY_TEXT = 150
 MAX_COMMENT = 1000
-APPRAISER_STEPS = ("appraise", "appr_note", "appr_sign")
 
 
 def share_token(args: str) -> str | None:
@@ -119,7 +118,7 @@ def open_link(state: FlowState, ctx: Context) -> Outcome:
         refusal = "This is your own link: send it to your appraiser or mentor."
     elif shared.share.appraiser_id not in (None, ctx.user_id):
         refusal = "This link has been used already: a link works once. Ask for a new one."
-    if refusal:
+    if refusal or shared is None:
         return Outcome(None, views=(View(refusal, title="Shared plan"),), show_state=False)
     changes = () if shared.share.appraiser_id else (OpenShare(shared.share.id, ctx.user_name),)
     return Outcome(state.moved("appraise", sid=shared.share.id), changes=changes)
@@ -241,9 +240,30 @@ def tap_appr_sign(state: FlowState, value: str, ctx: Context) -> Outcome:
     return Outcome(state.at("appraise"), changes=(SignOff(state.payload["sid"]),))
 
 
+def _share(state: FlowState, args: str, ctx: Context) -> Outcome:
+    return start(state)
+
+
+def _share_in_focus(state: FlowState) -> int | None:
+    """The share id of the appraiser's view the user is in."""
+    return state.payload.get("sid")
+
+
 register(
-    Step("share", FLOW, render_share, tap_share),
-    Step("appraise", FLOW, render_appraise, tap_appraise),
-    Step("appr_note", FLOW, render_appr_note, tap_back, text_appr_note),
-    Step("appr_sign", FLOW, render_appr_sign, tap_appr_sign),
+    Step("share", FLOW, render_share, tap_share, loads=("objectives", "sharing")),
+    *(
+        Step(name, FLOW, render, tap, text, loads=("shared",), focus=_share_in_focus)
+        for name, render, tap, text in (
+            ("appraise", render_appraise, tap_appraise, None),
+            ("appr_note", render_appr_note, tap_back, text_appr_note),
+            ("appr_sign", render_appr_sign, tap_appr_sign, None),
+        )
+    ),
+    CommandSpec(
+        "share",
+        _share,
+        menu="Share your plan with your appraiser, for comments and sign-off",
+        help="a one-time link for your appraiser to read, comment on and sign off your plan",
+        loads=("objectives", "sharing"),
+    ),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.flows.levels import RATING_LEVELS, label, rank
+from bot.vocabulary import RATING_LEVELS, label, rank
 
 GROWING = ("moving-in", "building-up", "moving-up", "moving-across")
 STEADY = ("maintain-and-refresh", "winding-down", "legacy")

@@ -54,7 +54,8 @@ def typed_choice(text: str, buttons: Sequence[Button]) -> str | PickOne | None:
     choices = [b for b in buttons if b.data]
     typed = text.strip()
     if typed.isdecimal():
-        n = int(typed)
+        digits = typed.lstrip("0")  # Python refuses to read 4301 digits or more
+        n = int(digits) if 0 < len(digits) <= 9 else 0
         return choices[n - 1].data if 1 <= n <= len(choices) else PickOne(len(choices))
     if not any(c.isalnum() for c in typed):
         return PickOne(len(choices))

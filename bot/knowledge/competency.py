@@ -40,7 +40,8 @@ class Range(Frozen):
     source: str
 
     def descriptor(self, level: Level) -> str:
-        return getattr(self, level.value)
+        descriptor: str = getattr(self, level.value)
+        return descriptor
 
 
 class Domain(Frozen):

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.knowledge.errors import KnowledgeError
 
@@ -58,7 +59,7 @@ def item_path(data: Any, loc: Iterable[int | str]) -> str:
     return "".join(parts) or "(top level)"
 
 
-def _problem(error: dict[str, Any], field: str | None) -> str:
+def _problem(error: ErrorDetails, field: str | None) -> str:
     kind = error["type"]
     message = re.sub(r"^(Value|Assertion) error, ", "", error["msg"])
     if field is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.knowledge.competency import Level
 from bot.lookup import format as fmt
@@ -51,6 +53,13 @@ class _Scored:
 class Answering:
     """The answer-building half of `LookupEngine` (which provides items, keys and the kb)."""
 
+    # set by LookupEngine, which mixes this in
+    kb: Any
+    items: list[Item]
+    by_ident: dict[str, int]
+    glossary_links: dict[int, int]
+    candidate: Callable[[str], Candidate]
+
     def _level_key(self, item: Item, levels: tuple[Level, ...]) -> str:
         codes = "".join(LEVEL_CODES[lv] for lv in levels)
         prefix = "r" if len(levels) == 1 else "x"
@@ -73,8 +82,9 @@ class Answering:
                 if lv not in levels
             ]
             related.append(Candidate(f"{rng.name} – all levels", item.key))
-        parent = self.items[self.by_ident[item.parent]]
-        related.append(Candidate(parent.label, parent.key))
+        if item.parent is not None:  # a range's domain
+            parent = self.items[self.by_ident[item.parent]]
+            related.append(Candidate(parent.label, parent.key))
         return Answer(
             query=text,
             kind="competency",
@@ -230,7 +240,7 @@ class Answering:
             for ident in (f"{kind}:{stage_id}" for kind in idents):
                 if ident != item.ident:
                     out.append(self.candidate(ident))
-        elif item.kind == "option":
+        elif item.kind == "option" and item.parent is not None:
             out.append(self.candidate(item.parent))
         elif item.kind == "core":
             for domain_id in self.kb.mapping.domains_for(item.obj.id):

@@ -246,7 +246,7 @@ class LookupEngine(Following):
             return []
         mentions: list[Mention] = self._mentions(query)
         covered: dict[int, dict[int, float]] = defaultdict(dict)
-        phrased = set()  # tokens inside a name of two or more words: not generic there
+        phrased: set[int] = set()  # tokens inside a name of two or more words: not generic there
         by_item: dict[int, list[Mention]] = defaultdict(list)
         for m in mentions:
             by_item[m.item].append(m)
@@ -447,10 +447,10 @@ class LookupEngine(Following):
             best = preferred
         rivals = [r for r in near if (best.index, r.index) not in self.links]
         if len(rivals) == 1 and {best.index, rivals[0].index} & set(self.glossary_links):
-            pair = {best.index, rivals[0].index}
-            glossary = next(i for i in pair if i in self.glossary_links)
+            both = {best.index, rivals[0].index}
+            glossary = next(i for i in both if i in self.glossary_links)
             typed = fold(self.items[glossary].title) in fold(text)  # the abbreviation itself
-            if self.glossary_links[glossary] in pair and typed:
+            if self.glossary_links[glossary] in both and typed:
                 return self._glossary_with_item(text, glossary, best.score)
         if not rivals and query.alternatives and len(scored) > 1:
             # "clinical or organisational audit": two items named side by side -> ask which.

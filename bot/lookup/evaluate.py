@@ -37,15 +37,17 @@ class Verdict:
 
 def load_devset(path: Path = DEVSET) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        entries: list[dict[str, Any]] = yaml.safe_load(handle)
+    return entries
 
 
 def _expected_ident(entry: dict[str, Any]) -> str | None:
     if entry.get("range"):
-        return entry["range"]
+        return str(entry["range"])
     if entry.get("domain"):
         return f"domain:{entry['domain']}"
-    return entry.get("topic")
+    topic = entry.get("topic")
+    return None if topic is None else str(topic)
 
 
 def judge(entry: dict[str, Any], answer: Answer, engine: LookupEngine) -> Verdict:
@@ -69,7 +71,7 @@ def judge(entry: dict[str, Any], answer: Answer, engine: LookupEngine) -> Verdic
     if answer.kind != kind:
         return fail(f"kind {answer.kind} ({answer.ident}) != {kind}")
     if kind == "clarify":
-        offered = {engine.resolve(c.key).ident for c in answer.candidates}
+        offered = {ident for c in answer.candidates if (ident := engine.resolve(c.key).ident)}
         missing = set(entry.get("candidates", ())) - offered
         if missing:
             return fail(f"candidates {sorted(offered)} lack {sorted(missing)}")

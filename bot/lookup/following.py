@@ -8,12 +8,13 @@ under Population Care"). What the words of a follow-up ask for is read in `follo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.knowledge.competency import Level
 from bot.lookup import format as fmt
 from bot.lookup.answer import Answer, Candidate
-from bot.lookup.answering import CHOICE, SENIORITY, Answering
+from bot.lookup.answering import CHOICE, SENIORITY, Answering, _Scored
 from bot.lookup.followup import Reading
 from bot.lookup.items import Item
 from bot.lookup.query import ParsedQuery
@@ -22,6 +23,12 @@ from bot.lookup.text import STOPWORDS, term, words
 
 class Following(Answering):
     """Context keys in, items out (mixed into `LookupEngine`, which has the indexes)."""
+
+    # set by LookupEngine, which mixes this in
+    keys: dict[str, tuple[int, tuple[Level, ...] | None]]
+    resolve: Callable[[str], Answer]
+    _score: Callable[[ParsedQuery], list[_Scored]]
+    _with_meaning: Callable[[str, list[_Scored]], list[_Scored]]
 
     def _context(self, context: str) -> tuple[Item, tuple[Level, ...]] | None:
         """The item (and levels shown) of a previous answer, from its key or id."""
@@ -41,8 +48,9 @@ class Following(Answering):
         for k in keys:
             index, levels = self.keys[k]
             item = self.items[index]
-            single = item.kind == "range" and levels and len(levels) == 1
-            title = f"{item.label} – {levels[0].label}" if single else item.label
+            title = item.label
+            if item.kind == "range" and levels and len(levels) == 1:
+                title = f"{item.label} – {levels[0].label}"
             candidates.append(Candidate(title, k))
         titles = tuple(c.title for c in candidates)
         return Answer(

@@ -116,9 +116,9 @@ class Followup:
             return None
         if kinds:
             (kind,) = kinds
-            new = next(iter(stage), None) or current
-            if new is not None:
-                return Reading(f"{kind}:{new}")
+            stage_id = next(iter(stage), None) or current
+            if stage_id is not None:
+                return Reading(f"{kind}:{stage_id}")
             if context.kind == "direction" and kind in ("training", "development"):
                 return Reading(context.ident)
         return None

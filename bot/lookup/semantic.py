@@ -80,7 +80,8 @@ class StaticModel:
             if ids:
                 out[row] = self.embedding[ids].mean(axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True) + 1e-32
-        return out / norms
+        units: np.ndarray = out / norms
+        return units
 
 
 @functools.cache
@@ -188,7 +189,8 @@ class SemanticIndex:
             return np.zeros(len(self.texts), dtype=np.float32)
         # einsum, not BLAS: a threaded BLAS matrix-vector product of this size is slower than
         # one core when the CPU is shared (0.3 ms vs 15+ ms per query on a busy 2-core box).
-        return np.einsum("ij,j->i", self.matrix, unit)
+        closeness: np.ndarray = np.einsum("ij,j->i", self.matrix, unit)
+        return closeness
 
     def _query_unit(self, query: str) -> np.ndarray | None:
         """The query's unit vector in the items' space, None for a query of no known word.
@@ -240,4 +242,5 @@ class SemanticIndex:
 def _unit(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0.0] = 1.0
-    return (vectors / norms).astype(np.float32)
+    units: np.ndarray = (vectors / norms).astype(np.float32)
+    return units

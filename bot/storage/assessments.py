@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from bot.storage import statements
-from bot.storage.changes import check_level
 from bot.storage.records import AssessmentClosedError, AssessmentRecord, NoOpenAssessmentError
 from bot.storage.store import Store
 from bot.storage.tables import (
@@ -16,7 +15,9 @@ from bot.storage.tables import (
     _assessments,
     _range_key,
     dialect_name,
+    rowcount,
 )
+from bot.vocabulary import check_level
 
 
 class AssessmentStore(Store):
@@ -122,4 +123,4 @@ class AssessmentStore(Store):
             .where(_assessments.c.id == assessment_id, _assessments.c.completed_at.is_(None))
             .values(completed_at=now)
         )
-        return bool(result.rowcount)
+        return bool(rowcount(result))

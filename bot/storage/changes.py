@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 
-from bot.storage.models import CAREER_STAGES, LEVELS
+from bot.vocabulary import check_level, check_stage
 
 
 class _Unset(enum.Enum):
@@ -25,18 +25,6 @@ class _Unset(enum.Enum):
 
 #: "Leave this field as it is" (as opposed to None, which clears it).
 UNSET: Final = _Unset.UNSET
-
-
-def check_level(level: str) -> str:
-    if level not in LEVELS:
-        raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
-    return level
-
-
-def check_stage(stage: str | None) -> str | None:
-    if stage is not None and stage not in CAREER_STAGES:
-        raise ValueError(f"unknown career stage {stage!r}; expected one of {CAREER_STAGES}")
-    return stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +43,9 @@ class SetProfile:
 
     def __post_init__(self) -> None:
         if self.career_stage is not UNSET:
-            check_stage(self.career_stage)  # type: ignore[arg-type]
+            check_stage(self.career_stage)
         if self.directions is not UNSET:
-            object.__setattr__(self, "directions", tuple(self.directions))  # type: ignore[arg-type]
+            object.__setattr__(self, "directions", tuple(self.directions))
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,8 +262,6 @@ __all__ = [
     "SetTarget",
     "StartAssessment",
     "UpdateCpdEntry",
-    "check_level",
-    "check_stage",
 ]
 
 

@@ -16,18 +16,6 @@ from bot.storage.tables import Executor, _cpd, _evidence
 class CpdStore(Store):
     """CPD / evidence log entries."""
 
-    async def add_cpd_entry(
-        self,
-        user_id: int,
-        text: str,
-        hours: float | None = None,
-        domain_id: str | None = None,
-        range_id: str | None = None,
-    ) -> int:
-        now = self._now()
-        async with self._sessions.begin() as s:
-            return await s.run_sync(self._add_cpd, user_id, text, hours, domain_id, range_id, now)
-
     async def cpd_entries(self, user_id: int, limit: int = 50) -> list[CpdEntryRecord]:
         """The user's CPD log, newest first."""
         async with self._sessions.begin() as s:

@@ -169,7 +169,7 @@ class TimedSessions:
         return OnAsyncEngine(self._maker.kw["bind"], limit=self._limit)
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker | TimedSessions:
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession] | TimedSessions:
     """Sessions for the stores; on PostgreSQL each transaction has a time limit, and so do the
     hot path's transactions on the same engine (`TimedSessions.transactions`). SQLite's waits
     are bounded by its busy and pool timeouts (on the event loop: `OnLoop`'s wait)."""

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import DOMAIN_RATING
+from bot.storage.profiles import ProfileStore
 from bot.storage.records import NAME_MAX, Membership, Mentor, PublishedPicture, SharedProfile
 from bot.storage.store import Store
 from bot.storage.tables import (
@@ -21,6 +22,7 @@ from bot.storage.tables import (
     _pictures,
     _ratings,
     _users,
+    rowcount,
 )
 
 STRATEGIC = "strategic"
@@ -31,16 +33,28 @@ class GroupStore(Store):
 
     async def group_seen(self, chat_id: int, title: str) -> None:
         """The bot is (still) in this group chat; records the current title."""
+        async with self._sessions.begin() as s:
+            await self._group_seen(s, chat_id, title, self._now())
+
+    async def member_seen(self, chat_id: int, title: str, user_id: int, name: str) -> None:
+        """Someone was seen in a group: the group (its title), the user (their name, active)
+        and their membership, in one transaction."""
         now = self._now()
         async with self._sessions.begin() as s:
-            stmt = _insert(s, _chats).values(
-                id=chat_id, title=title[:NAME_MAX], bot_member=True, added_at=now
-            )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[_chats.c.id],
-                set_={"title": stmt.excluded.title, "bot_member": True},
-            )
-            await s.execute(stmt)
+            await self._group_seen(s, chat_id, title, now)
+            await s.run_sync(ProfileStore._touch, user_id, name, now)
+            await self._ensure_member(s, chat_id, user_id, now)
+
+    @staticmethod
+    async def _group_seen(s: AsyncSession, chat_id: int, title: str, now: datetime) -> None:
+        stmt = _insert(s, _chats).values(
+            id=chat_id, title=title[:NAME_MAX], bot_member=True, added_at=now
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_chats.c.id],
+            set_={"title": stmt.excluded.title, "bot_member": True},
+        )
+        await s.execute(stmt)
 
     async def group_bot_removed(self, chat_id: int) -> None:
         async with self._sessions.begin() as s:
@@ -93,7 +107,7 @@ class GroupStore(Store):
             result = await s.execute(
                 delete(_members).where(_members.c.chat_id == chat_id, _members.c.user_id == user_id)
             )
-            return bool(result.rowcount)
+            return bool(rowcount(result))
 
     async def group_shared_profiles(self, chat_id: int) -> list[SharedProfile]:
         """Latest completed per-domain ratings of active members who opted in to share.

@@ -32,9 +32,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-LEVELS: tuple[str, ...] = ("not_yet", "administrative", "managerial", "strategic")
-CAREER_STAGES: tuple[str, ...] = ("early", "established", "late")
-
 #: Stored in `ratings.range_id` for the per-domain rating (a real NULL would not
 #: take part in the unique constraint on either SQLite or PostgreSQL).
 DOMAIN_RATING = ""
@@ -168,7 +165,6 @@ class Conversation(Base):
     step: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    message_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime]
 
 
@@ -340,9 +336,7 @@ class GroupPictureMember(Base):
 
 
 __all__ = [
-    "CAREER_STAGES",
     "DOMAIN_RATING",
-    "LEVELS",
     "Assessment",
     "Base",
     "Conversation",

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from bot.storage.changes import AddObjective
 from bot.storage.records import ObjectiveRecord
 from bot.storage.reminders import ReminderStore
-from bot.storage.tables import Executor, _objectives
+from bot.storage.tables import Executor, _objectives, rowcount
 
 REMINDER_PREFIX = "objective:"
 
@@ -48,7 +48,7 @@ class ObjectiveStore(ReminderStore):
             return ObjectiveRecord(**row._mapping) if row else None
 
     def _add_objective(self, s: Executor, user_id: int, change: AddObjective, now: datetime) -> int:
-        objective_id = s.execute(
+        objective_id: int = s.execute(
             _objectives.insert()
             .values(
                 user_id=user_id,
@@ -76,5 +76,5 @@ class ObjectiveStore(ReminderStore):
             .where(o.c.id == objective_id, o.c.user_id == user_id, o.c.signed_off_at.is_(None))
             .values(status=status, status_at=now)
         )
-        if changed.rowcount and status != "open":
+        if rowcount(changed) and status != "open":
             self._cancel_reminders(s, user_id, now, reminder_kind(objective_id))

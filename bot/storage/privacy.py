@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 
 from bot.storage.models import Base
 from bot.storage.store import Store
-from bot.storage.tables import SENT_AS_FILES, json_ready, owned_rows_clause
+from bot.storage.tables import SENT_AS_FILES, json_ready, owned_rows_clause, rowcount
 
 
 class PrivacyStore(Store):
@@ -43,5 +43,5 @@ class PrivacyStore(Store):
                 if clause is None:
                     continue
                 result = await s.execute(delete(table).where(clause))
-                counts[table.name] = int(result.rowcount or 0)
+                counts[table.name] = rowcount(result)
         return counts

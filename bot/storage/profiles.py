@@ -9,15 +9,11 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bot.storage import statements
-from bot.storage.changes import (
-    UNSET,
-    _Unset,
-    check_level,
-    check_stage,
-)
-from bot.storage.records import NAME_MAX, ProfileRecord, UserRecord
+from bot.storage.changes import UNSET, _Unset
+from bot.storage.records import NAME_MAX
 from bot.storage.store import Store
-from bot.storage.tables import Executor, _profiles, _targets, _users, dialect_name
+from bot.storage.tables import Executor, _profiles, _users, dialect_name
+from bot.vocabulary import check_level, check_stage
 
 
 class ProfileStore(Store):
@@ -35,78 +31,10 @@ class ProfileStore(Store):
             {"b_id": user_id, "b_name": name[:NAME_MAX], "b_now": now},
         )
 
-    async def get_user(self, user_id: int) -> UserRecord | None:
-        async with self._sessions.begin() as s:
-            row = (await s.execute(select(_users).where(_users.c.id == user_id))).one_or_none()
-            return None if row is None else UserRecord(**row._mapping)
-
-    async def accept_privacy(self, user_id: int) -> None:
-        now = self._now()
-        async with self._sessions.begin() as s:
-            await s.run_sync(self._accept_privacy, user_id, now)
-
     async def mark_inactive(self, user_id: int) -> None:
         """The user blocked the bot."""
         async with self._sessions.begin() as s:
             await s.execute(update(_users).where(_users.c.id == user_id).values(active=False))
-
-    async def set_profile(
-        self,
-        user_id: int,
-        *,
-        role: str | None | _Unset = UNSET,
-        career_stage: str | None | _Unset = UNSET,
-        directions: Sequence[str] | _Unset = UNSET,
-        years_in_management: int | None | _Unset = UNSET,
-    ) -> None:
-        """Change the given profile fields (creating the profile when needed)."""
-        now = self._now()
-        async with self._sessions.begin() as s:
-            await s.run_sync(
-                lambda sync: self._set_profile(
-                    sync,
-                    user_id,
-                    now,
-                    role=role,
-                    career_stage=career_stage,
-                    directions=directions,
-                    years_in_management=years_in_management,
-                )
-            )
-
-    async def set_target(self, user_id: int, domain_id: str, level: str) -> None:
-        now = self._now()
-        async with self._sessions.begin() as s:
-            await s.run_sync(self._set_target, user_id, domain_id, level, now)
-
-    async def latest_profile(self, user_id: int) -> ProfileRecord | None:
-        async with self._sessions.begin() as s:
-            row = (
-                await s.execute(select(_profiles).where(_profiles.c.user_id == user_id))
-            ).one_or_none()
-            targets = await s.run_sync(self._targets, user_id)
-            if row is None and not targets:
-                return None
-            if row is None:
-                return ProfileRecord(user_id=user_id, targets=targets)
-            return ProfileRecord(
-                user_id=user_id,
-                role=row.role,
-                career_stage=row.career_stage,
-                directions=tuple(row.directions or ()),
-                years_in_management=row.years_in_management,
-                updated_at=row.updated_at,
-                targets=targets,
-            )
-
-    @staticmethod
-    def _targets(s: Executor, user_id: int) -> dict[str, str]:
-        rows = s.execute(
-            select(_targets.c.domain_id, _targets.c.level)
-            .where(_targets.c.user_id == user_id)
-            .order_by(_targets.c.domain_id)
-        )
-        return {row.domain_id: row.level for row in rows}
 
     @staticmethod
     def _accept_privacy(s: Executor, user_id: int, now: datetime) -> None:
@@ -131,16 +59,21 @@ class ProfileStore(Store):
         if role is not UNSET:
             given["role"] = role
         if career_stage is not UNSET:
-            given["career_stage"] = check_stage(career_stage)  # type: ignore[arg-type]
+            given["career_stage"] = check_stage(career_stage)
         if directions is not UNSET:
-            given["directions"] = list(directions)  # type: ignore[arg-type]
+            given["directions"] = list(directions)
         if years_in_management is not UNSET:
             given["years_in_management"] = years_in_management
         fields = ("role", "career_stage", "directions", "years_in_management", "updated_at")
         stmt = statements.upsert(
             dialect_name(s), _profiles, ("user_id",), fields, (*given, "updated_at")
         )
-        row = {"role": None, "career_stage": None, "directions": [], "years_in_management": None}
+        row: dict[str, Any] = {
+            "role": None,
+            "career_stage": None,
+            "directions": [],
+            "years_in_management": None,
+        }
         values = {**row, **given, "user_id": user_id, "updated_at": now}
         s.execute(stmt, {f"b_{name}": value for name, value in values.items()})
 

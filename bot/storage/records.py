@@ -55,7 +55,6 @@ class ConversationRecord:
     step: str
     payload: dict[str, Any]
     version: int
-    message_id: int | None
     updated_at: datetime
 
 

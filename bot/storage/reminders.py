@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 
 from bot.storage.records import ReminderRecord
 from bot.storage.store import Store
-from bot.storage.tables import Executor, _reminder_record, _reminders, _users
+from bot.storage.tables import Executor, _reminder_record, _reminders, _users, rowcount
 
 # A claim not followed by "sent" or a release within this long belonged to a process that died
 # mid-send; the reminder is then due again. (A send takes well under a second.)
@@ -77,7 +77,7 @@ class ReminderStore(Store):
                 )
                 .values(claimed_by=None, claimed_at=None)
             )
-            return bool(result.rowcount)
+            return bool(rowcount(result))
 
     async def mark_reminder_sent(self, reminder_id: int) -> None:
         now = self._now()
@@ -126,7 +126,7 @@ class ReminderStore(Store):
         if kind is not None:
             stmt = stmt.where(r.c.kind == kind)
         result = s.execute(stmt.values(cancelled_at=now))
-        return int(result.rowcount or 0)
+        return rowcount(result)
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:

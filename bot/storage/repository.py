@@ -19,7 +19,6 @@ from sqlalchemy import Connection, delete, update
 from bot.storage import statements
 from bot.storage.assessments import AssessmentStore
 from bot.storage.changes import (
-    UNSET,
     AcceptPrivacy,
     AddComment,
     AddCpdEntry,
@@ -42,7 +41,6 @@ from bot.storage.changes import (
     SignOff,
     StartAssessment,
     UpdateCpdEntry,
-    _Unset,
 )
 from bot.storage.cpd import CpdStore
 from bot.storage.groups import GroupStore
@@ -61,7 +59,6 @@ from bot.storage.tables import (
     _assessment_records,
     _assessments,
     _assessments_with_ratings,
-    _conversations,
     _members,
     _range_key,
     _ratings,
@@ -146,7 +143,6 @@ class Repository(
                 step=head.step,
                 payload=dict(head.payload or {}),
                 version=head.version,
-                message_id=head.message_id,
                 updated_at=head.c_updated_at,
             )
         return Snapshot(user, profile, conversation, None)
@@ -159,14 +155,13 @@ class Repository(
         step: str,
         payload: dict[str, Any],
         changes: Sequence[Change] = (),
-        message_id: int | None | _Unset = UNSET,
     ) -> int | None:
         """Save the conversation state and apply `changes`, all in one transaction.
 
         Only when the stored version still equals `expected_version` (0: no row
         yet); returns the new version, or None when stale (then nothing changed). A new row
         starts at a random version (`first_version`), each step adds one.
-        `message_id` is kept unless given. The user must exist (`touch_user`).
+        The user must exist (`touch_user`).
         """
         return await self._transactions.run(
             self._step,
@@ -174,7 +169,6 @@ class Repository(
             expected_version,
             {"b_flow": flow, "b_step": step, "b_payload": payload},
             changes,
-            message_id,
             self._now(),
         )
 
@@ -185,20 +179,17 @@ class Repository(
         expected_version: int,
         state: dict[str, Any],
         changes: Sequence[Change],
-        message_id: int | None | _Unset,
         now: datetime,
     ) -> int | None:
         """One versioned write (INSERT or UPDATE ... RETURNING the version), then the changes."""
         params = {**state, "b_user_id": user_id, "b_updated_at": now}
-        if message_id is not UNSET:
-            params["b_message_id"] = message_id
         new_version: int | None = None
         if expected_version == 0:
             insert = statements.insert_conversation(conn.dialect.name)
-            first = {"b_message_id": None, **params, "b_version": first_version()}
+            first = {**params, "b_version": first_version()}
             new_version = conn.execute(insert, first).scalar_one_or_none()
         if new_version is None:
-            update_ = statements.update_conversation(message_id is not UNSET)
+            update_ = statements.update_conversation()
             params["b_expected"] = expected_version
             new_version = conn.execute(update_, params).scalar_one_or_none()
         if new_version is None:
@@ -206,15 +197,6 @@ class Repository(
         for change in changes:
             self._apply_change(conn, user_id, change, now)
         return new_version
-
-    async def set_message_id(self, user_id: int, message_id: int | None) -> None:
-        """Remember which Telegram message the flow is edited in (no version bump)."""
-        async with self._sessions.begin() as s:
-            await s.execute(
-                update(_conversations)
-                .where(_conversations.c.user_id == user_id)
-                .values(message_id=message_id)
-            )
 
     def _apply_change(self, s: Connection, user_id: int, change: Change, now: datetime) -> None:
         match change:

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from bot.storage.records import CommentRecord, PlanShareRecord
 from bot.storage.store import Store
-from bot.storage.tables import Executor, _comments, _objectives, _shares
+from bot.storage.tables import Executor, _comments, _objectives, _shares, rowcount
 
 
 class ShareStore(Store):
@@ -78,7 +78,7 @@ class ShareStore(Store):
             )
             .values(appraiser_id=user_id, appraiser_name=name[:255], opened_at=now)
         )
-        return bool(result.rowcount)
+        return bool(rowcount(result))
 
     @staticmethod
     def _revoke_share(s: Executor, user_id: int, share_id: int, now: datetime) -> None:

@@ -81,7 +81,6 @@ SNAPSHOT = (
         _conversations.c.step,
         _conversations.c.payload,
         _conversations.c.version,
-        _conversations.c.message_id,
         _conversations.c.updated_at.label("c_updated_at"),
         _targets.c.domain_id.label("t_domain_id"),
         _targets.c.level.label("t_level"),
@@ -103,20 +102,18 @@ def insert_conversation(dialect: str) -> Any:
     c = _conversations
     return (
         _insert_for(dialect)(c)
-        .values(
-            **params(c, "user_id", "flow", "step", "payload", "version", "message_id", "updated_at")
-        )
+        .values(**params(c, "user_id", "flow", "step", "payload", "version", "updated_at"))
         .on_conflict_do_nothing(index_elements=[c.c.user_id])
         .returning(c.c.version)
     )
 
 
 @cache
-def update_conversation(with_message_id: bool) -> Any:
+def update_conversation() -> Any:
     """The versioned write: the next version only when the stored one is still the expected
     one; RETURNING says which (no row: stale, nothing changed)."""
     c = _conversations
-    names = ["flow", "step", "payload", "updated_at"] + (["message_id"] if with_message_id else [])
+    names = ["flow", "step", "payload", "updated_at"]
     values: dict[str, Any] = {**params(c, *names), "version": c.c.version + 1}
     return (
         update(c)

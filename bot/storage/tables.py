@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, or_, select, tuple_
+from sqlalchemy import ColumnElement, Connection, CursorResult, Result, Table, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -56,6 +56,12 @@ _picture_members: Table = GroupPictureMember.__table__  # type: ignore[assignmen
 #: What runs a statement synchronously: a Core connection (the per-update hot path) or an ORM
 #: session (the other methods, through `AsyncSession.run_sync`).
 Executor = Connection | Session
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched (its result is a cursor's)."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def dialect_name(s: Executor | AsyncSession) -> str:

@@ -1,11 +1,12 @@
-"""Building and running the python-telegram-bot Application (polling or webhook)."""
+"""Building and running the python-telegram-bot BotApplication (polling or webhook)."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
+from typing import Any
 from urllib.parse import urlparse
 
 from telegram import (
@@ -28,47 +29,34 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.flows.account import listed
 from bot.runtime import open_runtime
 from bot.settings import Settings
 from bot.telegram import groups, handlers, uploads
+from bot.telegram.context import CONTEXT_TYPES, BotApplication, BotApplicationBuilder
 from bot.telegram.inline import on_inline_query
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.reminders import schedule_reminders
 
-PRIVATE_COMMANDS = [
-    BotCommand("start", "Set up your profile or carry on"),
-    BotCommand("assess", "Quick self-assessment, one tap per domain"),
-    BotCommand("plan", "Your development plan"),
-    BotCommand("objective", "Set a SMART objective from a gap of your plan"),
-    BotCommand("objectives", "Mark your objectives done or dropped"),
-    BotCommand("share", "Share your plan with your appraiser, for comments and sign-off"),
-    BotCommand("progress", "How your ratings changed"),
-    BotCommand("ask", "Look something up in the frameworks"),
-    BotCommand("settings", "Change role, stage, directions, targets"),
-    BotCommand("remind", "A reminder to re-assess"),
-    BotCommand("log", "Log CPD or evidence; alone: recent entries"),
-    BotCommand("help", "What I can do"),
-    BotCommand("privacy", "What I store about you"),
-    BotCommand("export", "Get a copy of everything I store"),
-    BotCommand("forget", "Delete everything I store about you"),
-    BotCommand("cancel", "Stop what you are doing"),
-]
+PRIVATE_COMMANDS = [BotCommand(c.name, c.menu) for c in listed() if c.menu]
+"""The private chat's command menu, from the commands the flows register."""
 
 
 def build_application(
     settings: Settings, request: BaseRequest | None = None, rate_limited: bool = True
-) -> Application:
+) -> BotApplication:
     """The bot, wired to the flows; `request` replaces the HTTP layer (tests, benchmarks).
 
     `rate_limited=False` drops the rate limiter, for benchmarks that measure our own cost.
     """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    builder = (
+    builder: BotApplicationBuilder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(PerUserOrder())
         .post_init(_start_runtime(settings))
         .post_shutdown(_stop_runtime)
@@ -88,21 +76,15 @@ GROUP_COMMANDS = [
     BotCommand("mentors", "Members offering to mentor in a domain"),
     BotCommand("help", "What I can do here"),
 ]
-PRIVATE_ONLY_COMMANDS = [
-    "start",
-    "assess",
-    "plan",
-    "progress",
-    "settings",
-    "export",
-    "forget",
-    "privacy",
-    "log",
-    "remind",
-]
+GROUP_NAMES = {command.command for command in GROUP_COMMANDS}
+#: Group commands that show someone is a member (the bot only sees commands in privacy mode).
+MEMBER_COMMANDS = ["ask", "group", "mentors"]
+MEMBERSHIP_GROUP = -1
+#: Commands of the private chat that a group gets a pointer to the private chat for.
+PRIVATE_ONLY_COMMANDS = [c.command for c in PRIVATE_COMMANDS if c.command not in GROUP_NAMES]
 
 
-def add_handlers(application: Application) -> None:
+def add_handlers(application: BotApplication) -> None:
     """Handlers, most specific first: inline, membership, groups, then private chats."""
     application.add_handler(InlineQueryHandler(on_inline_query))
     application.add_handler(
@@ -116,12 +98,19 @@ def add_handlers(application: Application) -> None:
     application.add_error_handler(handlers.on_error)
 
 
-def add_group_handlers(application: Application) -> None:
+def add_group_handlers(application: BotApplication) -> None:
     """In groups the bot answers its commands and replies to itself, and stays quiet otherwise.
 
     CommandHandler ignores commands addressed to another bot (`/ask@otherbot`).
     """
     in_group = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & groups.FROM_PEOPLE
+    # Who uses the bot in a group is recorded first, in a handler group of its own.
+    replies = in_group & filters.REPLY & filters.TEXT & ~filters.COMMAND & groups.REPLIES_TO_BOT
+    for seen in (
+        CommandHandler(MEMBER_COMMANDS, groups.on_member_seen, filters=in_group),
+        MessageHandler(replies, groups.on_member_seen),
+    ):
+        application.add_handler(seen, group=MEMBERSHIP_GROUP)
     for name, callback in (
         ("ask", groups.on_ask),
         ("help", groups.on_help),
@@ -142,7 +131,7 @@ def add_group_handlers(application: Application) -> None:
     )
 
 
-def add_private_handlers(application: Application) -> None:
+def add_private_handlers(application: BotApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(handlers.on_tap))
     application.add_handler(
@@ -163,8 +152,8 @@ def add_private_handlers(application: Application) -> None:
     )
 
 
-def _start_runtime(settings: Settings):  # noqa: ANN202 - PTB's post_init callback type
-    async def post_init(application: Application) -> None:
+def _start_runtime(settings: Settings) -> Callable[[BotApplication], Coroutine[Any, Any, None]]:
+    async def post_init(application: BotApplication) -> None:
         stack = AsyncExitStack()
         runtime = await stack.enter_async_context(open_runtime(settings))
         application.bot_data["exit_stack"] = stack
@@ -180,7 +169,7 @@ def _start_runtime(settings: Settings):  # noqa: ANN202 - PTB's post_init callba
     return post_init
 
 
-async def _stop_runtime(application: Application) -> None:
+async def _stop_runtime(application: BotApplication) -> None:
     stack: AsyncExitStack | None = application.bot_data.pop("exit_stack", None)
     if stack is not None:
         await stack.aclose()

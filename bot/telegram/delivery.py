@@ -7,7 +7,7 @@ import logging
 from telegram import Bot, CallbackQuery, InputFile
 from telegram.error import BadRequest, NetworkError
 
-from bot.flows.service import Reply
+from bot.conversations import Reply
 from bot.flows.views import MAX_CAPTION, View, utf16_clip
 from bot.telegram.render import PARSE_MODE, Message, messages
 

@@ -9,17 +9,18 @@ from __future__ import annotations
 from html import escape
 
 from telegram import ChatMember, ChatMemberRestricted, InlineKeyboardMarkup, Message, Update
-from telegram.ext import ContextTypes, filters
+from telegram.ext import filters
 from telegram.helpers import mention_html
 
-from bot.flows.core import Lookup
+from bot.flows.core import COMMANDS, Lookup
 from bot.flows.disclosure import next_picture
 from bot.flows.groups import group_picture
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.competency import Domain
 from bot.runtime import Runtime
 from bot.storage.records import PublishedPicture
-from bot.telegram.lookups import answer_in_chat, private_link, runtime
+from bot.telegram.context import BotContext
+from bot.telegram.lookups import answer_in_chat, private_link
 from bot.telegram.render import PARSE_MODE
 
 GROUP_HELP = (
@@ -45,23 +46,32 @@ FROM_PEOPLE = _FromPeople(name="FROM_PEOPLE")
 PRIVATE_ONLY = "I do that in our private chat, so your answers stay yours:"
 
 
-async def _member_seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Someone used the bot in a group: remember the group and their membership of it."""
+class _RepliesToBot(filters.MessageFilter):
+    """Replies to one of this bot's own messages."""
+
+    def filter(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        sender = replied.from_user if replied is not None else None
+        return sender is not None and sender.id == message.get_bot().id
+
+
+REPLIES_TO_BOT = _RepliesToBot(name="REPLIES_TO_BOT")
+
+
+async def on_member_seen(update: Update, context: BotContext) -> None:
+    """Someone used the bot in a group (a command of its own, a reply to it): remember the
+    group and their membership of it. Runs in an early handler group, before the answer."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
         return
-    repo = runtime(context).repo
-    await repo.group_seen(chat.id, chat.title or "")
-    await repo.touch_user(user.id, user.full_name)
-    await repo.join_group(chat.id, user.id)
+    await context.runtime.repo.member_seen(chat.id, chat.title or "", user.id, user.full_name)
 
 
-async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _member_seen(update, context)
+async def on_ask(update: Update, context: BotContext) -> None:
     await answer_in_chat(update, context, " ".join(context.args or []))
 
 
-async def on_reply_to_bot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_reply_to_bot(update: Update, context: BotContext) -> None:
     message = update.effective_message
     replied = message.reply_to_message if message else None
     if (
@@ -71,36 +81,35 @@ async def on_reply_to_bot(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         and replied.from_user
         and (replied.from_user.id == context.bot.id)
     ):
-        await _member_seen(update, context)
         await answer_in_chat(update, context, message.text)
 
 
-async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_help(update: Update, context: BotContext) -> None:
     if update.effective_chat:
         await context.bot.send_message(
             update.effective_chat.id, escape(GROUP_HELP), parse_mode=PARSE_MODE
         )
 
 
-async def on_private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_private_only(update: Update, context: BotContext) -> None:
     """/assess, /plan and the like in a group: a button to the private chat, nothing else."""
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None or not message.text:
         return
     command = message.text.split()[0].lstrip("/").split("@")[0].lower()
-    payload = command if command in ("assess", "plan", "progress", "settings") else "help"
+    spec = COMMANDS.get(command)
+    payload = command if spec is not None and spec.deep_link else "help"
     button = private_link(context, payload, "Open careerbot privately")
     await context.bot.send_message(
         chat.id, PRIVATE_ONLY, reply_markup=InlineKeyboardMarkup([[button]])
     )
 
 
-async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_group(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    await _member_seen(update, context)
-    rt = runtime(context)
+    rt = context.runtime
     picture = await current_picture(rt, chat.id)
     button = private_link(context, f"g{chat.id}", "Opt in or out (private)")
     await context.bot.send_message(
@@ -121,12 +130,11 @@ async def current_picture(rt: Runtime, chat_id: int) -> PublishedPicture:
     return picture
 
 
-async def on_mentors(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_mentors(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    await _member_seen(update, context)
-    rt = runtime(context)
+    rt = context.runtime
     domain = find_domain(rt.kb, rt.lookup, " ".join(context.args or []))
     button = private_link(context, f"g{chat.id}", "Offer to mentor (private)")
     keyboard = InlineKeyboardMarkup([[button]])
@@ -159,12 +167,12 @@ def find_domain(kb: KnowledgeBase, lookup: Lookup, query: str) -> Domain | None:
     return next((d for d in kb.competency.domains if d.name == answer.domain), None)
 
 
-async def on_my_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_my_membership(update: Update, context: BotContext) -> None:
     """The bot was added to or removed from a group, or blocked by a user (private chat)."""
     change, chat = update.my_chat_member, update.effective_chat
     if change is None or chat is None:
         return
-    repo = runtime(context).repo
+    repo = context.runtime.repo
     if chat.type == chat.PRIVATE:
         if change.new_chat_member.status == ChatMember.BANNED:  # blocked: send them nothing
             await repo.mark_inactive(chat.id)
@@ -177,7 +185,7 @@ async def on_my_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await context.bot.send_message(chat.id, escape(GROUP_HELP), parse_mode=PARSE_MODE)
 
 
-async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_member_change(update: Update, context: BotContext) -> None:
     """A member left or was removed: their opt-ins for this group go at once."""
     change, chat = update.chat_member, update.effective_chat
     if change is None or chat is None:
@@ -187,12 +195,12 @@ async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         isinstance(member, ChatMemberRestricted) and not member.is_member
     )
     if gone:
-        await runtime(context).repo.leave_group(chat.id, member.user.id)
+        await context.runtime.repo.leave_group(chat.id, member.user.id)
 
 
-async def on_left_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_left_message(update: Update, context: BotContext) -> None:
     """The "X left the group" service message: sent even in privacy mode and to non-admins."""
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None or message.left_chat_member is None:
         return
-    await runtime(context).repo.leave_group(chat.id, message.left_chat_member.id)
+    await context.runtime.repo.leave_group(chat.id, message.left_chat_member.id)

@@ -9,14 +9,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from telegram import ChatMember, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
+from bot.conversations import UserRef
 from bot.flows.events import Command, Event, Tap, Text
 from bot.flows.groups import optin_payload
-from bot.flows.service import Conversations, UserRef
+from bot.telegram.context import BotContext
 from bot.telegram.delivery import answer_tap, deliver
 from bot.telegram.lookups import on_lookup_tap
-from bot.telegram.notices import NoticeThrottle
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +27,6 @@ DB_DOWN = (
     "I'm temporarily unavailable (my database is not answering). Your answers so far are saved; "
     "please try again in a minute."
 )
-
-
-def conversations(context: ContextTypes.DEFAULT_TYPE) -> Conversations:
-    return context.bot_data["conversations"]
-
-
-def notices(context: ContextTypes.DEFAULT_TYPE) -> NoticeThrottle:
-    return context.bot_data.setdefault("notices", NoticeThrottle())
 
 
 def parse_command(text: str, bot_username: str) -> Command | None:
@@ -52,7 +44,7 @@ def from_bot(update: Update) -> bool:
     return update.effective_user is not None and update.effective_user.is_bot
 
 
-async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event) -> None:
+async def _run(update: Update, context: BotContext, event: Event) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         if update.callback_query is not None:  # e.g. a tap on an inline-mode message
@@ -60,13 +52,13 @@ async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event)
         return
     if from_bot(update):
         return
-    reply = await conversations(context).handle(UserRef(user.id, user.full_name), event)
-    if reply.notice and not notices(context).allow(chat.id):
+    reply = await context.conversations.handle(UserRef(user.id, user.full_name), event)
+    if reply.notice and not context.notices.allow(chat.id):
         reply = replace(reply, notice="")
     await deliver(context.bot, chat.id, reply, update.callback_query)
 
 
-async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
@@ -79,9 +71,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await _run(update, context, command)
 
 
-async def confirm_membership(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int
-) -> None:
+async def confirm_membership(context: BotContext, chat_id: int, user_id: int) -> None:
     """Ask Telegram whether the user is in the group of an opt-in link, and record it if so.
 
     The bot otherwise only learns members from their commands in the group (privacy mode).
@@ -93,19 +83,18 @@ async def confirm_membership(
         chat = await context.bot.get_chat(chat_id)
     except TelegramError:
         return  # not a group the bot can see, or not a member: the flow says so
-    repo = context.bot_data["runtime"].repo
-    await repo.group_seen(chat_id, chat.title or "")
-    await repo.touch_user(user_id, member.user.full_name)
-    await repo.join_group(chat_id, user_id)
+    await context.runtime.repo.member_seen(
+        chat_id, chat.title or "", user_id, member.user.full_name
+    )
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is not None and message.text is not None:
         await _run(update, context, Text(message.text))
 
 
-async def on_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_tap(update: Update, context: BotContext) -> None:
     """Taps in the private chat go to the flows; in groups only lookup buttons exist."""
     query, chat = update.callback_query, update.effective_chat
     if query is None:
@@ -116,12 +105,12 @@ async def on_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _run(update, context, Tap(query.data or ""))
 
 
-async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_non_text(update: Update, context: BotContext) -> None:
     if update.effective_message is not None and not from_bot(update):
         await update.effective_message.reply_text(NON_TEXT_HINT)
 
 
-async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_edited(update: Update, context: BotContext) -> None:
     if update.edited_message is not None and not from_bot(update):
         await update.edited_message.reply_text(EDITED_HINT)
 
@@ -144,7 +133,7 @@ def update_kind(update: object) -> str:
     return type(update).__name__
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the failure by update kind and tell the user, without losing their place."""
     error = context.error
     log.error("error while handling a %s update", update_kind(update), exc_info=error)
@@ -159,3 +148,4 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_message(update.effective_chat.id, text)
     except Exception:  # noqa: BLE001 - telling the user is best effort; the error is logged
         log.warning("could not tell the user about the error")
+    raise ApplicationHandlerStop  # told once: no later handler group answers this update

@@ -12,11 +12,12 @@ from telegram import (
     InputTextMessageContent,
     Update,
 )
-from telegram.ext import ContextTypes
 
 from bot.flows.views import MAX_TEXT, utf16_clip
 from bot.knowledge import KnowledgeBase
-from bot.telegram.lookups import MAX_QUERY, private_link, runtime
+from bot.lookup.answer import Answer
+from bot.telegram.context import BotContext
+from bot.telegram.lookups import MAX_QUERY, private_link
 
 CACHE_SECONDS = 300
 MAX_RESULTS = 10
@@ -27,7 +28,7 @@ def _one_line(text: str, limit: int = 100) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _title(answer: Any) -> str:
+def _title(answer: Answer) -> str:
     """`Range - Level` for a competency range, the domain, or the career framework item's title."""
     if answer.kind == "competency" and answer.range:
         level = answer.level.capitalize() if answer.level else "all levels"
@@ -37,7 +38,7 @@ def _title(answer: Any) -> str:
     return answer.section or _one_line(answer.answer, 60)
 
 
-def _description(answer: Any) -> str:
+def _description(answer: Answer) -> str:
     """One line under the title: the domain (for a range) and the start of the answer's body."""
     heading, _, body = answer.answer.partition("\n")
     text = body.strip() or heading
@@ -57,7 +58,9 @@ def _items(answers: list[Any]) -> list[tuple[str, str, str]]:
     return items
 
 
-def _article(title: str, description: str, text: str, keyboard: InlineKeyboardMarkup):
+def _article(
+    title: str, description: str, text: str, keyboard: InlineKeyboardMarkup
+) -> InlineQueryResultArticle:
     return InlineQueryResultArticle(
         id=hashlib.sha1(title.encode()).hexdigest()[:32],
         title=title,
@@ -99,11 +102,11 @@ def answers_for(engine: Any, query: str) -> list[Any]:
     return found[:MAX_RESULTS]
 
 
-async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_inline_query(update: Update, context: BotContext) -> None:
     inline = update.inline_query
     if inline is None:
         return
-    rt = runtime(context)
+    rt = context.runtime
     keyboard = InlineKeyboardMarkup([[private_link(context, "plan", "Plan my development")]])
     query = " ".join(inline.query.split())[:MAX_QUERY]
     items = _items(answers_for(rt.lookup, query)) if query else starting_points(rt.kb)

@@ -11,30 +11,23 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
-from telegram.ext import ContextTypes
 from telegram.helpers import create_deep_linked_url
 
 from bot.flows.answers import render_answer
 from bot.flows.callbacks import LookupTap, parse
-from bot.runtime import Runtime
+from bot.telegram.context import BotContext
 from bot.telegram.render import PARSE_MODE, messages
 
 MAX_QUERY = 300
 
 
-def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    return context.bot_data["runtime"]
-
-
-def private_link(
-    context: ContextTypes.DEFAULT_TYPE, payload: str, text: str
-) -> InlineKeyboardButton:
+def private_link(context: BotContext, payload: str, text: str) -> InlineKeyboardButton:
     """A button that opens the private chat with the bot at `payload` (a /start deep link)."""
     return InlineKeyboardButton(text, url=create_deep_linked_url(context.bot.username, payload))
 
 
 async def send_answer(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, answer: Any, reply_to: int | None = None
+    context: BotContext, chat_id: int, answer: Any, reply_to: int | None = None
 ) -> None:
     """Post a lookup answer with its candidate buttons and a link to the private chat.
 
@@ -45,7 +38,7 @@ async def send_answer(
         keyboard = None
         if n == len(parts) - 1:
             rows = list(part.keyboard.inline_keyboard) if part.keyboard else []
-            rows.append([private_link(context, "plan", "Plan my development (private)")])
+            rows.append((private_link(context, "plan", "Plan my development (private)"),))
             keyboard = InlineKeyboardMarkup(rows)
         await context.bot.send_message(
             chat_id,
@@ -60,7 +53,7 @@ async def send_answer(
         )
 
 
-async def answer_in_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, query: str) -> None:
+async def answer_in_chat(update: Update, context: BotContext, query: str) -> None:
     chat, message = update.effective_chat, update.effective_message
     if chat is None:
         return
@@ -72,7 +65,7 @@ async def answer_in_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, que
             parse_mode=PARSE_MODE,
         )
         return
-    rt, user = runtime(context), update.effective_user
+    rt, user = context.runtime, update.effective_user
     if user is not None and user.is_bot:  # an anonymous admin: no member to remember for
         user = None
     previous = await rt.repo.last_answer(user.id) if user else None
@@ -82,13 +75,13 @@ async def answer_in_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, que
         await rt.repo.remember_answer(user.id, answer.key)
 
 
-async def on_lookup_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_lookup_tap(update: Update, context: BotContext) -> None:
     """A candidate button under a group answer: answer it in that chat, for whoever tapped."""
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None:
         return
     tap = parse(query.data or "")
-    answer = runtime(context).lookup.resolve(tap.key) if isinstance(tap, LookupTap) else None
+    answer = context.runtime.lookup.resolve(tap.key) if isinstance(tap, LookupTap) else None
     if answer is None or answer.kind == "none":  # a forged or outdated key
         await query.answer("Sorry, I don't recognise that button.")
         return

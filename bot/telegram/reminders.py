@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes
 
 from bot.flows.callbacks import go_data
 from bot.flows.reminders import REMINDER_TEXT
 from bot.storage.objectives import objective_of
 from bot.storage.repository import Repository
+from bot.telegram.context import BotApplication, BotContext
 
 log = logging.getLogger(__name__)
 
@@ -102,17 +102,17 @@ async def _message(repo: Repository, kind: str) -> tuple[str | None, InlineKeybo
     return text, buttons
 
 
-async def _job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _job(context: BotContext) -> None:
     """One run, over well before the next is due (a run still going makes PTB skip the next);
     every database call in it has its own time limit too."""
     unrecorded = context.bot_data.setdefault("unrecorded_reminders", set())
-    repo = context.bot_data["runtime"].repo
+    repo = context.runtime.repo
     await asyncio.wait_for(
         send_due_reminders(context.bot, repo, unrecorded=unrecorded), RUN_WITHIN_SECONDS
     )
 
 
-def schedule_reminders(application: Application) -> None:
+def schedule_reminders(application: BotApplication) -> None:
     """Check for due reminders now and every minute."""
     if application.job_queue is not None:
         application.job_queue.run_repeating(

@@ -3,16 +3,17 @@ handed to the flows as an `Upload`, which keep them as CPD evidence."""
 
 from __future__ import annotations
 
-from telegram import Message, Update
-from telegram.ext import ContextTypes
+from telegram import Document, Message, PhotoSize, Update
 
 from bot.flows.events import Upload
 from bot.flows.evidence import ACCEPTED, MAX_FILE_BYTES
+from bot.telegram.context import BotContext
 from bot.telegram.handlers import _run, from_bot
 
 
 async def fetch(message: Message) -> Upload | None:
     """The message's document or largest photo; fetched only when the flows could keep it."""
+    source: Document | PhotoSize
     if message.document is not None:
         source = message.document
         name = source.file_name or "document"
@@ -32,7 +33,7 @@ async def fetch(message: Message) -> Upload | None:
     return Upload(name, mime, size, content)
 
 
-async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_file(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or from_bot(update):
         return

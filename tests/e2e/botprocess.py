@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.flows.levels import LABELS
+from bot.vocabulary import LABELS
 from tests.e2e.emulator import (
     INSTALL_HINT,
     ChatMessage,

@@ -121,7 +121,7 @@ def consistent(db: Path, user_ids: list[int]) -> dict[int, tuple[str, dict]]:
                     ).fetchall()
                 )
             if step in ("rate", "deeper", "targets"):  # mid-assessment: the payload has them
-                expected = {d: lv for d, lv in payload.get("r", {}).items() if lv}
+                expected = {d: lv for d, lv in payload.get("ratings", {}).items() if lv}
                 assert ratings == expected, (uid, step, ratings, expected)
                 assert assessments and assessments[0][1] is None
             elif assessments and assessments[0][1] is not None:

@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from bot.flows.service import Reply
+from bot.conversations import Reply
 from bot.flows.views import MAX_TEXT, Button, View
 from bot.telegram.handlers import DB_DOWN, EDITED_HINT, FAILED, NON_TEXT_HINT
 from bot.telegram.render import messages, split_text

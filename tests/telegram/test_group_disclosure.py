@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 from bot.flows.disclosure import next_picture
 from bot.flows.groups import HIDDEN
-from bot.flows.levels import RATING_LEVELS
 from bot.storage.records import SharedProfile
+from bot.vocabulary import RATING_LEVELS
 from tests.telegram.test_groups import Member, assessed, opt_in, shown
 
 NY, AD, MG, ST = "Not yet", "Administrative", "Managerial", "Strategic"

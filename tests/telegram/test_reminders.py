@@ -198,7 +198,7 @@ async def test_a_blocked_user_is_marked_inactive_and_not_retried(app, rec, sqlit
     rec.fail("sendMessage", FORBIDDEN)  # Ana's, the first due
 
     assert await send_due_reminders(app.bot, repo, "test", now) == 1  # Bob still gets his
-    assert (await repo.get_user(ANA)).active is False
+    assert (await repo.load_snapshot(ANA)).user.active is False
     assert len(reminders_to(rec, BOB)) == 1
     mark = rec.mark()
     assert await send_due_reminders(app.bot, repo, "test", now + timedelta(days=1)) == 0

@@ -1,42 +1,28 @@
-"""Runs one event for one user: load what is stored, take the step, store it, draw the views.
+"""The orchestrator: runs one event for one user (load what is stored, take the step, store
+it, draw the views).
 
 Each call is two short transactions (read, then a versioned write); no database session is
-held while a front end talks to the user. Importing this module registers every flow step.
+held while a front end talks to the user. Importing the router registers every flow step.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.appraisal.chart import caption, chart_key, render_radar
 from bot.appraisal.pdf import Appraisal, render_plan_pdf
-from bot.flows import (  # noqa: F401  (registers steps)
-    aboutme,
-    account,
-    appraisal,
-    assessment,
-    groups,
-    onboarding,
-)
-from bot.flows.core import IDLE, STEPS, Context, FlowState, Lookup, Outcome
-from bot.flows.cpd import LIST_ACTION, SHOWN, render_log
+from bot.flows import aboutme, legacy
+from bot.flows.core import IDLE, STEPS, Context, FlowState, Load, Lookup, Outcome
+from bot.flows.cpd import SHOWN, render_log
+from bot.flows.effects import AttachChart, ExportData, ForgetUser, ShowCpdLog
 from bot.flows.events import Command, Event, Tap
 from bot.flows.plan import PlanData, build_plan
-from bot.flows.router import (
-    dispatch,
-    group_in_focus,
-    needs_history,
-    needs_objectives,
-    needs_open_assessment,
-    needs_sharing,
-    question_of,
-    shared_in_focus,
-)
+from bot.flows.router import dispatch, read
 from bot.flows.shared import SharedPlan, Sharing
 from bot.flows.views import Attachment, View
 from bot.flows.words import plural
@@ -99,32 +85,33 @@ class Conversations:
     async def handle(self, user: UserRef, event: Event) -> Reply:
         snapshot = await self._repo.begin_turn(user.id, user.name)
         state = _state_of(snapshot)
+        turn = read(state, event)
         history = membership = None
-        if needs_history(state, event):
+        if "history" in turn.loads:
             history = tuple(await self._repo.assessment_history(user.id))
-        if (chat_id := group_in_focus(state, event)) is not None:
-            membership = await self._repo.group_membership(chat_id, user.id)
+        if turn.group is not None:
+            membership = await self._repo.group_membership(turn.group, user.id)
         ctx = await self._with_extras(
-            self._context(user, snapshot, history, membership), state, event
+            self._context(user, snapshot, history, membership), turn.loads, turn.shared
         )
-        if (question := question_of(event)) is not None:
-            ctx = await self._with_question_context(user, ctx, question)
-        if needs_open_assessment(event):
+        if turn.question is not None:
+            ctx = await self._with_question_context(user, ctx, turn.question)
+        if "open_assessment" in turn.loads:
             opened = (await self._repo.load_snapshot(user.id)).open_assessment
             ctx = replace(ctx, open_assessment=opened)
-        outcome = dispatch(state, event, ctx)
+        outcome = dispatch(state, turn, ctx)
         if outcome.remember:
             await self._repo.remember_answer(user.id, outcome.remember)
 
-        if outcome.action == "forget":
+        if isinstance(outcome.effect, ForgetUser):
             return await self._forget(user)
-        if outcome.action == "export" and outcome.state is None:
+        if isinstance(outcome.effect, ExportData) and outcome.state is None:
             exported = await self._export(user)
             if ctx.profile is None or await self._repo.print_details(user.id) is not None:
                 return exported
             # asked once, after the first PDF: how to print the name, and the practice or PCN
             outcome = Outcome(state.moved("pdf_name"), views=exported.views)
-        if outcome.action == LIST_ACTION:
+        if isinstance(outcome.effect, ShowCpdLog):
             entries = await self._repo.cpd_entries(user.id, limit=SHOWN + 1)
             outcome = replace(outcome, views=(render_log(self._kb, entries), *outcome.views))
 
@@ -141,7 +128,7 @@ class Conversations:
             if version is None:
                 return RACED
             shown = replace(outcome.state, version=version)
-            if outcome.action == "export":
+            if isinstance(outcome.effect, ExportData):
                 return await self._export(user)
             if any(isinstance(change, PROFILE_CHANGES) for change in outcome.changes):
                 snapshot = await self._repo.begin_turn(user.id, user.name)
@@ -150,13 +137,14 @@ class Conversations:
                     fresh, objectives=ctx.objectives, sharing=ctx.sharing, shared=ctx.shared
                 )
             if any(isinstance(change, PLAN_CHANGES) for change in outcome.changes):
-                ctx = await self._with_extras(ctx, shown, event)
+                after = read(shown, event)
+                ctx = await self._with_extras(ctx, after.loads, after.shared)
         views = list(outcome.views)
         if outcome.show_state:
             views.append(STEPS[shown.step].render(shown, ctx))
         if isinstance(event, Tap) and outcome.state is not None and views:
             views[0] = views[0].replacing()
-        if outcome.action == "chart" and views:
+        if isinstance(outcome.effect, AttachChart) and views:
             if history is None or outcome.changes:
                 history = tuple(await self._repo.assessment_history(user.id))
             views[0] = await self._with_chart(views[0], ctx.profile, history)
@@ -165,19 +153,20 @@ class Conversations:
             views.extend(follow.views)
         return Reply(tuple(views), outcome.notice)
 
-    async def _with_extras(self, ctx: Context, state: FlowState, event: Event) -> Context:
-        """The context with the objectives, share links or shared plan the event reads."""
+    async def _with_extras(
+        self, ctx: Context, loads: Collection[Load], shared: str | int | None
+    ) -> Context:
+        """The context with the objectives, share links or shared plan an event reads."""
         user_id = ctx.user_id
-        if needs_objectives(state, event):
+        if "objectives" in loads:
             ctx = replace(ctx, objectives=tuple(await self._repo.objectives(user_id)))
-        if needs_sharing(state, event):
+        if "sharing" in loads:
             sharing = Sharing(
                 tuple(await self._repo.shares(user_id)), tuple(await self._repo.comments(user_id))
             )
             ctx = replace(ctx, sharing=sharing)
-        focus = shared_in_focus(state, event)
-        if focus is not None:
-            ctx = replace(ctx, shared=await self._shared_plan(focus))
+        if shared is not None:
+            ctx = replace(ctx, shared=await self._shared_plan(shared))
         return ctx
 
     async def _shared_plan(self, focus: str | int) -> SharedPlan | None:
@@ -315,6 +304,7 @@ def _previous(history: Sequence[AssessmentRecord]) -> dict[str, str] | None:
 
 def _state_of(snapshot: Snapshot) -> FlowState:
     conv = snapshot.conversation
-    if conv is None or conv.step not in STEPS:
+    step = legacy.step_name(conv.step) if conv else IDLE
+    if conv is None or step not in STEPS:
         return FlowState(IDLE, {}, conv.version if conv else 0)
-    return FlowState(conv.step, conv.payload, conv.version)
+    return FlowState(step, legacy.payload(conv.payload), conv.version)
