@@ -74,6 +74,7 @@ NAME_EVIDENCE = 0.5  # see _levels / _level_evidence
 STRONG_LEVEL = 0.4  # one level's descriptor explains this much more of the words ...
 WEAK_LEVEL = 0.1  # ... or, with no cue verb ("I just help", "I lead"), this much more
 MIN_LEVEL_SHARE = 0.2
+EXAMPLE_EVIDENCE = 0.5  # a word found in careerbot's example of a level, not in its descriptor
 CLOSE = 0.955  # rivals scoring at least this share of the best are offered back as a question
 CLOSE_WEAK = 0.85  # ... when the best is below FOUND (a described task)
 SECOND_MENTION = 0.9  # a further name of the same item, covering other words, counts less
@@ -564,8 +565,18 @@ class LookupEngine(Following):
         total = sum(w for w, _ in content)
         if total <= 0.0:
             return None, 0.0
+        examples = self.text.example_stems[best.index]
         share = {
-            lv: sum(w for w, t in content if t.matches(parts[lv.value])) / total for lv in SENIORITY
+            lv: sum(
+                w
+                if t.matches(parts[lv.value])
+                else w * EXAMPLE_EVIDENCE
+                if t.matches(examples.get(lv.value, frozenset()))
+                else 0.0
+                for w, t in content
+            )
+            / total
+            for lv in SENIORITY
         }
         ranked = sorted(SENIORITY, key=lambda lv: -share[lv])
         top, second = share[ranked[0]], share[ranked[1]]

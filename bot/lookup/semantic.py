@@ -163,6 +163,12 @@ class SemanticIndex:
                     texts.append(text)
                     owners.append(index)
                     levels.append(key if item.kind == "range" and key in LEVELS else None)
+            # careerbot's examples: close in meaning to the item; the level of a range is
+            # still the descriptor's (an example is weaker evidence of a level than its text).
+            for text, _level in item.examples:
+                texts.append(text)
+                owners.append(index)
+                levels.append(None)
         self.texts = texts
         self.levels = levels
         owner = np.asarray(owners, dtype=np.int64)
