@@ -39,6 +39,11 @@ LEVEL_WORDS: dict[str, Level] = {
 # Words that name a level only in some company (see `_level_of`).
 MANAGER_WORDS = frozenset({"manager", "managers", "management"})
 LEAD_WORDS = frozenset({"lead", "leads", "leading", "leader"})
+# Words that can set a level, but that a spelling correction must not produce: only the full
+# level names are safe to guess ("stratgic" is strategic, "leaking" is not "leading").
+_LEVEL_BEARING = (frozenset(LEVEL_WORDS) | MANAGER_WORDS | LEAD_WORDS) - frozenset(
+    {"administrative", "managerial", "strategic"}
+)
 PEOPLE = wordset(
     "nurse nurses gp gps clinician clinicians doctor doctors partner partners person "
     "people member members practitioner"
@@ -290,6 +295,8 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
             factors.append(1.0)
             continue
         fixed, distance = corrector.correct(word)
+        if distance and any(f in _LEVEL_BEARING for f in fixed):
+            fixed = [word]  # "leaking" is not "leading": a guessed word never sets a level
         ws.extend(fixed)
         factors.extend([CORRECTION_FACTOR[distance]] * len(fixed))
     joined = " ".join(ws)
