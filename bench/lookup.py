@@ -36,6 +36,7 @@ SETS = {
     "fresh development set (tuned on)": ROOT / "tests" / "lookup_devset_fresh.yaml",
     "held-out split of the old devset": ROOT / "tests" / "lookup_heldout.yaml",
     "fresh held-out set (helper-written)": ROOT / "tests" / "lookup_heldout_fresh.yaml",
+    "held-out set 3 (helper-written 7 Dec)": ROOT / "tests" / "lookup_heldout_fresh2.yaml",
 }
 BASELINE = "be5ab17"  # the first release's engine
 

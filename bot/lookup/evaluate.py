@@ -15,7 +15,11 @@ from bot.lookup.engine import LookupEngine
 
 TESTS = Path(__file__).resolve().parents[2] / "tests"
 DEVSET = TESTS / "lookup_devset.yaml"
-HELD_OUT = (TESTS / "lookup_heldout.yaml", TESTS / "lookup_heldout_fresh.yaml")
+HELD_OUT = (
+    TESTS / "lookup_heldout.yaml",
+    TESTS / "lookup_heldout_fresh.yaml",
+    TESTS / "lookup_heldout_fresh2.yaml",
+)
 _UNSET = object()
 # An overview the framework itself gives as a section is as right as careerbot's overview.
 SAME_AS = {
