@@ -107,7 +107,9 @@ def worker(root: Path, repeat: int) -> dict[str, Any]:
     all_queries: list[str] = []
     for name, path in SETS.items():
         entries = judge.load_devset(path)
-        verdicts = [judge.judge(e, judge.answer_for(asker, e), asker) for e in entries]
+        answers = [judge.answer_for(asker, e) for e in entries]
+        verdicts = [judge.judge(e, a, asker) for e, a in zip(entries, answers, strict=True)]
+        offers = [judge.offers_the_item(e, a, asker) for e, a in zip(entries, answers, strict=True)]
         tags = Counter(e["tag"] for e in entries)
         right = Counter(v.entry["tag"] for v in verdicts if v.ok)
         accuracy[name] = {
@@ -115,6 +117,7 @@ def worker(root: Path, repeat: int) -> dict[str, Any]:
             "of": len(verdicts),
             "confident_wrong": sum(v.confident_wrong for v in verdicts),
             "tags": {t: [right[t], n] for t, n in sorted(tags.items())},
+            "questions_back": [sum(o is True for o in offers), sum(o is not None for o in offers)],
         }
         all_queries += [e["q"] for e in entries]
     per_query: list[list[float]] = [[] for _ in all_queries]
@@ -207,6 +210,11 @@ def main() -> int:
                 f"({acc['confident_wrong']} confident wrong)"
             )
         rows.append((f"**{set_name}: all**", *cells))
+        cells = []
+        for n in names:
+            offered, asked = results[n]["accuracy"][set_name]["questions_back"]
+            cells.append(f"{offered}/{asked}")
+        rows.append((f"{set_name}: questions back offering a right item", *cells))
     rows += [
         (
             "start-up: load + index",

@@ -80,6 +80,7 @@ CLOSE_WEAK = 0.85  # ... when the best is below FOUND (a described task)
 SECOND_MENTION = 0.9  # a further name of the same item, covering other words, counts less
 CLAIMED = 0.5  # a word found in this item's text but naming another item counts this much
 MAX_CANDIDATES = 5
+WEAK_OFFERS = 5  # a weak reading's question back offers at least this many of the best readings
 TEXT_CANDIDATES = 24  # items found by their text alone that are scored in full
 MAX_QUERY_CHARS = 500
 
@@ -459,8 +460,10 @@ class LookupEngine(Following):
             if other is not None and best.covered and not set(best.covered) >= set(other.covered):
                 rivals = [other]
         if rivals:
-            chosen = [best, *rivals][:MAX_CANDIDATES]
-            return self._clarify(text, query, chosen)
+            chosen = [best, *rivals]
+            if best.score < CLEAR:  # a task read weakly: offer the next readings too
+                chosen += [r for r in scored[1:WEAK_OFFERS] if r not in chosen]
+            return self._clarify(text, query, chosen[:MAX_CANDIDATES])
         item = self.items[best.index]
         if item.kind == "range":
             levels = self._levels(query, best)

@@ -95,6 +95,18 @@ def judge(entry: dict[str, Any], answer: Answer, engine: LookupEngine) -> Verdic
     return Verdict(entry, True, "", False)
 
 
+def offers_the_item(entry: dict[str, Any], answer: Answer, engine: LookupEngine) -> bool | None:
+    """For a question back ("Did you mean…"): is a right item among its buttons? None for
+    any other answer. For an ambiguous entry every labelled candidate must be offered."""
+    if answer.kind != "clarify":
+        return None
+    offered = {engine.resolve(c.key).ident for c in answer.candidates}
+    if entry["kind"] == "clarify":
+        return set(entry.get("candidates", ())) <= offered
+    wanted = set(entry.get("items", ())) or {_expected_ident(entry), *entry.get("accept", ())}
+    return bool(wanted & offered)
+
+
 def answer_for(engine: LookupEngine, entry: dict[str, Any]) -> Answer:
     """The engine's answer to the entry, after its `after` query when it has one."""
     if not entry.get("after"):
