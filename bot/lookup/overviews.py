@@ -65,6 +65,7 @@ _ABOUT_FRAMEWORK = re.compile(
 )
 _HEAD_STEMS = frozenset(term(w) for heads in HEADS.values() for h in heads for w in words(h))
 _LEVEL_STEMS = frozenset(term(w) for w in words("admin administrative managerial strategic and"))
+_FRAMEWORK_NAME_STEMS = frozenset(term(w) for w in words("competency competence career"))
 _COUNT = re.compile(r"\b(9|nine|12|twelve)\b")
 # Words of a question about a framework itself ("who wrote it", "what year").
 _ABOUT_WORDS = frozenset(
@@ -105,7 +106,8 @@ def overview_of(folded: str) -> list[str]:
     left = [s for s in stems if s not in FILLER or s in _HEAD_STEMS]
     if "level" in left:  # "what levels are there, admin managerial and?"
         left = [s for s in left if s not in _LEVEL_STEMS]
-    if left == ["area"] and _COUNT.search(folded):  # "the 9 areas", "the 12 areas"
+    named = [s for s in left if s not in _FRAMEWORK_NAME_STEMS]
+    if named == ["area"] and _COUNT.search(folded):  # "the 9 areas (of the competency thing)"
         return [
             "overview:core-areas" if "12" in folded or "twelve" in folded else "overview:domains"
         ]
