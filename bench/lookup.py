@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SETS = {
     "development set (tuned on)": ROOT / "tests" / "lookup_devset.yaml",
     "fresh development set (tuned on)": ROOT / "tests" / "lookup_devset_fresh.yaml",
+    "development set 3 (tuned on)": ROOT / "tests" / "lookup_devset3.yaml",
     "held-out split of the old devset": ROOT / "tests" / "lookup_heldout.yaml",
     "fresh held-out set (helper-written)": ROOT / "tests" / "lookup_heldout_fresh.yaml",
     "held-out set 3 (helper-written 7 Dec)": ROOT / "tests" / "lookup_heldout_fresh2.yaml",

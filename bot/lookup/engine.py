@@ -115,9 +115,12 @@ class LookupEngine(Following):
         for item in self.items:
             for text in item.texts.values():
                 counts.update(words(text))
+            for text, _ in item.examples:
+                counts.update(words(text))
         vocabulary = set(counts) | STOPWORDS | set(LEVEL_WORDS) | COMPARE_WORDS | DOMAIN_WORDS
         vocabulary |= GENERIC | {"manager", "managers", "management", "lead", "core", "area"}
-        self.corrector = Corrector(vocabulary, counts)
+        english = self.semantic.model.words() if self.semantic is not None else frozenset()
+        self.corrector = Corrector(vocabulary, counts, english)
         self.keys: dict[str, tuple[int, tuple[Level, ...] | None]] = {}
         for index, item in enumerate(self.items):
             self.keys[item.key] = (index, None)
