@@ -408,8 +408,10 @@ class LookupEngine(Following):
             domain = self.kb.competency.domains[query.domain_number - 1]
             item = self.items[self.by_ident[f"domain:{domain.id}"]]
             return self._item_answer(text, item, 1.0)
-        if query.off_topic or text.startswith("/"):  # small talk, patients, bot commands
+        if text.startswith("/"):  # a bot command
             return self._none(text, [])
+        if query.off_topic:  # small talk, patients, tasks: suggest what its words relate to
+            return self._none(text, self._score(query))
         overviews = [
             self.items[self.by_ident[i]] for i in overview_of(query.folded) if i in self.by_ident
         ]

@@ -130,6 +130,11 @@ _OFF_TOPIC = re.compile(
     # Tasks for an assistant, not questions about the frameworks.
     r"\b(can|could|would|will) you (write|translate|draft|send|make|book|order|find|email)\b|"
     r"\bwrite me\b|\btranslate\b|\bshould i buy\b|\bwhen is the next\b|\bwhat date\b|"
+    # ... or told to do it: "renew the insurance for me", "send the rota to the team".
+    r"^(please |pls |can you |could you )?(book|send|pay|renew|order|email|ring|phone|print|"
+    r"cancel|schedule|arrange|fix|reset|unlock|buy|sign|submit|forward|upload|install|"
+    r"log me)\b(?! (of|for|level|levels)\b)|\bnear me\b|\bdirections to\b|"
+    r"\b(my|our) (son|daughter|husband|wife|partner|kids?|children)\b|"
     # How to work a system or a gadget: an IT helpdesk question.
     r"\bhow do i\b.*\b(emis|systmone|teams|outlook|excel|smartcard|printer|laptop|password|"
     r"app|phone)\b"
