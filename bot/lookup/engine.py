@@ -137,7 +137,7 @@ class LookupEngine(Following):
         self.links = self._links()
         self.glossary_links = self._glossary_links()
         self.title_words = self._title_words()
-        self.followup = Followup()
+        self.followup = Followup(_direction_stages(kb))
         self._ask_cached = lru_cache(maxsize=4096)(self._ask)
 
     # ------------------------------------------------------------------ public API
@@ -379,6 +379,9 @@ class LookupEngine(Following):
         prior = self._context(context) if context else None
         if prior is not None:
             reading = self.followup.read(query, *prior)
+            linked = self.glossary_links.get(self.by_ident[prior[0].ident])
+            if reading is None and linked is not None:  # "SEA", then "the admin level of it"
+                reading = self.followup.read(query, self.items[linked], ())
             if reading is not None and reading.abbreviation:
                 entry = self._abbreviation_of(prior[0])
                 if entry is not None:
@@ -388,6 +391,9 @@ class LookupEngine(Following):
                 reading = Reading(f"{reading.fallback}:{stage}")
             if reading is not None and reading.ident in self.by_ident:
                 return self._reading(text, reading)
+            picked = self._pick(text, query, prior[0])
+            if picked is not None:
+                return picked
         answer = self._fresh(text, query)
         if (
             prior is not None
@@ -591,3 +597,15 @@ class LookupEngine(Following):
         if top < MIN_LEVEL_SHARE:
             return None, 0.0
         return ranked[0], top - second
+
+
+def _direction_stages(kb: Any) -> dict[str, tuple[str, ...]]:
+    """Direction id -> the career stages whose development table has a row for it."""
+    career = getattr(kb, "career", None)
+    found: dict[str, list[str]] = {}
+    for stage in career.stages if career is not None else ():
+        for row in stage.development:
+            for direction in row.directions:
+                if stage.id not in found.setdefault(direction, []):
+                    found[direction].append(stage.id)
+    return {d: tuple(stages) for d, stages in found.items()}
