@@ -96,6 +96,7 @@ CUE_KINDS = {
     "driver": ("driver",),
     "role": ("role",),
     "core": ("core",),
+    "ksa": ("ksa",),
 }
 YEAR_TOKENS = wordset("year years yr yrs")
 
@@ -430,6 +431,7 @@ class LookupEngine(Following):
         if query.compare:
             pair = pick_pair(self.items, self._mentions(query))
             if pair is not None:
+                pair = self._of_stages(query, pair)
                 named = {t.level for t in query.tokens if t.level}
                 level = named.pop() if len(named) == 1 else None
                 return self._compare_answer(text, pair, level)
@@ -483,6 +485,18 @@ class LookupEngine(Following):
         if item.kind == "domain" and len(named) == 1:  # "finance managerial"
             return self._domain_level_answer(text, item, named.pop(), best.score)
         return self._item_answer(text, item, best.score)
+
+    def _of_stages(self, query: ParsedQuery, pair: tuple[int, int]) -> tuple[int, int]:
+        """Two stages compared for their training or their skills: those tables."""
+        first, second = self.items[pair[0]], self.items[pair[1]]
+        kinds = query.kinds & {"training", "ksa"}
+        if first.kind != "stage" or second.kind != "stage" or len(kinds) != 1:
+            return pair
+        (kind,) = kinds
+        a, b = f"{kind}:{first.obj.id}", f"{kind}:{second.obj.id}"
+        if a in self.by_ident and b in self.by_ident:
+            return self.by_ident[a], self.by_ident[b]
+        return pair
 
     def _with_meaning(self, text: str, scored: list[_Scored]) -> list[_Scored]:
         """The lexical candidates with their semantic closeness, and the items close in

@@ -393,7 +393,12 @@ def overview_items(kb: Any) -> list[Item]:
                         for form in dict.fromkeys(forms)
                         for w in ("ksa", "knowledge skills and abilities", "skills", "abilities")
                     ],
-                    texts={"": " ".join(b.text for _, b in stage.ksa.blocks())},
+                    texts={
+                        "": " ".join(
+                            f"{name} {' '.join(b.attributes)} {b.text}"
+                            for name, b in stage.ksa.blocks()
+                        )
+                    },
                     parent=f"stage:{stage.id}",
                     obj=stage,
                     rank=0.96,

@@ -222,6 +222,10 @@ KIND_CUES: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"direction", "directions"}), "direction"),
     (frozenset({"driver", "drivers", "motivates", "motivation", "motivations"}), "driver"),
     (frozenset({"role", "roles", "job", "become"}), "role"),
+    (
+        frozenset({"skills", "abilities", "qualities", "attributes", "ksa", "ksas"}),
+        "ksa",
+    ),
 )
 
 
