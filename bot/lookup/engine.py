@@ -76,6 +76,7 @@ WEAK_LEVEL = 0.1  # ... or, with no cue verb ("I just help", "I lead"), this muc
 MIN_LEVEL_SHARE = 0.2
 EXAMPLE_EVIDENCE = 0.5  # a word found in careerbot's example of a level, not in its descriptor
 CLOSE = 0.955  # rivals scoring at least this share of the best are offered back as a question
+TWIN_CLOSE = 0.8  # ... for two ranges of one name, which only the words can tell apart
 CLOSE_WEAK = 0.85  # ... when the best is below FOUND (a described task)
 SECOND_MENTION = 0.9  # a further name of the same item, covering other words, counts less
 CLAIMED = 0.5  # a word found in this item's text but naming another item counts this much
@@ -188,6 +189,9 @@ class LookupEngine(Following):
                         for option in row.interventions:
                             links.add((d, self.by_ident[f"training:{stage.id}/{option}"]))
         return links
+
+    def _twin_close(self, best: _Scored, close: float) -> float:
+        return min(close, TWIN_CLOSE) if self.items[best.index].kind == "range" else close
 
     def _twins(self, one: _Scored, other: _Scored) -> bool:
         """Two ranges of one name ("Project management"): only the words can part them."""
@@ -452,7 +456,7 @@ class LookupEngine(Following):
             r
             for r in scored[1:]
             if r.fused >= best.fused * close
-            or (self._twins(r, best) and r.score >= best.score * close)
+            or (self._twins(r, best) and r.score >= best.score * self._twin_close(best, close))
         ]
         # Of two close readings, one of which contains the other (a direction and one of its
         # interventions, a range and its domain), answer the containing one.

@@ -121,6 +121,7 @@ _OFF_TOPIC = re.compile(
     # Pay: a question about what a job pays, not the payroll work of "I run the salaries".
     r"\b(what|whats|how much)\b.*\b(salary|salaries|pay band|pay scale|paid|earn|earns|wage)\b|"
     r"\b(salary|pay band|pay scale|wage) (for|of)\b|\bagenda for change\b|"
+    r"\btax (threshold|band|bracket)s?\b|\bpersonal allowance\b|"
     # The asker's own entitlements and gadgets, not the work of managing them.
     r"\b(do|will|would) i get\b|\bam i entitled\b|\bmy (nhs )?pension\b|"
     r"\bmy own (leave|holidays?|mileage|expenses|pay|sick|annual)\b|\bbook my (own )?leave\b|"
