@@ -456,7 +456,13 @@ class LookupEngine(Following):
             r
             for r in scored[1:]
             if r.fused >= best.fused * close
-            or (self._twins(r, best) and r.score >= best.score * self._twin_close(best, close))
+            or (
+                self._twins(r, best)
+                and (
+                    r.score >= best.score * self._twin_close(best, close)
+                    or (bool(best.covered) and set(r.covered) == set(best.covered))
+                )
+            )
         ]
         # Of two close readings, one of which contains the other (a direction and one of its
         # interventions, a range and its domain), answer the containing one.
