@@ -34,8 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SETS = {
     "development set (tuned on)": ROOT / "tests" / "lookup_devset.yaml",
     "fresh development set (tuned on)": ROOT / "tests" / "lookup_devset_fresh.yaml",
+    "development set 3 (tuned on)": ROOT / "tests" / "lookup_devset3.yaml",
     "held-out split of the old devset": ROOT / "tests" / "lookup_heldout.yaml",
     "fresh held-out set (helper-written)": ROOT / "tests" / "lookup_heldout_fresh.yaml",
+    "held-out set 3 (helper-written 7 Dec)": ROOT / "tests" / "lookup_heldout_fresh2.yaml",
 }
 BASELINE = "be5ab17"  # the first release's engine
 
@@ -106,7 +108,9 @@ def worker(root: Path, repeat: int) -> dict[str, Any]:
     all_queries: list[str] = []
     for name, path in SETS.items():
         entries = judge.load_devset(path)
-        verdicts = [judge.judge(e, judge.answer_for(asker, e), asker) for e in entries]
+        answers = [judge.answer_for(asker, e) for e in entries]
+        verdicts = [judge.judge(e, a, asker) for e, a in zip(entries, answers, strict=True)]
+        offers = [judge.offers_the_item(e, a, asker) for e, a in zip(entries, answers, strict=True)]
         tags = Counter(e["tag"] for e in entries)
         right = Counter(v.entry["tag"] for v in verdicts if v.ok)
         accuracy[name] = {
@@ -114,6 +118,7 @@ def worker(root: Path, repeat: int) -> dict[str, Any]:
             "of": len(verdicts),
             "confident_wrong": sum(v.confident_wrong for v in verdicts),
             "tags": {t: [right[t], n] for t, n in sorted(tags.items())},
+            "questions_back": [sum(o is True for o in offers), sum(o is not None for o in offers)],
         }
         all_queries += [e["q"] for e in entries]
     per_query: list[list[float]] = [[] for _ in all_queries]
@@ -206,6 +211,11 @@ def main() -> int:
                 f"({acc['confident_wrong']} confident wrong)"
             )
         rows.append((f"**{set_name}: all**", *cells))
+        cells = []
+        for n in names:
+            offered, asked = results[n]["accuracy"][set_name]["questions_back"]
+            cells.append(f"{offered}/{asked}")
+        rows.append((f"{set_name}: questions back offering a right item", *cells))
     rows += [
         (
             "start-up: load + index",

@@ -504,3 +504,26 @@ def test_a_domain_with_a_level_shows_that_level_for_every_range(engine, kb, quer
         for lv in ("Administrative", "Managerial", "Strategic")
         if lv.lower() != level
     }
+
+
+@pytest.mark.parametrize(
+    ("query", "related"),
+    [
+        ("renew the practice insurance for me", "Insurance (Finance)"),
+        ("send the rota to the team", "Rotas and work (Human Resources)"),
+        ("pay this invoice from the landlord", "Invoice payment (Finance)"),
+    ],
+)
+def test_a_task_for_an_assistant_is_not_answered_but_points_to_related_items(
+    engine, query, related
+):
+    answer = engine.ask(query)
+    assert answer.kind == "none"
+    assert related in answer.suggestions
+
+
+def test_nothing_related_suggests_where_to_start_not_random_items(engine):
+    weather, joke = engine.ask("what's the weather"), engine.ask("tell me a joke")
+    assert weather.suggestions == joke.suggestions
+    assert "The 9 domains" in weather.suggestions
+    assert "Infection control (Risk Management)" not in weather.suggestions

@@ -129,6 +129,24 @@ def test_ask_json_reads_context_lines():
             None,
         ),
         ("project management", "the IT one", "project-management-im-and-t", None),
+        ("locums strategic", "go down a level", "locums", ("managerial",)),
+        ("fire safety admin", "and what would a strategic pm do", "fire-safety", ("strategic",)),
+        (
+            "what does SEA stand for",
+            "what does the admin level look like",
+            "significant-event-audit-reporting",
+            ("administrative",),
+        ),
+        ("human resources", "the appraisal one", "performance-review", None),
+        ("what are the career stages", "the middle one", "stage:established", ()),
+        ("what are the 12 core areas", "the first one", "core:day-to-day-operations", ()),
+        (
+            "what are the core areas",
+            "tell me more about estates",
+            "core:estates-and-facilities-management",
+            (),
+        ),
+        ("i want to wind down", "what training is there for that", "development:late", ()),
     ],
 )
 def test_relative_and_picking_follow_ups(lookup, first, then, ident, levels):

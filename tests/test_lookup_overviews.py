@@ -104,6 +104,8 @@ def test_ranges_of_a_domain_and_a_stage_s_skills_are_not_overviews(lookup, kb):
             "compare clinical audit and organisational audit",
             ("clinical-audit", "organisational-audit"),
         ),
+        ("ksa early compared with late", ("ksa:early", "ksa:late")),
+        ("training options early vs established", ("training:early", "training:established")),
     ],
 )
 def test_two_items_are_shown_side_by_side(lookup, query, pair):
@@ -121,6 +123,12 @@ def test_a_comparison_quotes_both_sides(lookup, kb):
     stages = lookup.ask("early vs established career").answer
     early, established = kb.career.stages[0], kb.career.stages[1]
     assert early.definition in stages and established.definition in stages
+
+
+def test_two_stages_compared_for_training_list_both_tables(lookup, kb):
+    text = lookup.ask("training options early vs established").answer
+    for stage in kb.career.stages[:2]:
+        assert all(option.title in text for option in stage.training_options)
 
 
 def test_two_levels_of_one_range_stay_a_range_answer(lookup):

@@ -22,13 +22,8 @@ from bot.lookup.query import (
     ParsedQuery,
 )
 
-DEFAULT_SUGGESTIONS = (
-    ("Infection control (Risk Management)", "infection-control"),
-    ("Complaints (Patient and Community Services)", "complaints"),
-    ("Moving up (career direction)", "direction:moving-up"),
-    ("Early career (career stage)", "stage:early"),
-    ("PCO (glossary)", "glossary:pco"),
-)
+# Where nothing in the frameworks is related to the words used: where to start instead.
+START_HERE = ("overview:domains", "overview:levels", "overview:stages", "overview:directions")
 SENIORITY = (Level.ADMINISTRATIVE, Level.MANAGERIAL, Level.STRATEGIC)
 
 
@@ -281,7 +276,7 @@ class Answering:
         if weak:
             candidates = [Candidate(i.label, i.key) for i in weak]
         else:
-            candidates = [self.candidate(ident) for _, ident in DEFAULT_SUGGESTIONS]
+            candidates = [self.candidate(i) for i in START_HERE if i in self.by_ident]
         titles = tuple(c.title for c in candidates)
         return Answer(
             query=text,

@@ -65,11 +65,22 @@ def _side(item: Item, level: Level | None) -> list[str]:
         return [quote(obj.text)]
     if kind == "domain":
         return [f"{len(obj.ranges)} ranges: " + "; ".join(r.name for r in obj.ranges)]
+    if kind == "training":  # a stage's training and development options
+        return [f"• {option.title}" for option in obj.training_options]
+    if kind == "ksa":  # a stage's knowledge, skills and abilities
+        return [
+            f"{name.capitalize()} (overall {block.overall_level}): {quote(block.text)}"
+            for name, block in obj.ksa.blocks()
+        ]
     levels = [level] if level is not None else list(Level)
     return [f"{lv.label}: {quote(obj.descriptor(lv))}" for lv in levels]
 
 
 def _source(item: Item) -> str:
+    if item.kind == "ksa":
+        return str(item.obj.ksa.source)
+    if item.kind == "training":
+        return f"Career development framework (NHS England, 2024), {item.obj.training_table}"
     source = getattr(item.obj, "source", None) or getattr(item.extra, "source", None)
     return str(source) if source else ""
 

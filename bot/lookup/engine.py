@@ -61,24 +61,27 @@ TEXT_WORTH_ONE = 0.45  # ... when it is the only word of the query the text has
 DESCRIPTION_PADDING = 0.6  # "I ...": unexplained words of a description count this much
 GENERIC_WEIGHT = 0.35  # everyday job words ("practice", "staff") count for this much
 OPTIONAL_WEIGHT = 0.3  # an optional word the item does not use
-FOUND = 0.3  # below this, "I could not find that" (unless the meaning is close, see below)
+FOUND = 0.25  # below this, "I could not find that" (unless the meaning is close, see below)
 FOUND_DESCRIBED = 0.3  # ... for work described in a sentence ("I ...", "who ...")
 ELSEWHERE_MARGIN = 0.1  # how much closer to an off-topic example than to the item is "none"
 DECISIVE = 0.8  # a lexical score this far ahead needs no semantic ranking
 CLEAR = 0.5  # a lexical score this high answers whatever else the query holds
 MEANING_SURE = 0.7  # a semantic cosine this high answers on its own ...
-MEANING_AGREE = 0.5  # ... this high, when the lexical score is at least FOUND_AGREE
+MEANING_AGREE = 0.4  # ... this high, when the lexical score is at least FOUND_AGREE
 FOUND_AGREE = 0.15
-SEMANTIC_CANDIDATES = 10
+SEMANTIC_CANDIDATES = 40
 NAME_EVIDENCE = 0.5  # see _levels / _level_evidence
 STRONG_LEVEL = 0.4  # one level's descriptor explains this much more of the words ...
 WEAK_LEVEL = 0.1  # ... or, with no cue verb ("I just help", "I lead"), this much more
 MIN_LEVEL_SHARE = 0.2
+EXAMPLE_EVIDENCE = 0.5  # a word found in careerbot's example of a level, not in its descriptor
 CLOSE = 0.955  # rivals scoring at least this share of the best are offered back as a question
+TWIN_CLOSE = 0.8  # ... for two ranges of one name, which only the words can tell apart
 CLOSE_WEAK = 0.85  # ... when the best is below FOUND (a described task)
 SECOND_MENTION = 0.9  # a further name of the same item, covering other words, counts less
 CLAIMED = 0.5  # a word found in this item's text but naming another item counts this much
 MAX_CANDIDATES = 5
+WEAK_OFFERS = 5  # a weak reading's question back offers at least this many of the best readings
 TEXT_CANDIDATES = 24  # items found by their text alone that are scored in full
 MAX_QUERY_CHARS = 500
 
@@ -94,6 +97,7 @@ CUE_KINDS = {
     "driver": ("driver",),
     "role": ("role",),
     "core": ("core",),
+    "ksa": ("ksa",),
 }
 YEAR_TOKENS = wordset("year years yr yrs")
 
@@ -113,9 +117,12 @@ class LookupEngine(Following):
         for item in self.items:
             for text in item.texts.values():
                 counts.update(words(text))
+            for text, _ in item.examples:
+                counts.update(words(text))
         vocabulary = set(counts) | STOPWORDS | set(LEVEL_WORDS) | COMPARE_WORDS | DOMAIN_WORDS
         vocabulary |= GENERIC | {"manager", "managers", "management", "lead", "core", "area"}
-        self.corrector = Corrector(vocabulary, counts)
+        english = self.semantic.model.words() if self.semantic is not None else frozenset()
+        self.corrector = Corrector(vocabulary, counts, english)
         self.keys: dict[str, tuple[int, tuple[Level, ...] | None]] = {}
         for index, item in enumerate(self.items):
             self.keys[item.key] = (index, None)
@@ -132,7 +139,7 @@ class LookupEngine(Following):
         self.links = self._links()
         self.glossary_links = self._glossary_links()
         self.title_words = self._title_words()
-        self.followup = Followup()
+        self.followup = Followup(_direction_stages(kb))
         self._ask_cached = lru_cache(maxsize=4096)(self._ask)
 
     # ------------------------------------------------------------------ public API
@@ -182,6 +189,9 @@ class LookupEngine(Following):
                         for option in row.interventions:
                             links.add((d, self.by_ident[f"training:{stage.id}/{option}"]))
         return links
+
+    def _twin_close(self, best: _Scored, close: float) -> float:
+        return min(close, TWIN_CLOSE) if self.items[best.index].kind == "range" else close
 
     def _twins(self, one: _Scored, other: _Scored) -> bool:
         """Two ranges of one name ("Project management"): only the words can part them."""
@@ -374,6 +384,9 @@ class LookupEngine(Following):
         prior = self._context(context) if context else None
         if prior is not None:
             reading = self.followup.read(query, *prior)
+            linked = self.glossary_links.get(self.by_ident[prior[0].ident])
+            if reading is None and linked is not None:  # "SEA", then "the admin level of it"
+                reading = self.followup.read(query, self.items[linked], ())
             if reading is not None and reading.abbreviation:
                 entry = self._abbreviation_of(prior[0])
                 if entry is not None:
@@ -383,6 +396,9 @@ class LookupEngine(Following):
                 reading = Reading(f"{reading.fallback}:{stage}")
             if reading is not None and reading.ident in self.by_ident:
                 return self._reading(text, reading)
+            picked = self._pick(text, query, prior[0])
+            if picked is not None:
+                return picked
         answer = self._fresh(text, query)
         if (
             prior is not None
@@ -403,8 +419,10 @@ class LookupEngine(Following):
             domain = self.kb.competency.domains[query.domain_number - 1]
             item = self.items[self.by_ident[f"domain:{domain.id}"]]
             return self._item_answer(text, item, 1.0)
-        if query.off_topic or text.startswith("/"):  # small talk, patients, bot commands
+        if text.startswith("/"):  # a bot command
             return self._none(text, [])
+        if query.off_topic:  # small talk, patients, tasks: suggest what its words relate to
+            return self._none(text, self._score(query))
         overviews = [
             self.items[self.by_ident[i]] for i in overview_of(query.folded) if i in self.by_ident
         ]
@@ -417,6 +435,7 @@ class LookupEngine(Following):
         if query.compare:
             pair = pick_pair(self.items, self._mentions(query))
             if pair is not None:
+                pair = self._of_stages(query, pair)
                 named = {t.level for t in query.tokens if t.level}
                 level = named.pop() if len(named) == 1 else None
                 return self._compare_answer(text, pair, level)
@@ -437,7 +456,13 @@ class LookupEngine(Following):
             r
             for r in scored[1:]
             if r.fused >= best.fused * close
-            or (self._twins(r, best) and r.score >= best.score * close)
+            or (
+                self._twins(r, best)
+                and (
+                    r.score >= best.score * self._twin_close(best, close)
+                    or (bool(best.covered) and set(r.covered) == set(best.covered))
+                )
+            )
         ]
         # Of two close readings, one of which contains the other (a direction and one of its
         # interventions, a range and its domain), answer the containing one.
@@ -458,8 +483,10 @@ class LookupEngine(Following):
             if other is not None and best.covered and not set(best.covered) >= set(other.covered):
                 rivals = [other]
         if rivals:
-            chosen = [best, *rivals][:MAX_CANDIDATES]
-            return self._clarify(text, query, chosen)
+            chosen = [best, *rivals]
+            if best.score < CLEAR:  # a task read weakly: offer the next readings too
+                chosen += [r for r in scored[1:WEAK_OFFERS] if r not in chosen]
+            return self._clarify(text, query, chosen[:MAX_CANDIDATES])
         item = self.items[best.index]
         if item.kind == "range":
             levels = self._levels(query, best)
@@ -468,6 +495,18 @@ class LookupEngine(Following):
         if item.kind == "domain" and len(named) == 1:  # "finance managerial"
             return self._domain_level_answer(text, item, named.pop(), best.score)
         return self._item_answer(text, item, best.score)
+
+    def _of_stages(self, query: ParsedQuery, pair: tuple[int, int]) -> tuple[int, int]:
+        """Two stages compared for their training or their skills: those tables."""
+        first, second = self.items[pair[0]], self.items[pair[1]]
+        kinds = query.kinds & {"training", "ksa"}
+        if first.kind != "stage" or second.kind != "stage" or len(kinds) != 1:
+            return pair
+        (kind,) = kinds
+        a, b = f"{kind}:{first.obj.id}", f"{kind}:{second.obj.id}"
+        if a in self.by_ident and b in self.by_ident:
+            return self.by_ident[a], self.by_ident[b]
+        return pair
 
     def _with_meaning(self, text: str, scored: list[_Scored]) -> list[_Scored]:
         """The lexical candidates with their semantic closeness, and the items close in
@@ -564,11 +603,33 @@ class LookupEngine(Following):
         total = sum(w for w, _ in content)
         if total <= 0.0:
             return None, 0.0
+        examples = self.text.example_stems[best.index]
         share = {
-            lv: sum(w for w, t in content if t.matches(parts[lv.value])) / total for lv in SENIORITY
+            lv: sum(
+                w
+                if t.matches(parts[lv.value])
+                else w * EXAMPLE_EVIDENCE
+                if t.matches(examples.get(lv.value, frozenset()))
+                else 0.0
+                for w, t in content
+            )
+            / total
+            for lv in SENIORITY
         }
         ranked = sorted(SENIORITY, key=lambda lv: -share[lv])
         top, second = share[ranked[0]], share[ranked[1]]
         if top < MIN_LEVEL_SHARE:
             return None, 0.0
         return ranked[0], top - second
+
+
+def _direction_stages(kb: Any) -> dict[str, tuple[str, ...]]:
+    """Direction id -> the career stages whose development table has a row for it."""
+    career = getattr(kb, "career", None)
+    found: dict[str, list[str]] = {}
+    for stage in career.stages if career is not None else ():
+        for row in stage.development:
+            for direction in row.directions:
+                if stage.id not in found.setdefault(direction, []):
+                    found[direction].append(stage.id)
+    return {d: tuple(stages) for d, stages in found.items()}

@@ -15,7 +15,11 @@ from bot.lookup.engine import LookupEngine
 
 TESTS = Path(__file__).resolve().parents[2] / "tests"
 DEVSET = TESTS / "lookup_devset.yaml"
-HELD_OUT = (TESTS / "lookup_heldout.yaml", TESTS / "lookup_heldout_fresh.yaml")
+HELD_OUT = (
+    TESTS / "lookup_heldout.yaml",
+    TESTS / "lookup_heldout_fresh.yaml",
+    TESTS / "lookup_heldout_fresh2.yaml",
+)
 _UNSET = object()
 # An overview the framework itself gives as a section is as right as careerbot's overview.
 SAME_AS = {
@@ -91,6 +95,18 @@ def judge(entry: dict[str, Any], answer: Answer, engine: LookupEngine) -> Verdic
     ):
         return fail(f"level {answer.level} != {entry['level']}")
     return Verdict(entry, True, "", False)
+
+
+def offers_the_item(entry: dict[str, Any], answer: Answer, engine: LookupEngine) -> bool | None:
+    """For a question back ("Did you mean…"): is a right item among its buttons? None for
+    any other answer. For an ambiguous entry every labelled candidate must be offered."""
+    if answer.kind != "clarify":
+        return None
+    offered = {engine.resolve(c.key).ident for c in answer.candidates}
+    if entry["kind"] == "clarify":
+        return set(entry.get("candidates", ())) <= offered
+    wanted = set(entry.get("items", ())) or {_expected_ident(entry), *entry.get("accept", ())}
+    return bool(wanted & offered)
 
 
 def answer_for(engine: LookupEngine, entry: dict[str, Any]) -> Answer:

@@ -105,3 +105,83 @@ class Following(Answering):
         if item.kind == "domain" and reading.levels:
             return self._domain_level_answer(text, item, reading.levels[0], 1.0)
         return self._item_answer(text, item, 1.0)
+
+    def _listed(self, item: Item) -> list[int]:
+        """The items an answer lists, in its order: a domain's ranges, an overview's items,
+        a stage's training options."""
+        if item.kind == "domain":
+            return [i for i, it in enumerate(self.items) if it.parent == item.ident]
+        if item.kind == "training":
+            stage = item.obj.id
+            return [
+                i
+                for i, it in enumerate(self.items)
+                if it.kind == "option" and it.extra is not None and it.extra.id == stage
+            ]
+        kind = _LISTS.get(item.ident)
+        if kind is None:
+            return []
+        return [i for i, it in enumerate(self.items) if it.kind == kind]
+
+    def _pick(self, text: str, query: ParsedQuery, item: Item) -> Answer | None:
+        """One item of a list just shown: "the appraisal one" after the HR ranges, "the middle
+        one" after the stages, "tell me more about estates" after the core areas."""
+        listed = self._listed(item)
+        if not listed or len(query.tokens) > MAX_PICK_WORDS:
+            return None
+        ordinal = _ORDINAL.search(query.folded)
+        if ordinal:
+            at = ORDINALS[ordinal.group(1)]
+            if at == "middle":
+                at = len(listed) // 2 if len(listed) % 2 else None
+            if isinstance(at, int) and -len(listed) <= at < len(listed):
+                return replace(self.resolve(self.items[listed[at]].key), query=text)
+            return None
+        stems = {t.stem for t in query.tokens} - PICK_FILLER
+        if not stems:
+            return None
+        overlap = {i: len(stems & self._name_stems(self.items[i])) for i in listed}
+        best = max(overlap.values())
+        winners = [i for i, n in overlap.items() if n == best]
+        if best == 0 or len(winners) > 1:
+            return None
+        return replace(self.resolve(self.items[winners[0]].key), query=text)
+
+    @staticmethod
+    def _name_stems(item: Item) -> set[str]:
+        names = [item.title, *(p for p, _ in item.phrases)]
+        return {term(w) for name in names for w in words(name)} - STOPWORDS
+
+
+MAX_PICK_WORDS = 6
+_LISTS = {
+    "overview:domains": "domain",
+    "overview:ranges": "range",
+    "overview:stages": "stage",
+    "overview:directions": "direction",
+    "overview:core-areas": "core",
+    "overview:roles": "role",
+    "overview:drivers": "driver",
+}
+ORDINALS: dict[str, int | str] = {
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+    "fifth": 4,
+    "5th": 4,
+    "last": -1,
+    "middle": "middle",
+}
+_ORDINAL = re.compile(r"\b(" + "|".join(ORDINALS) + r")( one)?\b")
+PICK_FILLER = frozenset(
+    term(w)
+    for w in words(
+        "the one ones that this about more tell me on what whats is it and please show "
+        "which bit part area thing"
+    )
+)

@@ -29,7 +29,8 @@ _FILLER = frozenset(
         "could should be level levels role one version side please me my i we thanks again "
         "instead case when if compare compared comparison vs versus with help helps helpful "
         "good useful suit suits fit fits recommend recommended get need any options option "
-        "show tell give available offered exist which there's is there"
+        "show tell give available offered exist which there's is there pm pms manager managers "
+        "someone person people doing"
     )
 )
 _KIND_WORDS: dict[str, frozenset[str]] = {
@@ -49,15 +50,19 @@ _STAGE_WORDS = {
 }
 _STAGE_EXTRA = frozenset(term(w) for w in words("career stage stages"))
 _ALL = re.compile(r"\ball\b|\bevery\b|\beach\b|\bother\b")
-_UP = re.compile(r"\b(above|higher|next level|level up|step up|more senior|one up)\b")
-_DOWN = re.compile(r"\b(below|lower|level down|step down|more junior|one down)\b")
+_UP = re.compile(
+    r"\b(above|higher|next level|level up|step up|more senior|one up|up a level|go up)\b"
+)
+_DOWN = re.compile(
+    r"\b(below|lower|level down|step down|more junior|one down|down a level|go down)\b"
+)
 _LATER = re.compile(r"\b(later|next stage|further on|further along|after that)\b")
 _EARLIER = re.compile(r"\b(earlier|previous stage|before that|at the start)\b")
 _ABBREVIATION = re.compile(r"\b(abbreviation|acronym|stands? for|short for|initials)\b")
 _RELATIVE = frozenset(
     term(w)
     for w in words(
-        "above higher next up step more senior one below lower down junior less later stage "
+        "above higher next up step more senior one below lower down junior less later stage go "
         "further along after earlier previous before start abbreviation acronym stand stands "
         "short initials"
     )
@@ -86,6 +91,10 @@ def _stage_of(item: Item) -> str | None:
 
 
 class Followup:
+    def __init__(self, direction_stages: dict[str, tuple[str, ...]] | None = None) -> None:
+        # direction id -> the stages whose development table has a row for it
+        self.direction_stages = direction_stages or {}
+
     def read(self, query: ParsedQuery, context: Item, levels: tuple[Level, ...]) -> Reading | None:
         """The item (and levels) a follow-up to `context` asks for, or None."""
         tokens = query.tokens
@@ -120,6 +129,9 @@ class Followup:
             if stage_id is not None:
                 return Reading(f"{kind}:{stage_id}")
             if context.kind == "direction" and kind in ("training", "development"):
+                stages = self.direction_stages.get(context.obj.id, ())
+                if len(stages) == 1:  # winding down, legacy: the late career table
+                    return Reading(f"development:{stages[0]}")
                 return Reading(context.ident)
         return None
 

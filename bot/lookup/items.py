@@ -93,6 +93,9 @@ class Item:
     # "Mentor Late career"): matched as names, but their words are not the item's own.
     composites: list[tuple[str, float]] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # level value or "" -> text
+    # careerbot's own examples of the work in practitioners' words (knowledge/examples.yaml),
+    # each with its level for a range: for matching only, never shown.
+    examples: tuple[tuple[str, str | None], ...] = ()
     parent: str | None = None  # the domain of a range, the stage of an option, ...
     obj: Any = None  # the knowledge object (Range, Domain, Direction, ...)
     extra: Any = None  # kind-specific context (e.g. the Stage of an option)
@@ -385,6 +388,10 @@ def build_items(kb: Any) -> list[Item]:
         items += _career_items(kb)
     if getattr(kb, "glossary", None) is not None:
         items += _glossary_items(kb)
+    examples = getattr(kb, "examples", None)
+    if examples is not None:
+        for item in items:
+            item.examples = examples.for_item(item.ident)
     keys: dict[str, str] = {}
     for item in items:
         if item.key in keys:

@@ -120,10 +120,14 @@ class Lexicon:
 
 
 class Corrector:
-    """Maps unknown words to the nearest framework word (rapidfuzz OSA distance <= 2)."""
+    """Maps unknown words to the nearest framework word (rapidfuzz OSA distance <= 2).
+    Words of `english` (common English words) are never corrected: "still" is not "skill"."""
 
-    def __init__(self, vocabulary: Iterable[str], counts: Counter[str]) -> None:
+    def __init__(
+        self, vocabulary: Iterable[str], counts: Counter[str], english: frozenset[str] = frozenset()
+    ) -> None:
         self.vocab = frozenset(vocabulary)
+        self.english = english
         self.stems = frozenset(term(w) for w in self.vocab)  # "order" is known from "orders"
         self.counts = counts
         by_length: dict[int, list[str]] = defaultdict(list)
@@ -150,6 +154,8 @@ class Corrector:
 
     def _correct(self, word: str) -> tuple[tuple[str, ...], int]:
         if word in self.vocab or len(word) < 4 or not word.isalpha() or term(word) in self.stems:
+            return (word,), 0
+        if word in self.english:
             return (word,), 0
         if len(word) >= 7:  # run-together words: "carepathways", "cashflow"
             for cut in range(3, len(word) - 2):

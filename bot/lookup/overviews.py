@@ -46,12 +46,15 @@ FILLER = frozenset(
         "management nhs england annex c common possible "
         "available have has got we i you can could would should for to so again quick quickly "
         "mean means meaning defined define definition different differ difference between "
-        "pls plz please thing things stuff according exactly again here"
+        "pls plz please thing things stuff according exactly again here r u wat wot full "
+        "complete entire whole split into up at main"
     )
 )
 _FOR_MANAGERS = re.compile(
     r"\b(for|of|in) (practice|pcn|primary care) (managers?|management)\b|\b(for|of) pms\b|"
-    r"\baccording to (the|this) framework\b|\bin (this|the) (job|role)\b"
+    r"\baccording to (the|this) framework\b|\bin (this|the) (job|role)\b|"
+    r"\bin (gp|general practice|primary care)( land| world)?\b|"
+    r"\b(pm|pms|practice management|practice managers?)\b(?= competenc)"
 )
 _AUTHORS = re.compile(r"\bwho (wrote|made|developed|designed|published|produced|created)\b")
 _FRAMEWORK = re.compile(r"\b(frameworks?|annex c|thing|document|doc|guidance)\b")
@@ -63,15 +66,30 @@ _ABOUT_FRAMEWORK = re.compile(
     r"who s it for|who is (this|the \w+ framework|the framework) for|how old|what year|"
     r"when was|about the)\b"
 )
-_HEAD_STEMS = frozenset(term(w) for heads in HEADS.values() for h in heads for w in words(h))
+_HEAD_STEMS = frozenset(
+    term(w) for heads in HEADS.values() for h in heads for w in words(h) if w != "of"
+)
 _LEVEL_STEMS = frozenset(term(w) for w in words("admin administrative managerial strategic and"))
+_FRAMEWORK_NAME_STEMS = frozenset(term(w) for w in words("competency competence career"))
+_LEVEL_NAMES = {
+    term(w): lv.value
+    for lv in Level
+    for w in words(f"{lv.value} admin" if lv is Level.ADMINISTRATIVE else lv.value)
+}
+_STAGE_NAMES = {term(w): w for w in words("early established late")}
+_SET_WORDS = frozenset(
+    term(w) for w in words("vs versus v or general generally differ difference differences stage")
+)
+# What a question may call the competency framework's domains without saying "domain".
+_PART_STEMS = frozenset(term(w) for w in words("heading headings section sections category part"))
 _COUNT = re.compile(r"\b(9|nine|12|twelve)\b")
 # Words of a question about a framework itself ("who wrote it", "what year").
 _ABOUT_WORDS = frozenset(
     term(w)
     for w in words(
         "who wrote write written made make developed develop designed design published produced "
-        "created when where why old year it for about development nhse"
+        "created when where why old year it for about development nhse still current date "
+        "valid aimed aim intended meant target audience at"
     )
 )
 # Words that turn "the framework" into a question about one of its parts.
@@ -103,15 +121,27 @@ def overview_of(folded: str) -> list[str]:
             return [f"overview:{CAREER}"]
         return [f"overview:{COMPETENCY}", f"overview:{CAREER}"]
     left = [s for s in stems if s not in FILLER or s in _HEAD_STEMS]
+    # The three levels or stages named together, and nothing else: "admin vs managerial vs
+    # strategic, what's the difference", "early established late - what are those".
+    for ident, names in (("levels", _LEVEL_NAMES), ("stages", _STAGE_NAMES)):
+        named = {names[s] for s in left if s in names}
+        asked = len(named) == len(set(names.values())) or set(left) & _SET_WORDS
+        if len(named) >= 2 and asked and all(s in names or s in _SET_WORDS for s in left):
+            return [f"overview:{ident}"]
     if "level" in left:  # "what levels are there, admin managerial and?"
         left = [s for s in left if s not in _LEVEL_STEMS]
-    if left == ["area"] and _COUNT.search(folded):  # "the 9 areas", "the 12 areas"
+    # "the levels in the competency framework": the framework's name only says which.
+    left = [s for s in left if s not in _FRAMEWORK_NAME_STEMS] or left
+    if left == ["area"] and (_COUNT.search(folded) or _COMPETENCY_FRAMEWORK.search(folded)):
+        # "the 9 areas", "the 12 areas", "the competency areas"
         return [
             "overview:core-areas" if "12" in folded or "twelve" in folded else "overview:domains"
         ]
+    if len(left) == 1 and left[0] in _PART_STEMS and not _CAREER_FRAMEWORK.search(folded):
+        return ["overview:domains"]  # "the main headings of annex c"
     rest = " ".join(dict.fromkeys(left))
     for ident, heads in HEADS.items():
-        if any(rest == " ".join(_stems(head)) for head in heads):
+        if any(rest == " ".join(s for s in _stems(head) if s != "of") for head in heads):
             return [f"overview:{ident}"]
     return []
 
@@ -363,7 +393,12 @@ def overview_items(kb: Any) -> list[Item]:
                         for form in dict.fromkeys(forms)
                         for w in ("ksa", "knowledge skills and abilities", "skills", "abilities")
                     ],
-                    texts={"": " ".join(b.text for _, b in stage.ksa.blocks())},
+                    texts={
+                        "": " ".join(
+                            f"{name} {' '.join(b.attributes)} {b.text}"
+                            for name, b in stage.ksa.blocks()
+                        )
+                    },
                     parent=f"stage:{stage.id}",
                     obj=stage,
                     rank=0.96,

@@ -39,6 +39,11 @@ LEVEL_WORDS: dict[str, Level] = {
 # Words that name a level only in some company (see `_level_of`).
 MANAGER_WORDS = frozenset({"manager", "managers", "management"})
 LEAD_WORDS = frozenset({"lead", "leads", "leading", "leader"})
+# Words that can set a level, but that a spelling correction must not produce: only the full
+# level names are safe to guess ("stratgic" is strategic, "leaking" is not "leading").
+_LEVEL_BEARING = (frozenset(LEVEL_WORDS) | MANAGER_WORDS | LEAD_WORDS) - frozenset(
+    {"administrative", "managerial", "strategic"}
+)
 PEOPLE = wordset(
     "nurse nurses gp gps clinician clinicians doctor doctors partner partners person "
     "people member members practitioner"
@@ -116,6 +121,7 @@ _OFF_TOPIC = re.compile(
     # Pay: a question about what a job pays, not the payroll work of "I run the salaries".
     r"\b(what|whats|how much)\b.*\b(salary|salaries|pay band|pay scale|paid|earn|earns|wage)\b|"
     r"\b(salary|pay band|pay scale|wage) (for|of)\b|\bagenda for change\b|"
+    r"\btax (threshold|band|bracket)s?\b|\bpersonal allowance\b|"
     # The asker's own entitlements and gadgets, not the work of managing them.
     r"\b(do|will|would) i get\b|\bam i entitled\b|\bmy (nhs )?pension\b|"
     r"\bmy own (leave|holidays?|mileage|expenses|pay|sick|annual)\b|\bbook my (own )?leave\b|"
@@ -125,6 +131,11 @@ _OFF_TOPIC = re.compile(
     # Tasks for an assistant, not questions about the frameworks.
     r"\b(can|could|would|will) you (write|translate|draft|send|make|book|order|find|email)\b|"
     r"\bwrite me\b|\btranslate\b|\bshould i buy\b|\bwhen is the next\b|\bwhat date\b|"
+    # ... or told to do it: "renew the insurance for me", "send the rota to the team".
+    r"^(please |pls |can you |could you )?(book|send|pay|renew|order|email|ring|phone|print|"
+    r"cancel|schedule|arrange|fix|reset|unlock|buy|sign|submit|forward|upload|install|"
+    r"log me)\b(?! (of|for|level|levels)\b)|\bnear me\b|\bdirections to\b|"
+    r"\b(my|our) (son|daughter|husband|wife|partner|kids?|children)\b|"
     # How to work a system or a gadget: an IT helpdesk question.
     r"\bhow do i\b.*\b(emis|systmone|teams|outlook|excel|smartcard|printer|laptop|password|"
     r"app|phone)\b"
@@ -212,6 +223,10 @@ KIND_CUES: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"direction", "directions"}), "direction"),
     (frozenset({"driver", "drivers", "motivates", "motivation", "motivations"}), "driver"),
     (frozenset({"role", "roles", "job", "become"}), "role"),
+    (
+        frozenset({"skills", "abilities", "qualities", "attributes", "ksa", "ksas"}),
+        "ksa",
+    ),
 )
 
 
@@ -290,6 +305,8 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
             factors.append(1.0)
             continue
         fixed, distance = corrector.correct(word)
+        if distance and any(f in _LEVEL_BEARING for f in fixed):
+            fixed = [word]  # "leaking" is not "leading": a guessed word never sets a level
         ws.extend(fixed)
         factors.extend([CORRECTION_FACTOR[distance]] * len(fixed))
     joined = " ".join(ws)

@@ -34,16 +34,24 @@ class TextIndex:
     def __init__(self, items: list[Item]) -> None:
         self.item_stems: list[frozenset[str]] = []
         self.part_stems: list[dict[str, frozenset[str]]] = []  # per level / text part
+        # careerbot's examples of the work (knowledge/examples.yaml), per level / "" likewise:
+        # the item's words too, but weaker evidence of a level than the descriptor's own.
+        self.example_stems: list[dict[str, frozenset[str]]] = []
         self.norm: list[float] = []  # BM25's saturation at tf=1 for the item's length
         postings: dict[str, set[int]] = defaultdict(set)
         doc_freq: dict[str, int] = defaultdict(int)
         lengths: list[int] = []
         for index, item in enumerate(items):
             parts = {name: _stems(text) for name, text in item.texts.items()}
+            examples: dict[str, frozenset[str]] = {}
+            for example, level in item.examples:
+                key = level or ""
+                examples[key] = examples.get(key, frozenset()) | _stems(example)
+            self.example_stems.append(examples)
             names = frozenset().union(*(_stems(p) for p, _ in item.phrases))
             # The item's words: its framework text plus the words of its names and aliases
             # (a name's words found scattered in a sentence count as text, not as the name).
-            text_stems = frozenset().union(names, *parts.values())
+            text_stems = frozenset().union(names, *parts.values(), *examples.values())
             self.part_stems.append(parts)
             self.item_stems.append(text_stems)
             lengths.append(len(text_stems))

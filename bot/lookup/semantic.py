@@ -72,6 +72,12 @@ class StaticModel:
         unk = self.tokenizer.token_to_id("[UNK]")
         self.unk = -1 if unk is None else unk
 
+    def words(self) -> frozenset[str]:
+        """The whole words of the tokenizer's vocabulary (about 20,000 common English words
+        of four or more letters): real words, which a spelling correction must leave alone."""
+        vocab = self.tokenizer.get_vocab()
+        return frozenset(w for w in vocab if len(w) >= 4 and w.isalpha() and w.islower())
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.embedding.shape[1]), dtype=np.float32)
         encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
@@ -164,6 +170,12 @@ class SemanticIndex:
                     texts.append(text)
                     owners.append(index)
                     levels.append(key if item.kind == "range" and key in LEVELS else None)
+            # careerbot's examples: close in meaning to the item; the level of a range is
+            # still the descriptor's (an example is weaker evidence of a level than its text).
+            for text, _level in item.examples:
+                texts.append(text)
+                owners.append(index)
+                levels.append(None)
         self.texts = texts
         self.levels = levels
         owner = np.asarray(owners, dtype=np.int64)
