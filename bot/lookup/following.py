@@ -131,10 +131,11 @@ class Following(Answering):
             return None
         ordinal = _ORDINAL.search(query.folded)
         if ordinal:
-            at = ORDINALS[ordinal.group(1)]
-            if at == "middle":
-                at = len(listed) // 2 if len(listed) % 2 else None
-            if isinstance(at, int) and -len(listed) <= at < len(listed):
+            named = ORDINALS[ordinal.group(1)]
+            at = named if isinstance(named, int) else len(listed) // 2
+            if named == "middle" and not len(listed) % 2:
+                return None  # no middle one in an even list
+            if -len(listed) <= at < len(listed):
                 return replace(self.resolve(self.items[listed[at]].key), query=text)
             return None
         stems = {t.stem for t in query.tokens} - PICK_FILLER

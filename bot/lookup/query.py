@@ -306,7 +306,7 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
             continue
         fixed, distance = corrector.correct(word)
         if distance and any(f in _LEVEL_BEARING for f in fixed):
-            fixed = [word]  # "leaking" is not "leading": a guessed word never sets a level
+            fixed = (word,)  # "leaking" is not "leading": a guessed word never sets a level
         ws.extend(fixed)
         factors.extend([CORRECTION_FACTOR[distance]] * len(fixed))
     joined = " ".join(ws)
