@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TextIO
 
 from prometheus_client import Counter, Histogram
 from pythonjsonlogger.json import JsonFormatter
@@ -75,10 +76,10 @@ class RedactingJsonFormatter(JsonFormatter):
         return text.replace(self._token, "<token>") if self._token else text
 
 
-def configure_json_logging(level: str, token: str) -> None:
-    """JSON lines on stderr for the whole process (uvicorn's and PTB's loggers included)."""
+def configure_json_logging(level: str, token: str, stream: TextIO | None = None) -> None:
+    """JSON lines on `stream` (stderr) for the whole process (uvicorn's and PTB's included)."""
     _HASH_KEY[0] = token.encode()
-    handler = logging.StreamHandler()
+    handler = logging.StreamHandler(stream)
     handler.addFilter(UpdateFields())
     handler.setFormatter(RedactingJsonFormatter(token))
     root = logging.getLogger()

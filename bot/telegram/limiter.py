@@ -55,7 +55,8 @@ class SharedRateLimiter(BaseRateLimiter[int]):
         self._max_retries = max_retries
 
     async def initialize(self) -> None:
-        """Nothing to open: the Redis connection is made on first use."""
+        """Connect now: a first connection made while sending would delay that send."""
+        await self._storage.check()
 
     async def shutdown(self) -> None:
         """Nothing to close beyond what the storage's connection pool releases itself."""
