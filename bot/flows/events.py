@@ -20,9 +20,14 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Tap:
-    """A button press, carrying the button's data exactly as it came back."""
+    """A button press, carrying the button's data exactly as it came back.
+
+    `still_shown`: the front end saw the tapped message still showing this button, so any
+    answer to it was never shown (False when the front end cannot tell).
+    """
 
     data: str
+    still_shown: bool = False
 
 
 @dataclass(frozen=True, slots=True)
