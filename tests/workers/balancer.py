@@ -1,10 +1,10 @@
 """A minimal load balancer for the tests: round robin over the workers, failing over.
 
 Each request goes to the next worker in turn, counted per incoming connection: the requests
-sent on one connection (one person's, in the tests) alternate between the workers. When a worker cannot be reached or drops the
-connection before answering (it died), the same request goes to the next worker, as nginx's
-`proxy_next_upstream error timeout non_idempotent` does; an answer, even an error status, is
-passed back as it is. Which worker answered each request is kept in `served`.
+sent on one connection (one person's, in the tests) alternate between the workers. When a
+worker cannot be reached or drops the connection before answering (it died), the same request
+goes to the next worker, as nginx's `proxy_next_upstream error timeout non_idempotent` does;
+an answer, even an error status, is passed back as it is. Which worker answered each request is kept in `served`.
 """
 
 from __future__ import annotations
