@@ -4,7 +4,8 @@ Each request goes to the next worker in turn, counted per incoming connection: t
 sent on one connection (one person's, in the tests) alternate between the workers. When a
 worker cannot be reached or drops the connection before answering (it died), the same request
 goes to the next worker, as nginx's `proxy_next_upstream error timeout non_idempotent` does;
-an answer, even an error status, is passed back as it is. Which worker answered each request is kept in `served`.
+an answer, even an error status, is passed back as it is. `served` keeps which worker
+answered each request.
 """
 
 from __future__ import annotations
