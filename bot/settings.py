@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     telegram_messages_per_second: int = 30
     telegram_group_messages_per_minute: int = 20
+    drawing_processes: int = Field(default=0, ge=0)
 
     @field_validator("sqlite_path", "knowledge_dir", mode="after")
     @classmethod
