@@ -35,19 +35,19 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import pool, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from chaos import drop_schema, fresh_schema  # noqa: E402  (bench/chaos.py)
+
 from bot.storage.engine import create_engine  # noqa: E402
-from bot.storage.migrate import upgrade_to_head_async  # noqa: E402
 from tests.e2e.botprocess import LEVELS, button_data  # noqa: E402
 from tests.e2e.emulator import Emulator, find_free_port  # noqa: E402
 from tests.telegram import updates  # noqa: E402
 from tests.workers.balancer import Balancer  # noqa: E402
 from tests.workers.test_two_workers import HEADER, ONBOARDING, serve_in_thread  # noqa: E402
-from tests.workers.workerprocess import WorkerProcess  # noqa: E402
+from tests.workers.workerprocess import WorkerProcess, worker_env  # noqa: E402
 
 SECRET = "bench-workers-secret"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -56,26 +56,6 @@ DATABASE = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@12
 
 def answers_for(n: int) -> list[str]:
     return [LEVELS[(n * 7 + i * 3) % len(LEVELS)] for i in range(9)]
-
-
-async def fresh_schema() -> str:
-    schema = f"bench_workers_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(DATABASE, poolclass=pool.NullPool)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    await admin.dispose()
-    url = make_url(DATABASE).update_query_dict({"search_path": schema})
-    rendered = url.render_as_string(hide_password=False)
-    await upgrade_to_head_async(rendered)
-    return rendered
-
-
-async def drop_schema(url: str) -> None:
-    schema = make_url(url).query["search_path"]
-    admin = create_engine(DATABASE, poolclass=pool.NullPool)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    await admin.dispose()
 
 
 async def ratings_stored(url: str) -> int:
@@ -112,19 +92,14 @@ def cpu_seconds(process: WorkerProcess) -> float:
 
 
 def one_round(workers: int, people: int, per_second: int, workdir: Path) -> dict[str, float]:
-    url = asyncio.run(fresh_schema())
+    url = asyncio.run(fresh_schema(DATABASE))
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     lb_port = find_free_port()
     processes: list[WorkerProcess] = []
     try:
         with Emulator() as emulator:
             env = {
-                **emulator.bot_env(),
-                "DATABASE_URL": url,
-                "REDIS_URL": REDIS_URL,
-                "REDIS_KEY_PREFIX": prefix,
-                "WEBHOOK_URL": f"http://127.0.0.1:{lb_port}/hook",
-                "WEBHOOK_SECRET": SECRET,
+                **worker_env(emulator, url, REDIS_URL, prefix, lb_port, SECRET),
                 "TELEGRAM_MESSAGES_PER_SECOND": str(per_second),
                 "LOG_LEVEL": "WARNING",
                 "HOME": str(workdir),

@@ -35,7 +35,7 @@ from tests.e2e.emulator import ChatMessage, Emulator, find_free_port
 from tests.telegram import updates
 from tests.workers.balancer import Balancer
 from tests.workers.conftest import REDIS_URL
-from tests.workers.workerprocess import WorkerProcess
+from tests.workers.workerprocess import WorkerProcess, worker_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -53,9 +53,13 @@ ONBOARDING = [
 ]
 LEVELS = list(LABELS.values())
 KILL_AT = 40  # updates posted before one worker is killed
-#: A place in the shared window is taken a round trip before the request reaches Telegram:
-#: the windows counted are that much shorter than a second.
-JITTER_MS = 100
+#: The shared window lets PER_SECOND sends through at once, then the next PER_SECOND a second
+#: later, and so on. A place is taken before the request is sent, and on a busy two-core machine
+#: (every process of the test sharing it) the request can reach the emulator a few hundred ms
+#: later. So sends are counted in windows of two seconds less 400 ms: never more than two
+#: seconds' worth. Two workers each limited on their own (2 x PER_SECOND a second together),
+#: or no limit at all, send about twice that or more.
+WINDOW_MS = 2000 - 400
 REMINDED = 5000
 
 
@@ -95,10 +99,9 @@ class Burst:
         return message
 
 
-def most_sent_in_any_second(actions: list[dict]) -> int:
+def most_sent_in_a_window(actions: list[dict]) -> int:
     times = sorted(a["at_ms"] for a in actions if a.get("chat_id") is not None)
-    window = 1000 - JITTER_MS
-    return max(sum(1 for t in times[i:] if t < start + window) for i, start in enumerate(times))
+    return max(sum(1 for t in times[i:] if t < start + WINDOW_MS) for i, start in enumerate(times))
 
 
 def metric(text: str, name: str) -> float:
@@ -151,15 +154,9 @@ def run_burst(postgres_url: str, redis_prefix: str, tmp_path: Path) -> tuple:
     lb_port = find_free_port()
     with Emulator() as emulator:
         env = {
-            **emulator.bot_env(),
-            "DATABASE_URL": postgres_url,
-            "REDIS_URL": REDIS_URL,
-            "REDIS_KEY_PREFIX": redis_prefix,
-            "WEBHOOK_URL": f"http://127.0.0.1:{lb_port}/hook",
-            "WEBHOOK_SECRET": SECRET,
+            **worker_env(emulator, postgres_url, REDIS_URL, redis_prefix, lb_port, SECRET),
             "TELEGRAM_MESSAGES_PER_SECOND": str(PER_SECOND),
             "HOME": str(tmp_path),
-            "PYTHONUNBUFFERED": "1",
         }
         workers = [
             WorkerProcess({**env, "LOG_FORMAT": "json"}, find_free_port(), tmp_path / "w0.log"),
@@ -220,7 +217,7 @@ async def test_two_workers_one_killed_mid_burst_lose_and_double_nothing(
         assert len(sent) == 1, f"person {n}: every screen after the welcome is an edit: {sent}"
 
     # The shared limit held for both workers together, and was reached.
-    assert most_sent_in_any_second(actions) <= PER_SECOND
+    assert most_sent_in_a_window(actions) <= 2 * PER_SECOND
     assert metric(metrics, "careerbot_sends_throttled_total") > 0
 
     # The reminder due before the workers started went out once.

@@ -11,8 +11,24 @@ from pathlib import Path
 import httpx
 
 from tests.e2e.botprocess import CAREERBOT, SETTINGS_VARS, START_TIMEOUT
+from tests.e2e.emulator import Emulator
 
 EXTRA_VARS = ("REDIS_URL", "REDIS_KEY_PREFIX", "LOG_FORMAT", "TELEGRAM_MESSAGES_PER_SECOND")
+
+
+def worker_env(
+    emulator: Emulator, database_url: str, redis_url: str, prefix: str, lb_port: int, secret: str
+) -> dict[str, str]:
+    """What every worker of one set-up shares: Telegram, the databases, the public address."""
+    return {
+        **emulator.bot_env(),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": prefix,
+        "WEBHOOK_URL": f"http://127.0.0.1:{lb_port}/hook",
+        "WEBHOOK_SECRET": secret,
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 class WorkerProcess:
