@@ -22,12 +22,12 @@ class Text:
 class Tap:
     """A button press, carrying the button's data exactly as it came back.
 
-    `still_shown`: the front end saw the tapped message still showing this button, so any
-    answer to it was never shown (False when the front end cannot tell).
+    `again`: this very tap was delivered before, to a bot process that stopped before it was
+    done with it (False when the front end cannot tell).
     """
 
     data: str
-    still_shown: bool = False
+    again: bool = False
 
 
 @dataclass(frozen=True, slots=True)

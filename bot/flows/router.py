@@ -120,7 +120,7 @@ def dispatch(state: FlowState, event: Event, ctx: Context) -> Outcome:
         step = STEPS.get(state.step)
         take = step.upload if step is not None and step.upload else evidence.upload_elsewhere
         return take(state, event, ctx)
-    return on_tap(state, event.data, ctx, still_shown=event.still_shown)
+    return on_tap(state, event.data, ctx, again=event.again)
 
 
 def _needs_profile(state: FlowState, name: str) -> Outcome:
@@ -235,7 +235,7 @@ def on_text(state: FlowState, text: str, ctx: Context, asked: bool = False) -> O
     return Outcome(None, views=(view,), show_state=False, remember=remember)
 
 
-def on_tap(state: FlowState, data: str, ctx: Context, still_shown: bool = False) -> Outcome:
+def on_tap(state: FlowState, data: str, ctx: Context, again: bool = False) -> Outcome:
     tap = parse(data)
     if isinstance(tap, LookupTap):
         answer = ctx.lookup.resolve(tap.key)
@@ -251,7 +251,7 @@ def on_tap(state: FlowState, data: str, ctx: Context, still_shown: bool = False)
         if saved.saved_after(state, tap.step):  # its confirmation may never have arrived
             view = saved.confirmation(state, ctx).replacing()
             return Outcome(None, views=(view,), show_state=False, notice=saved.headline(state))
-        if still_shown and _answered_last(state, tap):  # its answer was never shown
+        if again and _answered_last(state, tap):  # its answer may never have been shown
             view = STEPS[state.step].render(state, ctx).replacing()
             return Outcome(None, views=(view,), show_state=False)
         # Said on the button only: a new message per stale tap would flood the chat.
@@ -264,9 +264,9 @@ def on_tap(state: FlowState, data: str, ctx: Context, still_shown: bool = False)
 def _answered_last(state: FlowState, tap: StepTap) -> bool:
     """Whether `tap` is on the screen the last step was taken from, in the same flow.
 
-    The bot may have stored that step and stopped before showing the next screen, and Telegram
-    posts the tap again (a worker died before answering it): the current screen then replaces
-    the tapped one, so the person carries on from where they really are.
+    Asked of a tap delivered again: the process it was delivered to may have stored its step
+    and stopped before showing the next screen. The current screen then replaces the tapped
+    one, so the person carries on from where they really are.
     """
     return (
         state.step in STEPS

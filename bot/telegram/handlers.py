@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from telegram import CallbackQuery, ChatMember, Message, Update
+from telegram import ChatMember, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -17,6 +17,7 @@ from bot.flows.service import Conversations, UserRef
 from bot.telegram.delivery import answer_tap, deliver
 from bot.telegram.lookups import on_lookup_tap
 from bot.telegram.notices import NoticeThrottle
+from bot.telegram.shared_order import redelivered
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +114,7 @@ async def on_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is not None and chat.type != chat.PRIVATE:
         await on_lookup_tap(update, context)
         return
-    await _run(update, context, Tap(query.data or "", still_shown=_still_shows(query)))
-
-
-def _still_shows(query: CallbackQuery) -> bool:
-    """Whether the tapped message, as Telegram sent it with the tap, still has the button."""
-    message = query.message
-    markup = message.reply_markup if isinstance(message, Message) else None
-    if markup is None or not query.data:
-        return False
-    return any(b.callback_data == query.data for row in markup.inline_keyboard for b in row)
+    await _run(update, context, Tap(query.data or "", again=redelivered()))
 
 
 async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -5,14 +5,17 @@ a load balancer a user's next tap may reach another worker while the last is sti
 handled, so `SharedUserOrder` also holds a short per-user lock in Redis (redis-py's `Lock`)
 while it handles an update. An update handled to the end is remembered for a day: the same
 update posted again (Telegram or the load balancer retrying after a worker died or answered
-late) is answered without being handled twice. A worker that dies holding a lock holds it
-no longer than `LOCK_SECONDS`; the retried update then waits at most that long.
+late) is answered without being handled twice. One that was begun but never finished (its
+worker died) is handled again, and `redelivered()` says so while it is: a tap whose step was
+stored but whose answer was never shown then shows the current screen. A worker that dies
+holding a lock holds it no longer than `LOCK_SECONDS`; the retried update waits that long.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
+from contextvars import ContextVar
 from typing import Any
 
 from redis.asyncio import Redis
@@ -26,6 +29,14 @@ log = logging.getLogger(__name__)
 LOCK_SECONDS = 10
 WAIT_SECONDS = 30
 HANDLED_SECONDS = 24 * 3600
+STARTED, HANDLED = b"started", b"handled"
+
+_redelivered: ContextVar[bool] = ContextVar("careerbot_redelivered", default=False)
+
+
+def redelivered() -> bool:
+    """Whether the update being handled was begun before, by a worker that stopped mid-way."""
+    return _redelivered.get()
 
 
 class SharedUserOrder(PerUserOrder):
@@ -52,17 +63,23 @@ class SharedUserOrder(PerUserOrder):
             if not await lock.acquire():
                 _close(coroutine)
                 raise LockError(f"a user's lock was not free within {WAIT_SECONDS} s")
-        handled = (
-            f"{self._prefix}:handled:{update.update_id}" if isinstance(update, Update) else None
-        )
+        key = f"{self._prefix}:update:{update.update_id}" if isinstance(update, Update) else None
         try:
-            if handled is not None and await self._redis.exists(handled):
+            if key is None:
+                await coroutine
+                return
+            # One round trip: mark the update started, and learn how far an earlier delivery got.
+            before = await self._redis.set(key, STARTED, ex=HANDLED_SECONDS, nx=True, get=True)
+            if before == HANDLED:
                 log.info("an update was posted again after being handled; not handling it twice")
                 _close(coroutine)
                 return
-            await coroutine
-            if handled is not None:
-                await self._redis.set(handled, 1, ex=HANDLED_SECONDS)
+            again = _redelivered.set(before == STARTED)
+            try:
+                await coroutine
+            finally:
+                _redelivered.reset(again)
+            await self._redis.set(key, HANDLED, ex=HANDLED_SECONDS)
         finally:
             if lock is not None:
                 await lock.release()

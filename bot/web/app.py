@@ -13,6 +13,7 @@ claimed in the database, so every worker may look for due ones and each is sent 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import logging
 import secrets
@@ -155,11 +156,14 @@ async def _secret(settings: Settings, workers: Workers) -> str:
 async def _set_webhook_once(
     settings: Settings, workers: Workers, bot: Application, secret: str
 ) -> None:
-    """Tell Telegram where to post: alone always, with Redis only the first worker to start."""
+    """Tell Telegram where to post: alone always; with Redis, the first worker to start with
+    this address and secret (workers started within the hour after it leave it be)."""
     if workers.redis is not None:
         key = f"{settings.redis_key_prefix}:webhook-set"
-        if not await workers.redis.set(key, settings.webhook_url, nx=True, ex=WEBHOOK_SET_FOR):
+        digest = hashlib.sha256(secret.encode()).hexdigest()[:16]
+        if await workers.redis.get(key) == f"{settings.webhook_url} {digest}".encode():
             return
+        await workers.redis.set(key, f"{settings.webhook_url} {digest}", ex=WEBHOOK_SET_FOR)
     await bot.bot.set_webhook(
         settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from bot.telegram.notices import QUIET_SECONDS, NoticeThrottle
 from tests.flowdriver import LEVELS
-from tests.telegram.recording import NETWORK, Failure, methods, strip_html
+from tests.telegram.recording import Failure, methods, strip_html
 from tests.telegram.test_faults import ONBOARDING
 from tests.telegram.test_journey import DOMAIN_RATINGS, onboard
-from tests.telegram.updates import TgUser, _clean, callback, query_db
+from tests.telegram.updates import TgUser, query_db
 
 EXPIRED = "That button has expired. /start shows where you are."
 RATINGS = "select domain_id, level from ratings where range_id = '' order by id"
@@ -97,24 +97,3 @@ async def test_a_double_tap_answers_the_second_on_the_button_only(alice, rec, sq
     assert methods(first) == ["answerCallbackQuery", "editMessageText"]
     assert methods(second) == ["answerCallbackQuery"]
     assert query_db(sqlite_url, DOMAIN_RATINGS) == [(3,)]
-
-
-async def test_a_tap_posted_again_after_its_screen_was_lost_shows_where_you_are(
-    alice, rec, sqlite_url
-):
-    m = await assessing(alice)
-    _, managerial = alice.find_button("Managerial", m)
-    as_tapped = _clean(rec.message(1001, m))  # 1/9, as Telegram sends it with the tap
-    rec.fail("editMessageText", NETWORK)  # the rating is stored, the next screen never shown
-    await alice.feed(callback(managerial, as_tapped, alice.user))
-    assert query_db(sqlite_url, RATINGS) == [("practice-operation-and-development", "managerial")]
-    assert strip_html(rec.message(1001, m)["text"]).startswith("Self-assessment · 1/9")
-
-    # Telegram posts the tap again (the worker that took it died before answering).
-    calls = await alice.feed(callback(managerial, as_tapped, alice.user))
-    assert "editMessageText" in methods(calls) and "sendMessage" not in methods(calls)
-    assert strip_html(rec.message(1001, m)["text"]).startswith("Self-assessment · 2/9")
-    assert query_db(sqlite_url, RATINGS) == [("practice-operation-and-development", "managerial")]
-
-    await alice.press("Strategic", m)  # and the person carries on from there
-    assert query_db(sqlite_url, RATINGS)[1] == ("risk-management", "strategic")

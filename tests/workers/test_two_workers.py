@@ -5,8 +5,9 @@ Telegram posts them (with the secret token; each person's next update once the l
 answered) to a round-robin load balancer, so one person's taps alternate between the workers.
 Part-way through, one worker is killed with SIGKILL: the requests it held fail over to the other
 worker. Afterwards nothing is lost or doubled (every rating as tapped, once; every screen an
-edit of the one message), the two workers together never sent faster than the shared limit, a
-reminder due before they started went out once, and the dead worker's /healthz fails.
+edit of the one message), the two workers together never sent faster than the shared limit,
+only the first worker called setWebhook, a reminder due before they started went out once, and
+the dead worker's /healthz fails.
 """
 
 from __future__ import annotations
@@ -176,11 +177,12 @@ def run_burst(postgres_url: str, redis_prefix: str, tmp_path: Path) -> tuple:
             health = httpx.get(alive.url + "/healthz", timeout=5)
             metrics = httpx.get(alive.url + "/metrics", timeout=5).text
             reminders = emulator.bot_actions(REMINDED, "sendMessage")
+            webhooks_set = emulator.stats()["calls"].get("setWebhook", 0)
             actions = emulator.bot_actions()
         finally:
             lb.should_exit = True
             outputs = [worker.output() for worker in workers if worker.stop() is not None or 1]
-    return balancer, health, metrics, reminders, actions, outputs, emulator.token
+    return balancer, health, metrics, reminders, webhooks_set, actions, outputs, emulator.token
 
 
 async def test_two_workers_one_killed_mid_burst_lose_and_double_nothing(
@@ -190,7 +192,7 @@ async def test_two_workers_one_killed_mid_burst_lose_and_double_nothing(
     await upgrade_to_head_async(postgres_url)
     await seed_due_reminder(postgres_url)
     outcome = await asyncio.to_thread(run_burst, postgres_url, redis_prefix, tmp_path)
-    balancer, health, metrics, reminders, actions, outputs, token = outcome
+    balancer, health, metrics, reminders, webhooks_set, actions, outputs, token = outcome
 
     # Each person's taps reached both workers, and the kill made the balancer fail over.
     workers_of: dict[int, set[int]] = defaultdict(set)
@@ -219,6 +221,9 @@ async def test_two_workers_one_killed_mid_burst_lose_and_double_nothing(
     # The shared limit held for both workers together, and was reached.
     assert most_sent_in_a_window(actions) <= 2 * PER_SECOND
     assert metric(metrics, "careerbot_sends_throttled_total") > 0
+
+    # Only the first worker told Telegram where to post.
+    assert webhooks_set == 1
 
     # The reminder due before the workers started went out once.
     assert len(reminders) == 1

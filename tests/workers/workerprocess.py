@@ -13,8 +13,6 @@ import httpx
 from tests.e2e.botprocess import CAREERBOT, SETTINGS_VARS, START_TIMEOUT
 from tests.e2e.emulator import Emulator
 
-EXTRA_VARS = ("REDIS_URL", "REDIS_KEY_PREFIX", "LOG_FORMAT", "TELEGRAM_MESSAGES_PER_SECOND")
-
 
 def worker_env(
     emulator: Emulator, database_url: str, redis_url: str, prefix: str, lb_port: int, secret: str
@@ -35,7 +33,7 @@ class WorkerProcess:
     """One worker listening on 127.0.0.1:`port`, its output in `log_path`."""
 
     def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
-        base = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS + EXTRA_VARS}
+        base = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
         self.env = {**base, **env, "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port)}
         self.port = port
         self.log_path = log_path
