@@ -84,8 +84,8 @@ class SharedRateLimiter(BaseRateLimiter[int]):
             except RetryAfter as exc:
                 if attempt == retries:
                     raise
-                wait = exc.retry_after
-                seconds = wait if isinstance(wait, int) else wait.total_seconds()
+                # As PTB's AIORateLimiter reads it: the public attribute warns until PTB 23.
+                seconds = exc._retry_after.total_seconds()  # noqa: SLF001
                 log.info("Telegram asked to slow down (%s); retrying in %s s", endpoint, seconds)
                 await asyncio.sleep(seconds + 0.1)
         raise AssertionError("unreachable: the last attempt returns or raises")

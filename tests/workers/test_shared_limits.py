@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 from redis.asyncio import Redis
 from telegram import Bot
+from telegram.error import RetryAfter
 
 from bot.telegram.limiter import SharedRateLimiter
 from bot.telegram.shared_order import SharedUserOrder
@@ -97,3 +99,23 @@ async def test_one_users_updates_never_overlap_across_workers_and_repeats_are_dr
         for client in clients:
             await client.aclose()
     assert sorted(update_id for _, update_id in log) == [tap.update_id for tap in taps]
+
+
+async def test_telegram_asking_to_slow_down_is_obeyed_then_given_up_on(redis_prefix):
+    limiter = SharedRateLimiter(REDIS_URL, redis_prefix, max_retries=1)
+    attempts: list[str] = []
+
+    async def send(refusals: int) -> bool:
+        attempts.append("sent")
+        if len(attempts) <= refusals:
+            raise RetryAfter(0)
+        return True
+
+    data = {"chat_id": 42, "text": "hi"}
+    assert await limiter.process_request(send, (1,), {}, "sendMessage", data, None) is True
+    assert len(attempts) == 2  # refused once, sent again
+
+    attempts.clear()
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(send, (5,), {}, "sendMessage", data, None)
+    assert len(attempts) == 2  # one retry, then the refusal is passed on
