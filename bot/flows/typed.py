@@ -54,7 +54,7 @@ def typed_choice(text: str, buttons: Sequence[Button]) -> str | PickOne | None:
     choices = [b for b in buttons if b.data]
     typed = text.strip()
     if typed.isdecimal():
-        n = int(typed)
+        n = int(typed) if len(typed) < 10 else 0  # a longer number names no button
         return choices[n - 1].data if 1 <= n <= len(choices) else PickOne(len(choices))
     if not any(c.isalnum() for c in typed):
         return PickOne(len(choices))
