@@ -134,7 +134,13 @@ def run() -> None:
     from bot.telegram.app import wait_until_reachable
     from bot.telegram.logging_setup import configure_logging
 
-    configure_logging(settings.log_level, settings.telegram_bot_token.get_secret_value())
+    token = settings.telegram_bot_token.get_secret_value()
+    if settings.log_format == "json":
+        from bot.observability import configure_json_logging
+
+        configure_json_logging(settings.log_level, token)
+    else:
+        configure_logging(settings.log_level, token)
     # Errors end here as redacted log lines: PTB's exceptions can carry the token, and a
     # traceback printed by typer would show it.
     try:

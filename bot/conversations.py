@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -71,6 +71,7 @@ class Conversations:
         kb: KnowledgeBase,
         lookup: Lookup,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        drawing: Executor | None = None,
     ) -> None:
         self._repo = repo
         self._kb = kb
@@ -78,7 +79,8 @@ class Conversations:
         self._clock = clock
         # Charts and PDFs are drawn off the event loop, by a few threads of their own: each
         # drawing holds a figure in memory, and more threads than cores would not draw faster.
-        self._drawing = ThreadPoolExecutor(DRAWING_THREADS, thread_name_prefix="drawing")
+        # `drawing` (DRAWING_PROCESSES, bot/drawing.py) draws them in other processes instead.
+        self._drawing = drawing or ThreadPoolExecutor(DRAWING_THREADS, thread_name_prefix="drawing")
         #: the bot's @username, for t.me links (set by the Telegram front end once it knows it)
         self.bot_username = ""
 

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.conversations import Conversations
+from bot.drawing import drawing_pool
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.lookup import LookupEngine
 from bot.settings import Settings
@@ -31,7 +32,10 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     kb = load_knowledge(settings.knowledge_dir)
     lookup = LookupEngine(kb)
     repo, engine = create_repository(url)
+    drawing = drawing_pool(settings.drawing_processes)
     try:
-        yield Runtime(kb, lookup, repo, Conversations(repo, kb, lookup))
+        yield Runtime(kb, lookup, repo, Conversations(repo, kb, lookup, drawing=drawing))
     finally:
         await engine.dispose()
+        if drawing is not None:
+            drawing.shutdown(cancel_futures=True)

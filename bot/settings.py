@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,14 @@ class Settings(BaseSettings):
     sqlite_path: Path = Field(default=DEFAULT_DATA_DIR / "careerbot.sqlite3")
     knowledge_dir: Path = Field(default=Path(__file__).resolve().parent.parent / "knowledge")
     log_level: str = "INFO"
+
+    # Several workers (bot/web): shared limits, per-user order, JSON logs.
+    redis_url: str | None = None
+    redis_key_prefix: str = "careerbot"
+    log_format: Literal["text", "json"] = "text"
+    telegram_messages_per_second: int = 30
+    telegram_group_messages_per_minute: int = 20
+    drawing_processes: int = Field(default=0, ge=0)
 
     @field_validator("sqlite_path", "knowledge_dir", mode="after")
     @classmethod

@@ -20,9 +20,14 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Tap:
-    """A button press, carrying the button's data exactly as it came back."""
+    """A button press, carrying the button's data exactly as it came back.
+
+    `again`: this very tap was delivered before, to a bot process that stopped before it was
+    done with it (False when the front end cannot tell).
+    """
 
     data: str
+    again: bool = False
 
 
 @dataclass(frozen=True, slots=True)

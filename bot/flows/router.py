@@ -124,7 +124,7 @@ def dispatch(state: FlowState, turn: Turn, ctx: Context) -> Outcome:
         step = STEPS.get(state.step)
         take = step.upload if step is not None and step.upload else evidence.upload_elsewhere
         return take(state, event, ctx)
-    return on_tap(state, turn.tap, ctx)
+    return on_tap(state, turn.tap, ctx, again=isinstance(event, Tap) and event.again)
 
 
 def _needs_profile(state: FlowState, name: str) -> Outcome:
@@ -201,7 +201,7 @@ def on_text(state: FlowState, text: str, ctx: Context, asked: bool = False) -> O
     return Outcome(None, views=(view,), show_state=False, remember=remember)
 
 
-def on_tap(state: FlowState, tap: ParsedTap | None, ctx: Context) -> Outcome:
+def on_tap(state: FlowState, tap: ParsedTap | None, ctx: Context, again: bool = False) -> Outcome:
     if isinstance(tap, LookupTap):
         answer = ctx.lookup.resolve(tap.key)
         # The engine answers an unknown key with its "could not find" answer, not None: a
@@ -216,11 +216,28 @@ def on_tap(state: FlowState, tap: ParsedTap | None, ctx: Context) -> Outcome:
         if saved.saved_after(state, tap.step):  # its confirmation may never have arrived
             view = saved.confirmation(state, ctx).replacing()
             return Outcome(None, views=(view,), show_state=False, notice=saved.headline(state))
+        if again and _answered_last(state, tap):  # its answer may never have been shown
+            view = STEPS[state.step].render(state, ctx).replacing()
+            return Outcome(None, views=(view,), show_state=False)
         # Said on the button only: a new message per stale tap would flood the chat.
         return Outcome(None, show_state=False, notice=EXPIRED)
     if tap.value == HERE:
         return Outcome(None)
     return STEPS[state.step].tap(state, tap.value, ctx)
+
+
+def _answered_last(state: FlowState, tap: StepTap) -> bool:
+    """Whether `tap` is on the screen the last step was taken from, in the same flow.
+
+    Asked of a tap delivered again: the process it was delivered to may have stored its step
+    and stopped before showing the next screen. The current screen then replaces the tapped
+    one, so the person carries on from where they really are.
+    """
+    return (
+        state.step in STEPS
+        and tap.version == state.version - 1
+        and STEPS[tap.step].flow == STEPS[state.step].flow
+    )
 
 
 register(

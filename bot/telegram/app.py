@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
@@ -37,17 +36,23 @@ from bot.telegram.context import CONTEXT_TYPES, BotApplication, BotApplicationBu
 from bot.telegram.inline import on_inline_query
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.reminders import schedule_reminders
+from bot.telegram.workers import Workers
 
 PRIVATE_COMMANDS = [BotCommand(c.name, c.menu) for c in listed() if c.menu]
 """The private chat's command menu, from the commands the flows register."""
 
 
 def build_application(
-    settings: Settings, request: BaseRequest | None = None, rate_limited: bool = True
+    settings: Settings,
+    request: BaseRequest | None = None,
+    rate_limited: bool = True,
+    workers: Workers | None = None,
 ) -> BotApplication:
     """The bot, wired to the flows; `request` replaces the HTTP layer (tests, benchmarks).
 
     `rate_limited=False` drops the rate limiter, for benchmarks that measure our own cost.
+    `workers` (webhook mode, bot/web) replaces the updater, the per-user order and the rate
+    limiter with ones shared by every worker.
     """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -57,11 +62,13 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .context_types(CONTEXT_TYPES)
-        .concurrent_updates(PerUserOrder())
+        .concurrent_updates(workers.update_processor if workers else PerUserOrder())
         .post_init(_start_runtime(settings))
         .post_shutdown(_stop_runtime)
     )
-    if rate_limited:
+    if workers is not None:
+        builder = builder.updater(None).rate_limiter(workers.rate_limiter)
+    elif rate_limited:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -213,21 +220,11 @@ async def wait_until_reachable(settings: Settings, say: Callable[[str], None]) -
 
 
 def run(settings: Settings) -> None:
-    """Run until stopped: webhook mode when WEBHOOK_URL is set, otherwise long polling."""
-    application = build_application(settings)
+    """Run until stopped: a webhook worker when WEBHOOK_URL is set, otherwise long polling."""
     if settings.webhook_url:
-        secret = (
-            settings.webhook_secret.get_secret_value()
-            if settings.webhook_secret
-            else secrets.token_urlsafe(32)
-        )
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0, timeout=10)
+        from bot.web.server import serve
+
+        serve(settings)
+        return
+    application = build_application(settings)
+    application.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0, timeout=10)

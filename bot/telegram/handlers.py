@@ -17,6 +17,7 @@ from bot.flows.groups import optin_payload
 from bot.telegram.context import BotContext
 from bot.telegram.delivery import answer_tap, deliver
 from bot.telegram.lookups import on_lookup_tap
+from bot.telegram.shared_order import redelivered
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ async def on_tap(update: Update, context: BotContext) -> None:
     if chat is not None and chat.type != chat.PRIVATE:
         await on_lookup_tap(update, context)
         return
-    await _run(update, context, Tap(query.data or ""))
+    await _run(update, context, Tap(query.data or "", again=redelivered()))
 
 
 async def on_non_text(update: Update, context: BotContext) -> None:

@@ -104,6 +104,7 @@ function record(token, chatId, method, fields) {
   const action = {
     seq: state.seq,
     date: now(),
+    at_ms: Date.now(), // when the call arrived, for rate checks
     chat_id: chatId === undefined || chatId === null ? null : Number(chatId),
     method,
     ...fields,

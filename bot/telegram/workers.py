@@ -1,0 +1,46 @@
+"""What one webhook worker shares with the others: Redis, the per-user order, the send limits.
+
+Without `REDIS_URL` a worker is the single process it always was: per-user order and PTB's
+`AIORateLimiter` inside the process. With it, both live in Redis and hold across workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+from telegram.ext import AIORateLimiter, BaseRateLimiter, BaseUpdateProcessor
+
+from bot.settings import Settings
+from bot.telegram.limiter import MAX_RETRIES, SharedRateLimiter
+from bot.telegram.ordering import PerUserOrder
+from bot.telegram.shared_order import SharedUserOrder
+
+
+@dataclass(frozen=True, slots=True)
+class Workers:
+    update_processor: BaseUpdateProcessor
+    rate_limiter: BaseRateLimiter[Any]
+    redis: Redis | None
+
+
+def workers_for(settings: Settings) -> Workers:
+    """Shared parts in Redis when `REDIS_URL` is set, otherwise this process's own."""
+    per_second = settings.telegram_messages_per_second
+    per_group = settings.telegram_group_messages_per_minute
+    if settings.redis_url is None:
+        limiter = AIORateLimiter(
+            overall_max_rate=per_second,
+            group_max_rate=per_group,
+            group_time_period=60,
+            max_retries=MAX_RETRIES,
+        )
+        return Workers(PerUserOrder(), limiter, None)
+    redis = Redis.from_url(settings.redis_url)
+    prefix = settings.redis_key_prefix
+    return Workers(
+        SharedUserOrder(redis, prefix),
+        SharedRateLimiter(settings.redis_url, prefix, per_second, per_group),
+        redis,
+    )
