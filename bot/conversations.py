@@ -14,8 +14,6 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from bot.appraisal.chart import caption, chart_key, render_radar
-from bot.appraisal.pdf import Appraisal, render_plan_pdf
 from bot.flows import aboutme, legacy
 from bot.flows.core import IDLE, STEPS, Context, FlowState, Load, Lookup, Outcome
 from bot.flows.cpd import SHOWN, render_log
@@ -239,6 +237,8 @@ class Conversations:
         plan = build_plan(self._kb, profile, history) if profile else None
         if plan is None:
             return view
+        from bot.appraisal.chart import caption  # matplotlib: loaded with the first chart
+
         png = await self._chart(history, plan)
         photo = Attachment("profile-chart.png", png, caption(plan), kind="photo")
         return replace(view, attachments=(photo, *view.attachments))
@@ -246,6 +246,8 @@ class Conversations:
     async def _chart(self, history: Sequence[AssessmentRecord], plan: PlanData) -> bytes:
         """The latest assessment's chart: the stored one while it shows the same (a target may
         have changed since), otherwise drawn once, off the event loop, and stored with it."""
+        from bot.appraisal.chart import chart_key, render_radar
+
         latest, previous = history[-1], _previous(history)
         key = chart_key(plan, previous)
         png = await self._repo.stored_chart(latest.id, key)
@@ -256,6 +258,8 @@ class Conversations:
         return png
 
     async def _export(self, user: UserRef) -> Reply:
+        from bot.appraisal.pdf import Appraisal, render_plan_pdf  # fpdf: loaded when first asked
+
         data = await self._repo.export_user(user.id)
         content = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
         document = Attachment(

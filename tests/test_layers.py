@@ -76,3 +76,15 @@ def test_importing_the_flows_loads_neither_sqlalchemy_nor_telegram() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_the_bot_starts_without_the_drawing_libraries() -> None:
+    """matplotlib and fpdf (about 48 MB) are loaded with the first chart or PDF, not at start."""
+    code = (
+        "import sys, bot.telegram.app, bot.runtime\n"
+        "print(sorted({n.split('.')[0] for n in sys.modules} & {'matplotlib', 'fpdf', 'PIL'}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
