@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def _typer(help_text: str, add_completion: bool = True) -> typer.Typer:
@@ -130,7 +135,6 @@ def run() -> None:
 
     from telegram.error import InvalidToken
 
-    from bot.telegram.app import run as run_bot
     from bot.telegram.app import wait_until_reachable
     from bot.telegram.logging_setup import configure_logging
 
@@ -154,3 +158,15 @@ def run() -> None:
     except Exception as exc:
         logging.getLogger("bot.cli").critical("the bot stopped on an error", exc_info=True)
         raise typer.Exit(1) from exc
+
+
+def run_bot(settings: Settings) -> None:
+    """Run until stopped: a webhook worker when WEBHOOK_URL is set, otherwise long polling."""
+    if settings.webhook_url:
+        from bot.web.server import serve
+
+        serve(settings)
+    else:
+        from bot.telegram.app import run_polling
+
+        run_polling(settings)

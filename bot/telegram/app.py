@@ -219,12 +219,7 @@ async def wait_until_reachable(settings: Settings, say: Callable[[str], None]) -
         await bot.shutdown()
 
 
-def run(settings: Settings) -> None:
-    """Run until stopped: a webhook worker when WEBHOOK_URL is set, otherwise long polling."""
-    if settings.webhook_url:
-        from bot.web.server import serve
-
-        serve(settings)
-        return
+def run_polling(settings: Settings) -> None:
+    """Run with long polling until stopped (a webhook worker is `bot.web.server.serve`)."""
     application = build_application(settings)
     application.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0, timeout=10)

@@ -13,7 +13,7 @@ import uvicorn
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 
-from bot.telegram import app as app_module
+from bot import cli
 from bot.web import server
 from bot.web.app import create_app
 from tests.telegram import updates
@@ -64,7 +64,7 @@ def test_run_with_webhook_url_serves_the_asgi_worker(sqlite_url, monkeypatch):
     )
     served: dict = {}
     monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: served.update(kw, app=app))
-    app_module.run(settings)
+    cli.run_bot(settings)
     assert isinstance(served.pop("app"), Starlette)
     assert (served["host"], served["port"]) == ("127.0.0.1", 8999)
 
