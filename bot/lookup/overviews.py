@@ -66,6 +66,13 @@ _ABOUT_FRAMEWORK = re.compile(
     r"who s it for|who is (this|the \w+ framework|the framework) for|how old|what year|"
     r"when was|about the)\b"
 )
+# Each overview's heads as their stems ("area of technical expertise" -> "area technical
+# expertise"), for one look-up per question.
+_HEAD_FORMS = {
+    " ".join(term(w) for w in words(head) if w != "of"): ident
+    for ident, heads in reversed(HEADS.items())
+    for head in heads
+}
 _HEAD_STEMS = frozenset(
     term(w) for heads in HEADS.values() for h in heads for w in words(h) if w != "of"
 )
@@ -140,10 +147,8 @@ def overview_of(folded: str) -> list[str]:
     if len(left) == 1 and left[0] in _PART_STEMS and not _CAREER_FRAMEWORK.search(folded):
         return ["overview:domains"]  # "the main headings of annex c"
     rest = " ".join(dict.fromkeys(left))
-    for ident, heads in HEADS.items():
-        if any(rest == " ".join(s for s in _stems(head) if s != "of") for head in heads):
-            return [f"overview:{ident}"]
-    return []
+    ident = _HEAD_FORMS.get(rest)
+    return [f"overview:{ident}"] if ident is not None else []
 
 
 def _competency_source(kb: Any) -> str:
