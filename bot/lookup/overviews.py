@@ -147,8 +147,8 @@ def overview_of(folded: str) -> list[str]:
     if len(left) == 1 and left[0] in _PART_STEMS and not _CAREER_FRAMEWORK.search(folded):
         return ["overview:domains"]  # "the main headings of annex c"
     rest = " ".join(dict.fromkeys(left))
-    ident = _HEAD_FORMS.get(rest)
-    return [f"overview:{ident}"] if ident is not None else []
+    head = _HEAD_FORMS.get(rest)
+    return [f"overview:{head}"] if head is not None else []
 
 
 def _competency_source(kb: Any) -> str:
