@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, update
 
-from bot.storage import statements
+from bot.storage import deliveries, statements
 from bot.storage.assessments import AssessmentStore
 from bot.storage.changes import (
     UNSET,
@@ -176,6 +176,7 @@ class Repository(
             changes,
             message_id,
             self._now(),
+            deliveries.current(),
         )
 
     def _step(
@@ -187,8 +188,12 @@ class Repository(
         changes: Sequence[Change],
         message_id: int | None | _Unset,
         now: datetime,
+        delivery: deliveries.Delivery | None = None,
     ) -> int | None:
-        """One versioned write (INSERT or UPDATE ... RETURNING the version), then the changes."""
+        """One versioned write (INSERT or UPDATE ... RETURNING the version), then the changes;
+        none of it when the Telegram update being handled has stored a step before."""
+        if delivery is not None and not deliveries.claim(conn, delivery, now):
+            return None
         params = {**state, "b_user_id": user_id, "b_updated_at": now}
         if message_id is not UNSET:
             params["b_message_id"] = message_id

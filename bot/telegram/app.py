@@ -33,6 +33,7 @@ from bot.settings import Settings
 from bot.telegram import groups, handlers, uploads
 from bot.telegram.inline import on_inline_query
 from bot.telegram.ordering import PerUserOrder
+from bot.telegram.polling import run_polling
 from bot.telegram.reminders import schedule_reminders
 
 PRIVATE_COMMANDS = [
@@ -224,7 +225,8 @@ async def wait_until_reachable(settings: Settings, say: Callable[[str], None]) -
 
 
 def run(settings: Settings) -> None:
-    """Run until stopped: webhook mode when WEBHOOK_URL is set, otherwise long polling."""
+    """Run until stopped: webhook mode when WEBHOOK_URL is set, otherwise long polling that
+    confirms an update to Telegram only once it has been handled (`polling`)."""
     application = build_application(settings)
     if settings.webhook_url:
         secret = (
@@ -241,4 +243,4 @@ def run(settings: Settings) -> None:
             allowed_updates=Update.ALL_TYPES,
         )
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0, timeout=10)
+        run_polling(application)  # updates confirmed to Telegram once handled

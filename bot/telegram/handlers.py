@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 from bot.flows.events import Command, Event, Tap, Text
 from bot.flows.groups import optin_payload
 from bot.flows.service import Conversations, UserRef
+from bot.storage import deliveries
 from bot.telegram.delivery import answer_tap, deliver
 from bot.telegram.lookups import on_lookup_tap
 from bot.telegram.notices import NoticeThrottle
@@ -60,7 +61,14 @@ async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event)
         return
     if from_bot(update):
         return
-    reply = await conversations(context).handle(UserRef(user.id, user.full_name), event)
+    who = UserRef(user.id, user.full_name)
+    reply = await conversations(context).handle(who, event)
+    if deliveries.repeated():
+        # Telegram delivered this update again: the process that stored its step died before
+        # the update was confirmed, perhaps before it answered. Say where the user is now.
+        with deliveries.apart():
+            where = await conversations(context).handle(who, Command("start"))
+        reply = replace(where, notice=reply.notice)
     if reply.notice and not notices(context).allow(chat.id):
         reply = replace(reply, notice="")
     await deliver(context.bot, chat.id, reply, update.callback_query)
