@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete
+from sqlalchemy import Connection, Table, delete, select
 
 from bot.storage.models import HandledUpdate
 from bot.storage.statements import _insert_for, param, params
@@ -88,6 +88,14 @@ def _claim_statement(dialect: str) -> Any:
 
 
 _PRUNE = delete(_handled).where(_handled.c.handled_at < param(_handled.c.handled_at))
+
+
+_CLAIMED = select(_handled.c.update_id).where(_handled.c.update_id == param(_handled.c.update_id))
+
+
+def claimed_before(conn: Connection, update_id: int) -> bool:
+    """Whether an earlier delivery of update `update_id` stored a step."""
+    return conn.execute(_CLAIMED, {"b_update_id": update_id}).first() is not None
 
 
 def claim(conn: Connection, delivery: Delivery, now: datetime) -> bool:

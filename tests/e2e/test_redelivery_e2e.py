@@ -4,8 +4,8 @@ The real `careerbot run` process against the Bot API emulator. The emulator hold
 method (its calls hang): the bot fetches the user's update, stores its step, and gets stuck
 answering. Then it is killed with SIGKILL, as a crash or an OOM kill would. Telegram (here the
 emulator) still has the update, because the bot confirms an update only once it has handled
-it, so the next process gets it again: it answers it and stores nothing twice. A tap is then
-stale (its step was taken) and answered on its button; typed text says where the user is.
+it, so the next process gets it again: it answers it, says where the user is (the dead bot
+may never have said it), and stores nothing twice.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bot.telegram.handlers import FAILED
 from tests.e2e.botprocess import STEP_TIMEOUT, button_data
 from tests.e2e.emulator import ChatMessage, Emulator, UserClient
 
@@ -95,14 +96,38 @@ def test_a_tap_fetched_by_a_killed_bot_is_answered_by_the_next(emulator, bot, tm
 
     _wait(lambda: any(a.get("callback_query_id") == taps[0] for a in alice.bot_actions()))
     answered = {a["callback_query_id"]: a for a in alice.bot_actions("answerCallbackQuery")}
-    assert answered[taps[0]]["text"]  # a short notice on the button: it was taken already
+    assert answered[taps[0]]["text"] == "Already recorded."
     assert delivered_again()
-    alice.send_command("/start")
-    back = shown(alice, titled("Welcome back"))
+    back = shown(alice, titled("Welcome back"))  # where Alice is, without asking
     press(alice, back.message_id, "Continue")
     shown(alice, titled("Self-assessment · 2/9"))  # the rating was kept, not asked again
     assert _ratings(tmp_path / "careerbot.sqlite3") == [("strategic",)]
     assert "error while handling" not in bot.output()
+
+
+def test_a_telegram_call_that_hangs_ends_and_the_same_process_carries_on(emulator, bot, tmp_path):
+    """Telegram stops answering one kind of call (the edit of the tapped message): the call
+    gives up within PTB's time limits, the user is told their answers are saved, and once
+    Telegram answers again the same process carries on, the rating stored once."""
+    bot.start()
+    alice = emulator.private_chat(user_id=1003, first_name="Alice")
+    m = onboard(alice)
+    press(alice, m, "Start self-assessment")
+    shown(alice, titled("Self-assessment · 1/9"))
+    pid = bot.process.pid
+
+    emulator.hold("editMessageText")
+    press(alice, m, "Managerial")
+    told = alice.wait_for_bot_message(after=m, timeout=STEP_TIMEOUT)
+    assert told.text == FAILED  # "... Your answers so far are saved; please try again."
+    assert emulator.release() == 1
+
+    alice.send_command("/start")
+    back = shown(alice, titled("Welcome back"))
+    press(alice, back.message_id, "Continue")
+    shown(alice, titled("Self-assessment · 2/9"))
+    assert bot.process.pid == pid and bot.process.poll() is None  # no restart
+    assert _ratings(tmp_path / "careerbot.sqlite3") == [("managerial",)]
 
 
 def test_a_typed_answer_delivered_again_is_stored_once(emulator, bot, tmp_path):
