@@ -3,11 +3,13 @@
 Polling confirms an update to Telegram only once it has been handled (`bot.telegram.polling`),
 so a bot killed between storing a step and that confirmation gets the same update again in
 its next process. A tap carries its conversation version and is turned down as stale anyway;
-a typed `/log` entry or objective carries nothing of the kind. So the front end says which
-update is being handled (`handling`), and the first step an update stores claims the update's
-number in the same transaction (`claim`): a second delivery finds it claimed, and its step is
-stale ("Already recorded"). Rows are kept a day (Telegram keeps an update no longer), pruned
-as new ones are claimed.
+typed text or a command carries nothing of the kind (a reflection's answer would become the
+next question's answer too). So the front end says which update is being handled
+(`handling`), and the first step an update stores claims the update's number in the same
+transaction (`claim`): a second delivery finds it claimed, and its step is stale, so nothing
+is stored and nothing said (the first delivery most likely answered: the offset moves only
+once the oldest update in flight is handled, so most repeats were answered long before).
+Rows are kept a day (Telegram keeps an update no longer), pruned as new ones are claimed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, select
+from sqlalchemy import Connection, Table, delete
 
 from bot.storage.models import HandledUpdate
 from bot.storage.statements import _insert_for, param, params
@@ -35,12 +37,10 @@ _handled: Table = HandledUpdate.__table__  # type: ignore[assignment]
 @dataclass(slots=True)
 class Delivery:
     """The update being handled; `claimed` once one of its steps has claimed it (a reply
-    may take more than one step, e.g. a step and the /start that follows it), `repeated` once
-    a claim found that an earlier delivery of it stored a step."""
+    may take more than one step, e.g. a step and the /start that follows it)."""
 
     update_id: int
     claimed: bool = False
-    repeated: bool = False
 
 
 _current: ContextVar[Delivery | None] = ContextVar("delivery", default=None)
@@ -61,22 +61,6 @@ def current() -> Delivery | None:
     return _current.get()
 
 
-def repeated() -> bool:
-    """Whether the update being handled had its step stored by an earlier delivery."""
-    delivery = _current.get()
-    return delivery is not None and delivery.repeated
-
-
-@contextmanager
-def apart() -> Iterator[None]:
-    """Steps taken here claim nothing (what is shown in answer to a repeated update)."""
-    token = _current.set(None)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
 @cache
 def _claim_statement(dialect: str) -> Any:
     h = _handled
@@ -90,14 +74,6 @@ def _claim_statement(dialect: str) -> Any:
 _PRUNE = delete(_handled).where(_handled.c.handled_at < param(_handled.c.handled_at))
 
 
-_CLAIMED = select(_handled.c.update_id).where(_handled.c.update_id == param(_handled.c.update_id))
-
-
-def claimed_before(conn: Connection, update_id: int) -> bool:
-    """Whether an earlier delivery of update `update_id` stored a step."""
-    return conn.execute(_CLAIMED, {"b_update_id": update_id}).first() is not None
-
-
 def claim(conn: Connection, delivery: Delivery, now: datetime) -> bool:
     """Claim the update for the step being stored in `conn`'s transaction; False when an
     earlier delivery of it already stored a step. A delivery claims once."""
@@ -108,7 +84,6 @@ def claim(conn: Connection, delivery: Delivery, now: datetime) -> bool:
         {"b_update_id": delivery.update_id, "b_handled_at": now},
     )
     if inserted.rowcount == 0:
-        delivery.repeated = True
         return False
     if delivery.update_id % PRUNE_EVERY == 0:
         conn.execute(_PRUNE, {"b_handled_at": now - KEPT})

@@ -212,11 +212,6 @@ class Repository(
             self._apply_change(conn, user_id, change, now)
         return new_version
 
-    async def handled_before(self, update_id: int) -> bool:
-        """Whether a step was stored for Telegram update `update_id` (by an earlier delivery
-        of it: see `deliveries`)."""
-        return await self._transactions.run(deliveries.claimed_before, update_id)
-
     async def set_message_id(self, user_id: int, message_id: int | None) -> None:
         """Remember which Telegram message the flow is edited in (no version bump)."""
         async with self._sessions.begin() as s:

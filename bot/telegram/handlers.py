@@ -13,8 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.flows.events import Command, Event, Tap, Text
 from bot.flows.groups import optin_payload
-from bot.flows.service import RACED, Conversations, Reply, UserRef
-from bot.storage import deliveries
+from bot.flows.service import Conversations, UserRef
 from bot.telegram.delivery import answer_tap, deliver
 from bot.telegram.lookups import on_lookup_tap
 from bot.telegram.notices import NoticeThrottle
@@ -61,28 +60,10 @@ async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event)
         return
     if from_bot(update):
         return
-    who = UserRef(user.id, user.full_name)
-    reply = await conversations(context).handle(who, event)
-    if await _repeated(update, context, reply):
-        # Telegram delivered this update again: the process that stored its step died before
-        # the update was confirmed, perhaps before it answered. Say where the user is now.
-        with deliveries.apart():
-            where = await conversations(context).handle(who, Command("start"))
-        reply = replace(where, notice=RACED.notice)
+    reply = await conversations(context).handle(UserRef(user.id, user.full_name), event)
     if reply.notice and not notices(context).allow(chat.id):
         reply = replace(reply, notice="")
     await deliver(context.bot, chat.id, reply, update.callback_query)
-
-
-async def _repeated(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> bool:
-    """Whether an earlier delivery of `update` stored its step. A typed update finds out as it
-    claims the update (`deliveries`); a tap is turned down as stale before that (its step was
-    taken), so a tap answered on its button only asks (polling only: nothing else repeats)."""
-    if deliveries.repeated():
-        return True
-    if deliveries.current() is None or update.callback_query is None or reply.views:
-        return False
-    return await context.bot_data["runtime"].repo.handled_before(update.update_id)
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
