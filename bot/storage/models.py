@@ -335,6 +335,17 @@ class GroupPictureMember(Base):
     levels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class HandledUpdate(Base):
+    """A Telegram update whose step was stored, so the same update delivered again (the bot
+    died before Telegram learnt it was handled) stores nothing twice. No user in it: only the
+    update's number and when; rows older than Telegram keeps updates (a day) are pruned."""
+
+    __tablename__ = "handled_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(index=True)
+
+
 __all__ = [
     "DOMAIN_RATING",
     "Assessment",
@@ -346,6 +357,7 @@ __all__ = [
     "GroupMember",
     "GroupPicture",
     "GroupPictureMember",
+    "HandledUpdate",
     "Objective",
     "PlanComment",
     "PlanShare",

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, update
 
-from bot.storage import statements
+from bot.storage import deliveries, statements
 from bot.storage.assessments import AssessmentStore
 from bot.storage.changes import (
     AcceptPrivacy,
@@ -170,6 +170,7 @@ class Repository(
             {"b_flow": flow, "b_step": step, "b_payload": payload},
             changes,
             self._now(),
+            deliveries.current(),
         )
 
     def _step(
@@ -180,8 +181,12 @@ class Repository(
         state: dict[str, Any],
         changes: Sequence[Change],
         now: datetime,
+        delivery: deliveries.Delivery | None = None,
     ) -> int | None:
-        """One versioned write (INSERT or UPDATE ... RETURNING the version), then the changes."""
+        """One versioned write (INSERT or UPDATE ... RETURNING the version), then the changes;
+        none of it when the Telegram update being handled has stored a step before."""
+        if delivery is not None and not deliveries.claim(conn, delivery, now):
+            return None
         params = {**state, "b_user_id": user_id, "b_updated_at": now}
         new_version: int | None = None
         if expected_version == 0:

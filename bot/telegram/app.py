@@ -13,7 +13,6 @@ from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
-    Update,
 )
 from telegram.error import NetworkError
 from telegram.ext import (
@@ -31,7 +30,7 @@ from telegram.request import BaseRequest
 from bot.flows.account import listed
 from bot.runtime import open_runtime
 from bot.settings import Settings
-from bot.telegram import groups, handlers, uploads
+from bot.telegram import groups, handlers, polling, uploads
 from bot.telegram.context import CONTEXT_TYPES, BotApplication, BotApplicationBuilder
 from bot.telegram.inline import on_inline_query
 from bot.telegram.ordering import PerUserOrder
@@ -220,6 +219,6 @@ async def wait_until_reachable(settings: Settings, say: Callable[[str], None]) -
 
 
 def run_polling(settings: Settings) -> None:
-    """Run with long polling until stopped (a webhook worker is `bot.web.server.serve`)."""
-    application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0, timeout=10)
+    """Run with long polling until stopped, confirming an update to Telegram only once it has
+    been handled (`polling`); a webhook worker is `bot.web.server.serve`."""
+    polling.run_polling(build_application(settings))

@@ -326,6 +326,27 @@ class Emulator:
         """Bot API calls served per method, updates dropped by allowed_updates, ..."""
         return self.request("/stats")
 
+    def hold(self, method: str) -> None:
+        """From now on calls of Bot API ``method`` hang unanswered and are not recorded: the
+        bot is stuck in the middle of a reply (until ``release``, or a kill)."""
+        self.request("/hold", method=method)
+
+    def release(self) -> int:
+        """Stop holding; each held call fails. Returns how many were held."""
+        return int(self.request("/release"))
+
+    def held(self, method: str) -> int:
+        """How many calls of ``method`` have been held."""
+        return int(self.stats()["held"].get(method, 0))
+
+    def deliveries(self, update_id: int) -> int:
+        """How many times getUpdates has handed out update ``update_id``."""
+        return int(self.stats()["deliveries"].get(str(update_id), 0))
+
+    def pending_updates(self) -> int:
+        """Updates not yet confirmed by the bot (a getUpdates offset past them)."""
+        return int(self.stats()["pending_updates"])
+
     def get_updates_calls(self) -> int:
         return int(self.stats()["calls"].get("getUpdates", 0))
 

@@ -17,9 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from telegram import Update
 from telegram.ext import Application
 
+from bot import cli
 from bot.cli import CONSOLE_INSTEAD, NO_TOKEN, TOKEN_REJECTED
 from bot.telegram import app as app_module
 from bot.telegram.logging_setup import configure_logging
@@ -191,16 +191,19 @@ def test_no_network_says_so_in_one_sentence_and_retries_with_backoff(tmp_path):
     assert process.returncode == 130
 
 
-def test_run_polls_with_a_long_poll_and_no_pause(sqlite_url, monkeypatch):
-    captured: dict = {}
+def test_run_polls_confirming_updates_once_handled(sqlite_url, monkeypatch):
+    """Without WEBHOOK_URL the bot polls with its own loop (updates confirmed to Telegram once
+    handled), never PTB's Updater, which confirms a batch while it is still being handled."""
+    polled: list[Application] = []
     build = app_module.build_application
     monkeypatch.setattr(
         app_module, "build_application", lambda s: build(s, request=RecordingRequest())
     )
-    monkeypatch.setattr(Application, "run_polling", lambda self, **kw: captured.update(kw))
+    monkeypatch.setattr(app_module.polling, "run_polling", polled.append)
+    monkeypatch.setattr(Application, "run_polling", lambda self, **kw: pytest.fail("PTB's"))
     monkeypatch.setattr(Application, "run_webhook", lambda self, **kw: pytest.fail("webhook"))
-    app_module.run(bot_settings(sqlite_url))
-    assert captured == {"allowed_updates": Update.ALL_TYPES, "poll_interval": 0, "timeout": 10}
+    cli.run_bot(bot_settings(sqlite_url))
+    assert len(polled) == 1 and isinstance(polled[0], Application)
 
 
 def test_logging_never_shows_the_token(capsys):

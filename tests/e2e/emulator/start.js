@@ -16,7 +16,11 @@
 //   /botActions {token, chatId?, method?}     what the bot did, in order (chatId omitted: all)
 //   /chatMessages {token, chatId}             current state of every message in a chat
 //   /setChatMember {token, chatId, member}    what getChatMember answers for that user
-//   /stats {token}                            Bot API calls served per method, dropped updates
+//   /stats {token}                            Bot API calls served per method, dropped updates,
+//                                             held calls, how often each update was handed out
+//   /hold {token, method}                     calls of that Bot API method hang, unanswered and
+//                                             unrecorded (a bot stuck mid-reply, to be killed)
+//   /release {token}                          stop holding; held calls fail (HTTP 503)
 //   /reset {token?}                           forget all chats, messages and actions
 //   /getUpdates /getUpdatesHistory            telegram-test-api's own user-side routes, kept
 'use strict';
@@ -63,6 +67,10 @@ const state = {
   calls: new Map(), // token -> {method: count}
   dropped: [], // updates not delivered because allowed_updates excluded their type
   pollers: new Map(), // token -> pending long-poll {finish}
+  holding: new Map(), // token -> Set of Bot API methods whose calls hang (/hold)
+  held: new Map(), // token -> {method: calls held so far}
+  waiting: [], // {token, fail} of each call held now
+  deliveries: new Map(), // `${token}|${updateId}` -> times getUpdates handed the update out
 };
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -423,6 +431,8 @@ function pendingUpdates(tg, token, offset, limit) {
       continue;
     }
     u.isRead = true;
+    const key = `${token}|${u.updateId}`;
+    state.deliveries.set(key, (state.deliveries.get(key) || 0) + 1);
     out.push(formatted);
     if (out.length >= limit) break;
   }
@@ -793,6 +803,16 @@ function countCall(token, method) {
   calls[method] = (calls[method] || 0) + 1;
 }
 
+// A held call waits until /release and then fails: whatever it asked for never happened.
+function hold(token, method) {
+  if (!state.held.has(token)) state.held.set(token, {});
+  const held = state.held.get(token);
+  held[method] = (held[method] || 0) + 1;
+  return new Promise((resolve, reject) => {
+    state.waiting.push({ token, fail: () => reject(new ApiError('Service Unavailable: released', 503)) });
+  });
+}
+
 function botApiRoute(app, tg) {
   app.all('/bot:token/:method', async (req, res, next) => {
     const { token } = req.params;
@@ -805,6 +825,7 @@ function botApiRoute(app, tg) {
     }
     try {
       if (!name) throw new ApiError(`Method ${req.params.method} not implemented by emulator`, 400);
+      if ((state.holding.get(token) || new Set()).has(name)) await hold(token, name);
       let body = { ...req.query, ...(req.body || {}) };
       let files = {};
       if (req.is('multipart/form-data')) {
@@ -983,7 +1004,26 @@ function installUserRoutes(app, tg) {
     return true;
   });
 
+  userRoute(app, '/hold', (token, body) => {
+    if (typeof body.method !== 'string' || !byLowerName.has(body.method.toLowerCase())) throw bad('method (a Bot API method) is required');
+    if (!state.holding.has(token)) state.holding.set(token, new Set());
+    state.holding.get(token).add(byLowerName.get(body.method.toLowerCase()));
+    return true;
+  });
+
+  userRoute(app, '/release', (token) => {
+    state.holding.delete(token);
+    const mine = state.waiting.filter((w) => w.token === token);
+    state.waiting = state.waiting.filter((w) => w.token !== token);
+    for (const w of mine) w.fail();
+    return mine.length;
+  });
+
   userRoute(app, '/stats', (token) => ({
+    held: state.held.get(token) || {},
+    deliveries: Object.fromEntries([...state.deliveries]
+      .filter(([key]) => key.startsWith(`${token}|`))
+      .map(([key, n]) => [key.split('|')[1], n])),
     calls: state.calls.get(token) || {},
     pending_updates: tg.storage.userMessages.filter((u) => u.botToken === token && !u.confirmed).length,
     dropped_updates: state.dropped.filter((d) => d.token === token).map(({ token: _t, ...d }) => d),
@@ -993,7 +1033,7 @@ function installUserRoutes(app, tg) {
   app.post('/reset', (req, res) => {
     tg.storage.userMessages = [];
     tg.storage.botMessages = [];
-    for (const key of ['chats', 'users', 'members', 'callbacks', 'inlineQueries', 'files', 'commands', 'menuButtons', 'allowedUpdates', 'calls']) state[key].clear();
+    for (const key of ['chats', 'users', 'members', 'callbacks', 'inlineQueries', 'files', 'commands', 'menuButtons', 'allowedUpdates', 'calls', 'holding', 'held', 'deliveries']) state[key].clear();
     state.actions = [];
     state.dropped = [];
     res.json({ ok: true, result: true });
