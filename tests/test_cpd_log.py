@@ -185,7 +185,7 @@ async def test_drawing_the_chart_does_not_hold_up_other_users(service, monkeypat
         time.sleep(0.8)
         return b"\x89PNG slow"
 
-    monkeypatch.setattr("bot.conversations.render_radar", slow_chart)
+    monkeypatch.setattr("bot.appraisal.chart.render_radar", slow_chart)
     await a.command("/assess")
     for level in LEVELS:
         await a.tap(level)

@@ -34,7 +34,6 @@ from telegram.request import BaseRequest
 
 from bot.observability import UPDATE_ERRORS, UPDATE_SECONDS, UPDATES_HANDLED, about_update
 from bot.settings import Settings
-from bot.storage.deliveries import handling
 from bot.storage.engine import create_engine
 from bot.telegram.app import build_application
 from bot.telegram.context import BotApplication, BotContext
@@ -89,8 +88,7 @@ def create_app(settings: Settings, request: BaseRequest | None = None) -> Starle
         except ValueError:
             return Response(status_code=400)
         user = update.effective_user
-        # A step stores once per update: Telegram posts an update again when a worker died.
-        with about_update(update.update_id, user.id if user else None), handling(update.update_id):
+        with about_update(update.update_id, user.id if user else None):
             try:
                 await bot.update_processor.process_update(update, bot.process_update(update))
             except Exception:

@@ -31,7 +31,7 @@ async def saved_unanswered(sqlite_url, rec, monkeypatch) -> tuple[int, str]:
             await alice.press(level, m)
         await alice.press("No thanks", m)
         with monkeypatch.context() as patch:
-            patch.setattr("bot.conversations.render_radar", killed)
+            patch.setattr("bot.appraisal.chart.render_radar", killed)
             calls = await alice.press("Accept these targets", m)
     assert "editMessageText" not in methods(calls) and calls[-1].text == FAILED
     assert strip_html(rec.message(1001, m)["text"]).startswith("Targets")
