@@ -15,6 +15,7 @@ from typing import Any
 from bot.flows.core import IDLE, INVALID, CommandSpec, Context, FlowState, Outcome, Step, register
 from bot.flows.dates import happened_on
 from bot.flows.effects import ShowCpdLog
+from bot.flows.values import index
 from bot.flows.views import View, rows, utf16_clip
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import AddCpdEntry
@@ -159,8 +160,8 @@ def tap_log_domain(state: FlowState, value: str, ctx: Context) -> Outcome:
         return _cancelled(state)
     if value == "n":
         return _saved(state, None, None, ctx)
-    if value.isdigit() and int(value) < len(options):
-        domain_id, range_id = options[int(value)]
+    if (picked := index(value, len(options))) is not None:
+        domain_id, range_id = options[picked]
         return _saved(state, domain_id, range_id, ctx)
     return INVALID
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.flows.callbacks import go_data
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
+from bot.flows.values import index
 from bot.flows.views import Button, View, rows
 from bot.storage.changes import AcceptPrivacy, SetProfile
 
@@ -202,8 +203,8 @@ def tap_dirs(state: FlowState, value: str, ctx: Context) -> Outcome:
             ),
         )
         return Outcome(state.moved(IDLE), changes=(change,), views=(done,), show_state=False)
-    if value.startswith("d") and value[1:].isdigit() and int(value[1:]) < len(directions):
-        direction = directions[int(value[1:])].id
+    if (picked := index(value, len(directions), "d")) is not None:
+        direction = directions[picked].id
         if direction in selected:
             selected.remove(direction)
         else:
