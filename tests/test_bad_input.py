@@ -248,15 +248,15 @@ PATHS |= {
     "share": (*ONBOARDED, "/share"),
     "feedback": (*ONBOARDED, "/feedback"),
     "pdf_name": (*ONBOARDED, "/export"),
-    "pdf_org": (*ONBOARDED, "/export", "Use"),
+    "pdf_practice": (*ONBOARDED, "/export", "Use"),
 }
 SHARE_TOKEN = "T" * 24
 SHARED = f"/start p{SHARE_TOKEN}"  # another user's share link, made on the way (see `walk`)
 _SHARE_NUMBERS = itertools.count(1)
 PATHS |= {
     "appraise": (SHARED,),
-    "appr_note": (SHARED, "Comment on 1"),
-    "appr_sign": (SHARED, "Sign off"),
+    "appr_comment": (SHARED, "Comment on 1"),
+    "sign_off": (SHARED, "Sign off"),
 }
 
 

@@ -112,7 +112,7 @@ def propose(state: FlowState, text: str, ctx: Context) -> Outcome:
             text=entry,
             hours=parse_hours(entry),
             day=day.isoformat() if day else None,
-            opts=[list(o) for o in options] or [[d.id, None] for d in ctx.kb.competency.domains],
+            options=[list(o) for o in options] or [[d.id, None] for d in ctx.kb.competency.domains],
             match=match,
         )
     )
@@ -135,7 +135,7 @@ def tap_log_text(state: FlowState, value: str, ctx: Context) -> Outcome:
 def render_log_domain(state: FlowState, ctx: Context) -> View:
     payload = state.payload
     hours = payload["hours"]
-    options = [supports(ctx.kb, d, r) for d, r in payload["opts"]]
+    options = [supports(ctx.kb, d, r) for d, r in payload["options"]]
     day = payload.get("day")
     lines = [
         f'"{payload["text"]}"',
@@ -155,7 +155,7 @@ def render_log_domain(state: FlowState, ctx: Context) -> View:
 
 
 def tap_log_domain(state: FlowState, value: str, ctx: Context) -> Outcome:
-    options = state.payload["opts"]
+    options = state.payload["options"]
     if value == "x":
         return _cancelled(state)
     if value == "n":

@@ -57,13 +57,13 @@ def start(state: FlowState, ctx: Context) -> Outcome:
         return Outcome(None, views=(view,), show_state=False)
     options: list[list[str | None]] = [[g.domain.id, g.range.id] for g in plan.gaps]
     options = options or [[x.domain.id, None] for x in plan.lines if x.current is not None]
-    return Outcome(state.moved("obj_gap", opts=options))
+    return Outcome(state.moved("obj_gap", options=options))
 
 
 def render_obj_gap(state: FlowState, ctx: Context) -> View:
     buttons = [
         state.button(f"{n}. {supports(ctx.kb, d, r)}"[:MAX_BUTTON], str(n - 1))
-        for n, (d, r) in enumerate(state.payload["opts"], start=1)
+        for n, (d, r) in enumerate(state.payload["options"], start=1)
     ]
     return View(
         "Which gap of your plan is this objective for?",
@@ -73,7 +73,7 @@ def render_obj_gap(state: FlowState, ctx: Context) -> View:
 
 
 def tap_obj_gap(state: FlowState, value: str, ctx: Context) -> Outcome:
-    options = state.payload["opts"]
+    options = state.payload["options"]
     if value == "x":
         return _cancelled(state)
     if (picked := index(value, len(options))) is not None:

@@ -108,7 +108,7 @@ def render_stage(state: FlowState, ctx: Context) -> View:
 
 def _stage_chosen(state: FlowState, stage_id: str, extra: dict[str, Any] | None = None) -> Outcome:
     back = _after(state)
-    nxt = state.moved(back) if back else _onward(state, "dirs", sel=[], info=False)
+    nxt = state.moved(back) if back else _onward(state, "dirs", selected=[], info=False)
     fields = {"career_stage": stage_id, **(extra or {})}
     return Outcome(nxt, changes=(SetProfile(**fields),))
 
@@ -163,7 +163,7 @@ def tap_ysuggest(state: FlowState, value: str, ctx: Context) -> Outcome:
 
 
 def render_dirs(state: FlowState, ctx: Context) -> View:
-    selected = set(state.payload.get("sel", []))
+    selected = set(state.payload.get("selected", []))
     directions = ctx.kb.career.directions
     lines = ["Which career directions fit you now? Pick any, then Done."]
     if state.payload.get("info"):
@@ -181,7 +181,7 @@ def render_dirs(state: FlowState, ctx: Context) -> View:
 
 def tap_dirs(state: FlowState, value: str, ctx: Context) -> Outcome:
     directions = ctx.kb.career.directions
-    selected = list(state.payload.get("sel", []))
+    selected = list(state.payload.get("selected", []))
     if value == "info":
         return Outcome(state.updated(info=not state.payload.get("info")))
     if value == "done":
@@ -209,7 +209,7 @@ def tap_dirs(state: FlowState, value: str, ctx: Context) -> Outcome:
             selected.remove(direction)
         else:
             selected.append(direction)
-        return Outcome(state.updated(sel=selected))
+        return Outcome(state.updated(selected=selected))
     return INVALID
 
 
