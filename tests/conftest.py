@@ -22,7 +22,13 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.changes import Change
+from bot.storage.changes import (
+    Change,
+    CompleteAssessment,
+    RecordRating,
+    ScheduleReminder,
+    StartAssessment,
+)
 from bot.storage.engine import create_engine, create_repository, create_sessionmaker
 from bot.storage.migrate import upgrade_to_head_async
 from bot.storage.repository import Repository
@@ -188,3 +194,30 @@ async def apply(repo: Repository, user_id: int, *changes: Change) -> None:
     conversation = (await repo.load_snapshot(user_id)).conversation
     version = conversation.version if conversation else 0
     assert await repo.apply_step(user_id, version, "menu", "menu", {}, changes) is not None
+
+
+async def assess(
+    repo: Repository, user_id: int, *ratings: RecordRating, complete: bool = True
+) -> int:
+    """A new assessment with these ratings, stored the way the assessment flow does; its id."""
+    await apply(repo, user_id, StartAssessment(), *ratings)
+    opened = (await repo.load_snapshot(user_id)).open_assessment
+    assert opened is not None
+    if complete:
+        await apply(repo, user_id, CompleteAssessment())
+    return opened.id
+
+
+async def schedule(repo: Repository, user_id: int, due_at: datetime, kind: str) -> int:
+    """Schedule a reminder the way a conversation step does; the new reminder's id."""
+    before = {r.id for r in await repo.pending_reminders(user_id)}
+    await apply(repo, user_id, ScheduleReminder(due_at, kind))
+    [new] = [r.id for r in await repo.pending_reminders(user_id) if r.id not in before]
+    return new
+
+
+async def join(repo: Repository, chat_id: int, user_id: int, title: str) -> None:
+    """The user is seen in a group chat titled `title`, the way the bot records group members."""
+    user = (await repo.load_snapshot(user_id)).user
+    assert user is not None
+    await repo.member_seen(chat_id, title, user_id, user.name)

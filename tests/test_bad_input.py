@@ -43,6 +43,7 @@ from bot.storage.repository import Repository
 from bot.telegram.app import build_application
 from bot.telegram.handlers import DB_DOWN, FAILED
 from bot.telegram.render import messages
+from tests.conftest import join
 from tests.flowdriver import Driver
 from tests.telegram import updates
 from tests.telegram.recording import RecordingRequest, parse_html
@@ -247,21 +248,21 @@ PATHS |= {
     "share": (*ONBOARDED, "/share"),
     "feedback": (*ONBOARDED, "/feedback"),
     "pdf_name": (*ONBOARDED, "/export"),
-    "pdf_org": (*ONBOARDED, "/export", "Use"),
+    "pdf_practice": (*ONBOARDED, "/export", "Use"),
 }
 SHARE_TOKEN = "T" * 24
 SHARED = f"/start p{SHARE_TOKEN}"  # another user's share link, made on the way (see `walk`)
 _SHARE_NUMBERS = itertools.count(1)
 PATHS |= {
     "appraise": (SHARED,),
-    "appr_note": (SHARED, "Comment on 1"),
-    "appr_sign": (SHARED, "Sign off"),
+    "appr_comment": (SHARED, "Comment on 1"),
+    "sign_off": (SHARED, "Sign off"),
 }
 
 
 async def share_of_another(repo: Repository, token: str) -> None:
     """OTHER shares a plan with one objective, by a link with `token`."""
-    await repo.touch_user(OTHER.id, OTHER.name)
+    await repo.begin_turn(OTHER.id, OTHER.name)
     snapshot = await repo.load_snapshot(OTHER.id)
     version = snapshot.conversation.version if snapshot.conversation else 0
     due = datetime(2030, 1, 1, tzinfo=UTC)
@@ -283,8 +284,7 @@ async def walk(service: Conversations, repo: Repository, user: UserRef, path: tu
     driver = Driver(service, user)
     for action in path:
         if action.startswith(f"/start g{GROUP}"):
-            await repo.group_seen(GROUP, "Peer <group> & friends")
-            await repo.join_group(GROUP, user.id)
+            await join(repo, GROUP, user.id, "Peer <group> & friends")
         if action == SHARED:  # a link of its own: a share link opens once
             token = f"T{next(_SHARE_NUMBERS):023d}"
             await share_of_another(repo, token)
@@ -613,7 +613,7 @@ async def test_any_log_entry_is_stored_on_postgres(entry, via, pg, world):
     service, repo, ids = pg
     kb = world.kb
     user = UserRef(next(ids), "Sam")
-    await repo.touch_user(user.id, user.name)  # a user who accepted the privacy note
+    await repo.begin_turn(user.id, user.name)  # a user who accepted the privacy note
     await repo.apply_step(user.id, 0, "menu", "menu", {}, (AcceptPrivacy(),))
     if via == "command":
         reply = await service.handle(user, Command("log", entry))

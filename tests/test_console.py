@@ -19,6 +19,7 @@ from pathlib import Path
 from bot.console import CONSOLE_USER_ID
 from bot.flows.reminders import REMINDER_TEXT
 from bot.storage.engine import create_repository
+from tests.conftest import schedule
 from tests.seeds import COMPETENCY_SEED, normalise, seed_text
 
 CAREERBOT = Path(sys.executable).parent / "careerbot"
@@ -138,7 +139,7 @@ async def _schedule_due_reminder(tmp_path: Path) -> None:
     repo, engine = create_repository(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
     try:
         due = datetime.now(UTC) - timedelta(days=1)
-        await repo.schedule_reminder(CONSOLE_USER_ID, due, "reassess")
+        await schedule(repo, CONSOLE_USER_ID, due, "reassess")
     finally:
         await engine.dispose()
 

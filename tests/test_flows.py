@@ -414,3 +414,56 @@ async def test_a_conversation_stored_under_the_old_names_keeps_going(sqlite_stor
     assert stored.step == "range_rate"
     assert stored.payload["range_ratings"] == {first_range.id: "managerial"}
     assert stored.payload["ratings"] == new["ratings"]
+
+
+async def _store_under(storage, user_id: int, step: str, payload: dict) -> None:
+    async with storage.engine.begin() as conn:
+        await conn.execute(
+            update(Conversation)
+            .where(Conversation.user_id == user_id)
+            .values(step=step, payload=payload)
+        )
+
+
+async def test_directions_chosen_under_the_old_payload_key_are_saved(sqlite_storage, kb, lookup):
+    """Directions ticked before `sel` became `selected` are the ones saved on Done."""
+    driver = Driver(Conversations(sqlite_storage.repo, kb, lookup))
+    await driver.command("/start")
+    for label in ("OK, let's start", "Practice manager", "Early", "Moving up"):
+        await driver.tap(label)
+    payload = (await sqlite_storage.repo.load_snapshot(driver.user.id)).conversation.payload
+    ticked = payload.pop("selected")
+    assert ticked
+    await _store_under(sqlite_storage, driver.user.id, "dirs", {**payload, "sel": ticked})
+    await driver.tap("Done")
+    assert "Your profile is saved" in driver.text
+    profile = (await sqlite_storage.repo.load_snapshot(driver.user.id)).profile
+    assert list(profile.directions) == ticked
+
+
+async def test_an_old_pdf_org_button_still_finishes_the_export(sqlite_storage, kb, lookup):
+    """A conversation at `pdf_org` (now `pdf_practice`), tapped on a button drawn then."""
+    driver = Driver(Conversations(sqlite_storage.repo, kb, lookup))
+    await driver.onboard()
+    await driver.command("/export")
+    await driver.tap("Use")
+    payload = (await sqlite_storage.repo.load_snapshot(driver.user.id)).conversation.payload
+    await _store_under(sqlite_storage, driver.user.id, "pdf_org", payload)
+    data = driver.button("Skip").data.replace("pdf_practice:", "pdf_org:", 1)
+    reply = await driver.send(Tap(data))
+    assert reply.notice != EXPIRED
+    assert (await sqlite_storage.repo.load_snapshot(driver.user.id)).conversation.step == IDLE
+
+
+async def test_an_appraiser_mid_comment_under_the_old_names_still_comments():
+    """`appr_note` with `sid` and `oid` is read as `appr_comment` with `share_id` and
+    `objective_id`, also as the step to resume."""
+    from bot.flows import legacy
+
+    old = {"sid": 4, "oid": 9, "prev": {"step": "appr_sign", "payload": {"sid": 4}}}
+    assert legacy.step_name("appr_note") == "appr_comment"
+    assert legacy.payload(old) == {
+        "share_id": 4,
+        "objective_id": 9,
+        "prev": {"step": "sign_off", "payload": {"share_id": 4}},
+    }

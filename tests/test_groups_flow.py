@@ -7,6 +7,7 @@ import pytest
 from bot.conversations import Conversations, UserRef
 from bot.flows.disclosure import next_picture
 from bot.flows.groups import HIDDEN, MIN_SHARED, group_picture
+from tests.conftest import join
 from tests.flowdriver import STRATEGIC_IN_FINANCE, Driver
 
 GROUP = -100777
@@ -21,8 +22,7 @@ async def member(service, repo, user_id: int, name: str, levels=STRATEGIC_IN_FIN
     driver = Driver(service, UserRef(user_id, name))
     await driver.onboard(stage="Established", directions=("Building up",))
     await driver.assess(levels)
-    await repo.group_seen(GROUP, "First5 North")
-    await repo.join_group(GROUP, user_id)
+    await join(repo, GROUP, user_id, "First5 North")
     return driver
 
 
@@ -79,9 +79,8 @@ async def test_a_newcomer_from_a_group_link_reaches_the_opt_ins_after_onboarding
     service, sqlite_repo
 ):
     newcomer = Driver(service, UserRef(31, "Nia"))
-    await sqlite_repo.group_seen(GROUP, "First5 North")
-    await sqlite_repo.touch_user(31, "Nia")
-    await sqlite_repo.join_group(GROUP, 31)
+    await sqlite_repo.begin_turn(31, "Nia")
+    await join(sqlite_repo, GROUP, 31, "First5 North")
     await newcomer.command(f"/start g{GROUP}")
     assert "Welcome to careerbot" in newcomer.text
     await newcomer.onboard_steps()

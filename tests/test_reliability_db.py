@@ -34,10 +34,12 @@ from bot.storage.migrate import upgrade_to_head_async
 from bot.telegram.app import build_application
 from bot.telegram.handlers import DB_DOWN
 from bot.telegram.reminders import REMINDER_TEXT, send_due_reminders
+from tests.conftest import schedule
 from tests.telegram.recording import Call, RecordingRequest, strip_html
 from tests.telegram.updates import TgUser, bot_settings, sqlite_file, started
 
 ALICE = 1001
+REMINDED = 1002
 FIRST_DOMAIN = "practice-operation-and-development"
 SECOND_DOMAIN = "risk-management"
 ONBOARDING = ("OK, let's start", "Practice manager", "Early", "Moving up", "Done")
@@ -485,7 +487,8 @@ async def test_postgres_partition_answers_within_seconds_and_recovers(pg_url, pr
 
         # A reminder goes out, then the partition strikes before it is recorded as sent.
         proxy.thaw()
-        await repo.schedule_reminder(ALICE, datetime.now(UTC) - timedelta(minutes=1), "reassess")
+        await repo.begin_turn(REMINDED, "Rita")  # someone else: Alice's conversation stays put
+        await schedule(repo, REMINDED, datetime.now(UTC) - timedelta(minutes=1), "reassess")
         record = repo.mark_reminder_sent
 
         async def partitioned(reminder_id: int) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from bot.storage.changes import RecordRating, StartAssessment
 from bot.storage.engine import create_repository
-from tests.conftest import Storage
+from tests.conftest import Storage, schedule
 
 A = 2001
 ROUNDS = 10
@@ -26,7 +26,7 @@ async def test_double_tap_records_exactly_one_rating(storage: Storage) -> None:
     # a second engine too, so the two taps really are separate connections/pools
     other, other_engine = create_repository(storage.url)
     try:
-        await repo.touch_user(A, "Ann")
+        await repo.begin_turn(A, "Ann")
         version = await repo.apply_step(A, 0, "assess", "q0", {}, [StartAssessment()])
         first = version
         for i in range(ROUNDS):
@@ -66,7 +66,7 @@ async def test_racing_first_steps_insert_one_conversation(storage: Storage) -> N
     try:
         for i in range(ROUNDS):
             uid = A + 100 + i
-            await repo.touch_user(uid, f"user {i}")
+            await repo.begin_turn(uid, f"user {i}")
             results = await asyncio.gather(
                 repo.apply_step(uid, 0, "onboarding", "a", {}, [StartAssessment()]),
                 other.apply_step(uid, 0, "onboarding", "b", {}, [StartAssessment()]),
@@ -82,10 +82,10 @@ async def test_racing_first_steps_insert_one_conversation(storage: Storage) -> N
 
 async def test_reminder_claimed_by_exactly_one_worker(storage: Storage) -> None:
     repo = storage.repo
-    await repo.touch_user(A, "Ann")
+    await repo.begin_turn(A, "Ann")
     due = datetime(2025, 1, 1, tzinfo=UTC)
     for _ in range(ROUNDS):
-        rid = await repo.schedule_reminder(A, due, "checkin")
+        rid = await schedule(repo, A, due, "checkin")
         claims = await asyncio.gather(*(repo.claim_reminder(rid, f"w{k}") for k in range(4)))
         assert claims.count(True) == 1
     assert await repo.due_reminders(due) == []
@@ -97,7 +97,7 @@ async def test_a_step_waits_out_another_writer_without_holding_up_the_event_loop
     """While another connection (a second process, a backup) briefly holds SQLite's write lock,
     a step waits for it and then goes through; other users are served meanwhile."""
     repo = sqlite_storage.repo
-    await repo.touch_user(A, "Ann")
+    await repo.begin_turn(A, "Ann")
     path = sqlite_storage.url.removeprefix("sqlite+aiosqlite:///")
     holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")

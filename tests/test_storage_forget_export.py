@@ -30,12 +30,15 @@ from sqlalchemy.engine import Connection
 
 from bot.storage.changes import (
     AcceptPrivacy,
+    AddComment,
     AddCpdEntry,
     AddObjective,
     AttachEvidence,
     CreateShare,
+    OpenShare,
     RecordRating,
     ScheduleReminder,
+    SetGroupOptIns,
     SetProfile,
     SetTarget,
     StartAssessment,
@@ -43,7 +46,7 @@ from bot.storage.changes import (
 from bot.storage.records import PublishedPicture
 from bot.storage.repository import Repository
 from bot.storage.tables import SENT_AS_FILES
-from tests.conftest import Storage, apply
+from tests.conftest import Storage, apply, assess, join
 
 A, B = 3001, 3002
 SHARED_CHAT, A_CHAT, B_CHAT = -1001, -1002, -1003
@@ -53,16 +56,20 @@ NOT_ABOUT_USERS = {"alembic_version", "group_chats", "group_pictures", "handled_
 
 async def populate(repo: Repository, uid: int, own_chat: int) -> None:
     """Put rows about `uid` into every table."""
-    await repo.touch_user(uid, f"user {uid}")
-    done = await repo.start_assessment(uid)
-    await repo.record_rating(done, "finance", "managerial", note="ok")
-    await repo.record_rating(done, "finance", "strategic", range_id="fin-1")
-    await repo.complete_assessment(done)
+    await repo.begin_turn(uid, f"user {uid}")
+    done = await assess(
+        repo,
+        uid,
+        RecordRating("finance", "managerial", note="ok"),
+        RecordRating("finance", "strategic", range_id="fin-1"),
+    )
     await repo.store_chart(done, "chart-key", b"\x89PNG a chart")
     due = datetime(2025, 6, 1, tzinfo=UTC)
+    conversation = (await repo.load_snapshot(uid)).conversation
+    assert conversation is not None
     await repo.apply_step(
         uid,
-        0,
+        conversation.version,
         "assess",
         "q2",
         {"i": 2},
@@ -89,13 +96,16 @@ async def populate(repo: Repository, uid: int, own_chat: int) -> None:
     )
     await repo.remember_answer(uid, "r:complaints:m")
     (share,), (objective,) = await repo.shares(uid), await repo.objectives(uid)
-    assert await repo.open_share(uid + 100, share.id, "an appraiser")
-    assert await repo.add_comment(uid + 100, share.id, objective.id, "well set")
+    await repo.begin_turn(uid + 100, "an appraiser")
+    await apply(
+        repo,
+        uid + 100,
+        OpenShare(share.id, "an appraiser"),
+        AddComment(share.id, objective.id, "well set"),
+    )
     for chat in (SHARED_CHAT, own_chat):
-        await repo.group_seen(chat, f"chat {chat}")
-        await repo.join_group(chat, uid)
-    await repo.set_group_sharing(SHARED_CHAT, uid, True)
-    await repo.set_mentor_domains(SHARED_CHAT, uid, ["finance"])
+        await join(repo, chat, uid, f"chat {chat}")
+    await apply(repo, uid, SetGroupOptIns(SHARED_CHAT, True, ("finance",)))
     drawn_from = {uid: (1, {"finance": "strategic"})}  # the picture last shown in their group
     await repo.publish_group_picture(own_chat, PublishedPicture(1, {}, drawn_from))
 

@@ -132,12 +132,14 @@ async def test_sqlite_migration_engine_keeps_child_rows(sqlite_url: str) -> None
     from alembic.operations import Operations
     from sqlalchemy import Column, Integer, text
 
+    from bot.storage.changes import StartAssessment
     from bot.storage.engine import create_repository
+    from tests.conftest import apply
 
     await upgrade_to_head_async(sqlite_url)
     repo, engine = create_repository(sqlite_url)
-    await repo.touch_user(1, "Ann")
-    await repo.start_assessment(1)
+    await repo.begin_turn(1, "Ann")
+    await apply(repo, 1, StartAssessment())
     await engine.dispose()
 
     def recreate_users(conn: Connection) -> None:

@@ -17,14 +17,15 @@ from bot.storage.changes import (
     CompleteAssessment,
     RecordRating,
     ScheduleReminder,
+    SetGroupOptIns,
     SetProfile,
     SetTarget,
     StartAssessment,
 )
 from bot.storage.models import Rating
-from bot.storage.records import AssessmentClosedError, NoOpenAssessmentError
+from bot.storage.records import NoOpenAssessmentError
 from bot.storage.repository import FIRST_VERSIONS, Repository
-from tests.conftest import FakeClock, Storage, apply
+from tests.conftest import FakeClock, Storage, apply, assess, join, schedule
 
 A, B, C = 1001, 1002, 1003
 NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -47,9 +48,9 @@ async def _count(storage: Storage, table: str) -> int:
 async def test_touch_user_upserts(rc: Repository, clock: FakeClock) -> None:
     assert (await rc.load_snapshot(A)).user is None
     first = clock.now
-    await rc.touch_user(A, "Ann")
+    await rc.begin_turn(A, "Ann")
     clock.advance(hours=2)
-    await rc.touch_user(A, "Ann B")
+    await rc.begin_turn(A, "Ann B")
     user = (await rc.load_snapshot(A)).user
     assert user is not None
     assert (user.name, user.first_seen, user.last_seen) == ("Ann B", first, clock.now)
@@ -58,15 +59,15 @@ async def test_touch_user_upserts(rc: Repository, clock: FakeClock) -> None:
 
 
 async def test_mark_inactive_and_back(rc: Repository) -> None:
-    await rc.touch_user(A, "Ann")
+    await rc.begin_turn(A, "Ann")
     await rc.mark_inactive(A)
     assert (await rc.load_snapshot(A)).user.active is False
-    await rc.touch_user(A, "Ann")  # wrote again: unblocked
+    await rc.begin_turn(A, "Ann")  # wrote again: unblocked
     assert (await rc.load_snapshot(A)).user.active is True
 
 
 async def test_accept_privacy_keeps_first_time(rc: Repository, clock: FakeClock) -> None:
-    await rc.touch_user(A, "Ann")
+    await rc.begin_turn(A, "Ann")
     await apply(rc, A, AcceptPrivacy())
     accepted = clock.now
     clock.advance(days=1)
@@ -75,26 +76,26 @@ async def test_accept_privacy_keeps_first_time(rc: Repository, clock: FakeClock)
 
 
 async def test_long_name_is_truncated(repo: Repository) -> None:
-    await repo.touch_user(A, "x" * 400)
+    await repo.begin_turn(A, "x" * 400)
     assert len((await repo.load_snapshot(A)).user.name) == 255
 
 
 async def test_datetimes_are_utc_and_naive_rejected(rc: Repository) -> None:
-    await rc.touch_user(A, "Ann")
+    await rc.begin_turn(A, "Ann")
     local = datetime(2025, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=5)))
-    rid = await rc.schedule_reminder(A, local, "checkin")
+    rid = await schedule(rc, A, local, "checkin")
     [rem] = await rc.pending_reminders(A)
     assert rem.id == rid and rem.due_at == local and rem.due_at.tzinfo == UTC
     assert rem.due_at.hour == 7
-    with pytest.raises(Exception, match="naive datetime"):
-        await rc.schedule_reminder(A, datetime(2025, 3, 1, 12, 0), "checkin")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        ScheduleReminder(datetime(2025, 3, 1, 12, 0), "checkin")
 
 
 # ------------------------------------------------------------------ profile / targets
 
 
 async def test_set_profile_changes_only_given_fields(rc: Repository, clock: FakeClock) -> None:
-    await rc.touch_user(A, "Ann")
+    await rc.begin_turn(A, "Ann")
     assert (await rc.load_snapshot(A)).profile is None
     await apply(rc, A, SetProfile(role="Practice manager", career_stage="early"))
     await apply(rc, A, SetProfile(directions=("pcn", "finance")))
@@ -113,7 +114,7 @@ async def test_set_profile_changes_only_given_fields(rc: Repository, clock: Fake
 
 
 async def test_targets(repo: Repository) -> None:
-    await repo.touch_user(A, "Ann")
+    await repo.begin_turn(A, "Ann")
     await apply(repo, A, SetTarget("finance", "managerial"))
     assert (await repo.load_snapshot(A)).profile.targets == {"finance": "managerial"}
     assert (await repo.load_snapshot(A)).profile.role is None  # targets alone make a profile
@@ -130,13 +131,16 @@ async def test_targets(repo: Repository) -> None:
 
 
 async def test_assessment_lifecycle_and_history(rc: Repository, clock: FakeClock) -> None:
-    await rc.touch_user(A, "Ann")
-    first = await rc.start_assessment(A)
-    await rc.record_rating(first, "finance", "not_yet")
+    await rc.begin_turn(A, "Ann")
+    first = await assess(rc, A, RecordRating("finance", "not_yet"), complete=False)
     t_fin = clock.advance(minutes=1)
-    await rc.record_rating(first, "finance", "administrative", note="budgets")  # Back + change
-    await rc.record_rating(first, "finance", "managerial", range_id="fin-2")
-    await rc.record_rating(first, "people", "strategic")
+    await apply(
+        rc,
+        A,
+        RecordRating("finance", "administrative", note="budgets"),  # Back + change
+        RecordRating("finance", "managerial", range_id="fin-2"),
+        RecordRating("people", "strategic"),
+    )
     snap = await rc.load_snapshot(A)
     assert snap.open_assessment is not None and snap.open_assessment.id == first
     assert snap.open_assessment.levels == {"finance": "administrative", "people": "strategic"}
@@ -144,19 +148,17 @@ async def test_assessment_lifecycle_and_history(rc: Repository, clock: FakeClock
     assert await rc.assessment_history(A) == []  # not completed yet
 
     clock.advance(minutes=10)
-    assert await rc.complete_assessment(first) is True
-    assert await rc.complete_assessment(first) is False
-    with pytest.raises(AssessmentClosedError):
-        await rc.record_rating(first, "finance", "strategic")
-    with pytest.raises(LookupError):
-        await rc.record_rating(999_999, "finance", "strategic")
+    await apply(rc, A, CompleteAssessment())
+    with pytest.raises(NoOpenAssessmentError):
+        await apply(rc, A, CompleteAssessment())
+    with pytest.raises(NoOpenAssessmentError):
+        await apply(rc, A, RecordRating("finance", "strategic"))
     assert (await rc.load_snapshot(A)).open_assessment is None
 
     clock.advance(days=90)
-    second = await rc.start_assessment(A)
-    await rc.record_rating(second, "finance", "strategic")
+    second = await assess(rc, A, RecordRating("finance", "strategic"), complete=False)
     clock.advance(minutes=3)
-    await rc.complete_assessment(second)
+    await apply(rc, A, CompleteAssessment())
 
     history = await rc.assessment_history(A)
     assert [h.id for h in history] == [first, second]
@@ -172,11 +174,11 @@ async def test_assessment_lifecycle_and_history(rc: Repository, clock: FakeClock
 
 async def test_per_domain_rating_is_unique(storage: Storage) -> None:
     repo = storage.repo
-    await repo.touch_user(A, "Ann")
-    aid = await repo.start_assessment(A)
+    await repo.begin_turn(A, "Ann")
+    aid = await assess(repo, A, complete=False)
     for level in ("not_yet", "managerial", "strategic"):
-        await repo.record_rating(aid, "finance", level)
-        await repo.record_rating(aid, "finance", level, range_id="r1")
+        await apply(repo, A, RecordRating("finance", level))
+        await apply(repo, A, RecordRating("finance", level, range_id="r1"))
     assert await _count(storage, "ratings") == 2
     # the database itself refuses a second per-domain row, not only the repository
     row = {"assessment_id": aid, "domain_id": "finance", "level": "not_yet", "rated_at": NOW}
@@ -202,7 +204,7 @@ async def test_snapshot_of_unknown_user(repo: Repository) -> None:
 
 
 async def test_apply_step_versions(rc: Repository, clock: FakeClock) -> None:
-    await rc.touch_user(A, "Ann")
+    await rc.begin_turn(A, "Ann")
     assert (await rc.load_snapshot(A)).conversation is None
     v1 = await rc.apply_step(A, 0, "onboarding", "privacy", {"page": 1})
     assert 1 <= v1 <= FIRST_VERSIONS  # random: no keyboard from an earlier conversation fits
@@ -229,7 +231,7 @@ async def test_apply_step_versions(rc: Repository, clock: FakeClock) -> None:
 
 
 async def test_apply_step_applies_every_change(rc: Repository, clock: FakeClock) -> None:
-    await rc.touch_user(A, "Ann")
+    await rc.begin_turn(A, "Ann")
     due = clock.now + timedelta(days=30)
     v = await rc.apply_step(
         A,
@@ -286,7 +288,7 @@ async def test_apply_step_applies_every_change(rc: Repository, clock: FakeClock)
 
 
 async def test_apply_step_is_all_or_nothing(repo: Repository) -> None:
-    await repo.touch_user(A, "Ann")
+    await repo.begin_turn(A, "Ann")
     with pytest.raises(NoOpenAssessmentError):
         await repo.apply_step(
             A,
@@ -308,7 +310,7 @@ async def test_apply_step_is_all_or_nothing(repo: Repository) -> None:
 
 
 async def test_starting_an_assessment_replaces_the_one_left_open(repo: Repository) -> None:
-    await repo.touch_user(A, "Ann")
+    await repo.begin_turn(A, "Ann")
     v = await repo.apply_step(A, 0, "assess", "q", {}, [StartAssessment()])
     v = await repo.apply_step(A, v, "assess", "q", {}, [RecordRating("d", "managerial")])
     v = await repo.apply_step(
@@ -325,8 +327,8 @@ async def test_starting_an_assessment_replaces_the_one_left_open(repo: Repositor
 
 
 async def test_cpd_entries_newest_first(rc: Repository, clock: FakeClock) -> None:
-    await rc.touch_user(A, "Ann")
-    await rc.touch_user(B, "Bob")
+    await rc.begin_turn(A, "Ann")
+    await rc.begin_turn(B, "Bob")
     for i in range(5):
         clock.advance(days=1)
         await apply(rc, A, AddCpdEntry(f"entry {i}", hours=i or None))
@@ -341,13 +343,13 @@ async def test_cpd_entries_newest_first(rc: Repository, clock: FakeClock) -> Non
 
 
 async def test_reminders(rc: Repository, clock: FakeClock) -> None:
-    await rc.touch_user(A, "Ann")
-    await rc.touch_user(B, "Bob")
+    await rc.begin_turn(A, "Ann")
+    await rc.begin_turn(B, "Bob")
     now = clock.now
-    r_past = await rc.schedule_reminder(A, now - timedelta(hours=1), "checkin")
-    r_now = await rc.schedule_reminder(A, now, "reassess")
-    r_future = await rc.schedule_reminder(A, now + timedelta(days=1), "checkin")
-    r_b = await rc.schedule_reminder(B, now - timedelta(minutes=1), "checkin")
+    r_past = await schedule(rc, A, now - timedelta(hours=1), "checkin")
+    r_now = await schedule(rc, A, now, "reassess")
+    r_future = await schedule(rc, A, now + timedelta(days=1), "checkin")
+    r_b = await schedule(rc, B, now - timedelta(minutes=1), "checkin")
 
     assert [r.id for r in await rc.due_reminders(now)] == [r_past, r_b, r_now]
     await rc.mark_inactive(B)  # blocked the bot: nothing to send
@@ -360,9 +362,9 @@ async def test_reminders(rc: Repository, clock: FakeClock) -> None:
     await rc.mark_reminder_sent(r_past)
     assert [r.id for r in await rc.pending_reminders(A)] == [r_now, r_future]
 
-    assert await rc.cancel_reminders(A) == 2
-    assert await rc.cancel_reminders(A) == 0
+    await apply(rc, A, CancelReminders())
     assert await rc.pending_reminders(A) == []
+    await apply(rc, A, CancelReminders())  # nothing left to cancel
     assert await rc.claim_reminder(r_now, "worker-1") is False  # cancelled
     assert [r.id for r in await rc.pending_reminders(B)] == [r_b]
 
@@ -373,66 +375,63 @@ async def test_reminders(rc: Repository, clock: FakeClock) -> None:
 async def test_groups(storage: Storage, rc: Repository, clock: FakeClock) -> None:
     chat = -100123
     for uid, name in ((A, "Ann"), (B, "bob"), (C, "Cat")):
-        await rc.touch_user(uid, name)
+        await rc.begin_turn(uid, name)
     await rc.group_seen(chat, "PM network")
     await rc.group_seen(chat, "PM network (renamed)")
     for uid in (A, B, C):
-        await rc.join_group(chat, uid)
-    await rc.join_group(chat, A)  # idempotent
+        await join(rc, chat, uid, "PM network (renamed)")
+    await join(rc, chat, A, "PM network (renamed)")  # idempotent
 
     # nobody shares yet
     assert await rc.group_shared_profiles(chat) == []
 
     # A: two completed assessments, the later one counts; B: none completed; C: not sharing
-    a1 = await rc.start_assessment(A)
-    await rc.record_rating(a1, "finance", "not_yet")
-    await rc.complete_assessment(a1)
+    await assess(rc, A, RecordRating("finance", "not_yet"))
     clock.advance(days=30)
-    a2 = await rc.start_assessment(A)
-    await rc.record_rating(a2, "finance", "managerial")
-    await rc.record_rating(a2, "finance", "strategic", range_id="fin-1")
-    await rc.complete_assessment(a2)
-    await rc.start_assessment(B)
-    c1 = await rc.start_assessment(C)
-    await rc.record_rating(c1, "people", "strategic")
-    await rc.complete_assessment(c1)
+    a2 = await assess(
+        rc,
+        A,
+        RecordRating("finance", "managerial"),
+        RecordRating("finance", "strategic", range_id="fin-1"),
+    )
+    await assess(rc, B, complete=False)
+    await assess(rc, C, RecordRating("people", "strategic"))
 
-    await rc.set_group_sharing(chat, A, True)
-    await rc.set_group_sharing(chat, B, True)
+    await apply(rc, A, SetGroupOptIns(chat, True))
+    await apply(rc, B, SetGroupOptIns(chat, True))
     [shared] = await rc.group_shared_profiles(chat)
     assert (shared.user_id, shared.name, shared.assessment_id) == (A, "Ann", a2)
     assert shared.levels == {"finance": "managerial"} and shared.completed_at == clock.now
-    await rc.set_group_sharing(chat, C, True)
+    await apply(rc, C, SetGroupOptIns(chat, True))
     assert [p.user_id for p in await rc.group_shared_profiles(chat)] == [A, C]
-    await rc.set_group_sharing(chat, C, False)
+    await apply(rc, C, SetGroupOptIns(chat, False))
     assert [p.user_id for p in await rc.group_shared_profiles(chat)] == [A]
     assert await rc.group_shared_profiles(-1) == []
 
-    await rc.set_mentor_domains(chat, A, ["finance", "people", "finance"])
-    await rc.set_mentor_domains(chat, B, ["finance"])
-    await rc.set_mentor_domains(chat, C, ["people"])
+    await apply(rc, A, SetGroupOptIns(chat, True, ("finance", "people", "finance")))
+    await apply(rc, B, SetGroupOptIns(chat, True, ("finance",)))
+    await apply(rc, C, SetGroupOptIns(chat, False, ("people",)))
     # an offer counts while the latest assessment still rates that domain Strategic:
     # A is Managerial in finance now and unrated in people, B has no completed assessment
     assert await rc.group_mentors(chat, "finance") == []
     assert await rc.group_mentors(chat, "people") == [(C, "Cat")]
     clock.advance(days=30)
-    a3 = await rc.start_assessment(A)
-    await rc.record_rating(a3, "finance", "strategic")
-    await rc.complete_assessment(a3)
+    await assess(rc, A, RecordRating("finance", "strategic"))
     assert await rc.group_mentors(chat, "finance") == [(A, "Ann")]
     assert await rc.group_mentors(chat, "estates") == []
     await rc.mark_inactive(C)
     assert await rc.group_mentors(chat, "people") == []
-    await rc.touch_user(C, "Cat")  # writing to the bot again makes a user active
+    await rc.begin_turn(C, "Cat")  # writing to the bot again makes a user active
 
     # leaving drops the opt-ins for that group only
     other = -100999
-    await rc.set_mentor_domains(other, A, ["finance"])  # creates chat + membership
+    await join(rc, other, A, "Other network")
+    await apply(rc, A, SetGroupOptIns(other, False, ("finance",)))
     assert await rc.leave_group(chat, A) is True
     assert await rc.leave_group(chat, A) is False
     assert await rc.group_mentors(chat, "finance") == []
     assert await rc.group_shared_profiles(chat) == []
-    await rc.join_group(chat, A)  # rejoining starts without opt-ins
+    await join(rc, chat, A, "PM network (renamed)")  # rejoining starts without opt-ins
     assert await rc.group_mentors(chat, "people") == [(C, "Cat")]
     assert await rc.group_mentors(other, "finance") == [(A, "Ann")]
 
@@ -465,27 +464,25 @@ async def test_sqlite_connection_settings(sqlite_storage: Storage) -> None:
 
 async def test_child_rows_cascade_with_the_user(storage: Storage) -> None:
     repo = storage.repo
-    await repo.touch_user(A, "Ann")
-    aid = await repo.start_assessment(A)
-    await repo.record_rating(aid, "finance", "managerial")
-    await repo.set_mentor_domains(-5, A, ["finance"])
+    await repo.begin_turn(A, "Ann")
+    await assess(repo, A, RecordRating("finance", "managerial"), complete=False)
+    await join(repo, -5, A, "PM network")
+    await apply(repo, A, SetGroupOptIns(-5, False, ("finance",)))
     async with storage.engine.begin() as conn:
         await conn.execute(text("DELETE FROM users WHERE id = :u"), {"u": A})
     for table in ("assessments", "ratings", "group_members"):
         assert await _count(storage, table) == 0, table
     with pytest.raises(IntegrityError):  # foreign keys are enforced
-        await repo.start_assessment(B)
+        await repo.apply_step(B, 0, "menu", "menu", {}, [StartAssessment()])
 
 
 async def test_group_opt_ins_apply_with_a_step_and_read_back(repo: Repository) -> None:
-    from bot.storage.changes import SetGroupOptIns
-
-    await repo.touch_user(501, "Ana")
+    await repo.begin_turn(501, "Ana")
     await repo.group_seen(-900, "First5 North")
     assert await repo.group_membership(-900, 501) is None
     first = await repo.apply_step(501, 0, "menu", "menu", {}, [SetGroupOptIns(-900, True)])
     assert await repo.group_membership(-900, 501) is None  # not a member: nothing created
-    await repo.join_group(-900, 501)
+    await join(repo, -900, 501, "First5 North")
     version = await repo.apply_step(
         501, first, "menu", "menu", {}, [SetGroupOptIns(-900, True, ("finance", "finance"))]
     )
@@ -516,9 +513,9 @@ async def test_begin_turn_records_the_user_and_reads_their_state(repo: Repositor
 async def test_a_released_reminder_can_be_claimed_again(repo: Repository) -> None:
     from datetime import UTC, datetime, timedelta
 
-    await repo.touch_user(602, "Eve")
+    await repo.begin_turn(602, "Eve")
     now = datetime.now(UTC)
-    rid = await repo.schedule_reminder(602, now - timedelta(minutes=1), "reassess")
+    rid = await schedule(repo, 602, now - timedelta(minutes=1), "reassess")
     assert await repo.claim_reminder(rid, "a")
     assert not await repo.release_reminder(rid, "b")  # only the claimer can release it
     assert await repo.release_reminder(rid, "a")
@@ -531,8 +528,8 @@ async def test_a_claim_from_a_process_that_died_lapses(storage, clock) -> None:
     from bot.storage.reminders import CLAIM_TIMEOUT
 
     repo = storage.repository(clock)
-    await repo.touch_user(603, "Fay")
-    rid = await repo.schedule_reminder(603, clock.now - timedelta(minutes=1), "reassess")
+    await repo.begin_turn(603, "Fay")
+    rid = await schedule(repo, 603, clock.now - timedelta(minutes=1), "reassess")
     assert await repo.claim_reminder(rid, "dead-process")  # ... which never sends it
     assert await repo.due_reminders(clock.now) == []
     assert not await repo.claim_reminder(rid, "other")

@@ -114,7 +114,7 @@ def tap_settings(state: FlowState, value: str, ctx: Context) -> Outcome:
         return Outcome(state.moved(value, back="settings"))
     if value == "dirs":
         chosen = list(ctx.profile.directions) if ctx.profile else []
-        return Outcome(state.moved("dirs", sel=chosen, info=False, back="settings"))
+        return Outcome(state.moved("dirs", selected=chosen, info=False, back="settings"))
     if value == "targets":
         return Outcome(settings_targets(state, ctx))
     if value == "x":

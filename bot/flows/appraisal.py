@@ -27,7 +27,7 @@ def render_pdf_name(state: FlowState, ctx: Context) -> View:
 
 
 def _named(state: FlowState, name: str) -> Outcome:
-    return Outcome(state.moved("pdf_org", name=name[:MAX_NAME])) if name else Outcome(None)
+    return Outcome(state.moved("pdf_practice", name=name[:MAX_NAME])) if name else Outcome(None)
 
 
 def tap_pdf_name(state: FlowState, value: str, ctx: Context) -> Outcome:
@@ -41,7 +41,7 @@ def text_pdf_name(state: FlowState, text: str, ctx: Context) -> Outcome:
     return _named(state, clean_entry(text))
 
 
-def render_pdf_org(state: FlowState, ctx: Context) -> View:
+def render_pdf_practice(state: FlowState, ctx: Context) -> View:
     return View(
         f"Printed as {state.payload['name']}. Your practice or PCN, to print with it? "
         "Type it, or skip.",
@@ -55,16 +55,16 @@ def _done(state: FlowState, practice: str) -> Outcome:
     return Outcome(state.moved(IDLE), changes=(change,), show_state=False, effect=ExportData())
 
 
-def tap_pdf_org(state: FlowState, value: str, ctx: Context) -> Outcome:
+def tap_pdf_practice(state: FlowState, value: str, ctx: Context) -> Outcome:
     return _done(state, "") if value == "s" else INVALID
 
 
-def text_pdf_org(state: FlowState, text: str, ctx: Context) -> Outcome:
+def text_pdf_practice(state: FlowState, text: str, ctx: Context) -> Outcome:
     practice = clean_entry(text)
     return _done(state, practice) if practice else Outcome(None)
 
 
 register(
     Step("pdf_name", FLOW, render_pdf_name, tap_pdf_name, text_pdf_name),
-    Step("pdf_org", FLOW, render_pdf_org, tap_pdf_org, text_pdf_org),
+    Step("pdf_practice", FLOW, render_pdf_practice, tap_pdf_practice, text_pdf_practice),
 )

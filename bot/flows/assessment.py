@@ -7,6 +7,7 @@ from bot.flows.callbacks import go_data
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.effects import AttachChart
 from bot.flows.targets import suggest_target
+from bot.flows.values import index
 from bot.flows.views import Button, View, rows
 from bot.knowledge import Level
 from bot.knowledge.competency import Domain
@@ -114,8 +115,8 @@ def tap_rate(state: FlowState, value: str, ctx: Context) -> Outcome:
     last = last_levels(ctx).get(domain.id)
     if value == "k" and last:
         value = str(RATING_LEVELS.index(last))
-    if value.isdigit() and int(value) < len(RATING_LEVELS):
-        level = RATING_LEVELS[int(value)]
+    if (picked := index(value, len(RATING_LEVELS))) is not None:
+        level = RATING_LEVELS[picked]
         ratings[domain.id] = level
         return Outcome(_next_domain(state, ratings, ctx), changes=(RecordRating(domain.id, level),))
     return INVALID
@@ -144,10 +145,8 @@ def tap_deeper(state: FlowState, value: str, ctx: Context) -> Outcome:
     domains = ctx.kb.competency.domains
     if value == "n":
         return Outcome(_targets_state(state, ctx))
-    if value.startswith("d") and value[1:].isdigit() and int(value[1:]) < len(domains):
-        return Outcome(
-            state.at("range_rate", domain=int(value[1:]), range_index=0, range_ratings={})
-        )
+    if (picked := index(value, len(domains), "d")) is not None:
+        return Outcome(state.at("range_rate", domain=picked, range_index=0, range_ratings={}))
     return INVALID
 
 
@@ -182,8 +181,8 @@ def tap_rrate(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value == "s":
         changes = (ClearRating(domain.id, rng.id),) if rr.pop(rng.id, None) else ()
         return Outcome(_next_range(state, rr, ctx), changes=changes)
-    if value.isdigit() and int(value) < len(RATING_LEVELS):
-        level = RATING_LEVELS[int(value)]
+    if (picked := index(value, len(RATING_LEVELS))) is not None:
+        level = RATING_LEVELS[picked]
         rr[rng.id] = level
         change = RecordRating(domain.id, level, range_id=rng.id)
         return Outcome(_next_range(state, rr, ctx), changes=(change,))
@@ -277,8 +276,8 @@ def tap_tpick(state: FlowState, value: str, ctx: Context) -> Outcome:
     domains = ctx.kb.competency.domains
     if value == "b":
         return Outcome(state.at("targets"))
-    if value.startswith("d") and value[1:].isdigit() and int(value[1:]) < len(domains):
-        return Outcome(state.at("target_level", target_domain=int(value[1:])))
+    if (picked := index(value, len(domains), "d")) is not None:
+        return Outcome(state.at("target_level", target_domain=picked))
     return INVALID
 
 
@@ -304,8 +303,8 @@ def tap_tlevel(state: FlowState, value: str, ctx: Context) -> Outcome:
     domain = ctx.kb.competency.domains[payload.pop("target_domain")]
     if value == "b":
         return Outcome(FlowState("target_pick", payload, state.version))
-    if value.isdigit() and 0 < int(value) < len(RATING_LEVELS):
-        payload["targets"] = {**payload["targets"], domain.id: RATING_LEVELS[int(value)]}
+    if (picked := index(value, len(RATING_LEVELS))) is not None and picked > 0:
+        payload["targets"] = {**payload["targets"], domain.id: RATING_LEVELS[picked]}
         return Outcome(FlowState("targets", payload, state.version))
     return INVALID
 

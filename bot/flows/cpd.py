@@ -15,6 +15,7 @@ from typing import Any
 from bot.flows.core import IDLE, INVALID, CommandSpec, Context, FlowState, Outcome, Step, register
 from bot.flows.dates import happened_on
 from bot.flows.effects import ShowCpdLog
+from bot.flows.values import index
 from bot.flows.views import View, rows, utf16_clip
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import AddCpdEntry
@@ -111,7 +112,7 @@ def propose(state: FlowState, text: str, ctx: Context) -> Outcome:
             text=entry,
             hours=parse_hours(entry),
             day=day.isoformat() if day else None,
-            opts=[list(o) for o in options] or [[d.id, None] for d in ctx.kb.competency.domains],
+            options=[list(o) for o in options] or [[d.id, None] for d in ctx.kb.competency.domains],
             match=match,
         )
     )
@@ -134,7 +135,7 @@ def tap_log_text(state: FlowState, value: str, ctx: Context) -> Outcome:
 def render_log_domain(state: FlowState, ctx: Context) -> View:
     payload = state.payload
     hours = payload["hours"]
-    options = [supports(ctx.kb, d, r) for d, r in payload["opts"]]
+    options = [supports(ctx.kb, d, r) for d, r in payload["options"]]
     day = payload.get("day")
     lines = [
         f'"{payload["text"]}"',
@@ -154,13 +155,13 @@ def render_log_domain(state: FlowState, ctx: Context) -> View:
 
 
 def tap_log_domain(state: FlowState, value: str, ctx: Context) -> Outcome:
-    options = state.payload["opts"]
+    options = state.payload["options"]
     if value == "x":
         return _cancelled(state)
     if value == "n":
         return _saved(state, None, None, ctx)
-    if value.isdigit() and int(value) < len(options):
-        domain_id, range_id = options[int(value)]
+    if (picked := index(value, len(options))) is not None:
+        domain_id, range_id = options[picked]
         return _saved(state, domain_id, range_id, ctx)
     return INVALID
 

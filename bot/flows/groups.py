@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
 from bot.flows.disclosure import MIN_SHARED
+from bot.flows.values import index
 from bot.flows.views import View, rows
 from bot.knowledge import KnowledgeBase, Level
 from bot.storage.changes import SetGroupOptIns
@@ -74,8 +75,8 @@ def tap_gopt(state: FlowState, value: str, ctx: Context) -> Outcome:
     domains = ctx.kb.competency.domains
     if value == "s":
         return Outcome(state.updated(share=not state.payload["share"]))
-    if value.startswith("m") and value[1:].isdigit() and int(value[1:]) < len(domains):
-        domain = domains[int(value[1:])].id
+    if (picked := index(value, len(domains), "m")) is not None:
+        domain = domains[picked].id
         if domain not in strategic_domains(ctx):
             return INVALID
         chosen = list(state.payload["mentor"])

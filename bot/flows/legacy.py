@@ -16,6 +16,9 @@ STEP_NAMES: dict[str, str] = {
     "tlevel": "target_level",
     "gopt": "group_optin",
     "ysuggest": "years_hint",
+    "appr_note": "appr_comment",
+    "appr_sign": "sign_off",
+    "pdf_org": "pdf_practice",
 }
 PAYLOAD_KEYS: dict[str, str] = {
     "i": "index",
@@ -28,6 +31,10 @@ PAYLOAD_KEYS: dict[str, str] = {
     "c": "chat",
     "s": "share",
     "m": "mentor",
+    "sel": "selected",
+    "opts": "options",
+    "sid": "share_id",
+    "oid": "objective_id",
 }
 
 

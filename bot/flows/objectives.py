@@ -28,6 +28,7 @@ from bot.flows.cpd import clean_entry, supports
 from bot.flows.dates import due_date
 from bot.flows.effects import AttachChart
 from bot.flows.plan import build_plan, render_plan
+from bot.flows.values import index, number
 from bot.flows.views import Button, View, rows
 from bot.knowledge import KnowledgeBase
 from bot.storage.changes import AddObjective, SetObjectiveStatus
@@ -56,13 +57,13 @@ def start(state: FlowState, ctx: Context) -> Outcome:
         return Outcome(None, views=(view,), show_state=False)
     options: list[list[str | None]] = [[g.domain.id, g.range.id] for g in plan.gaps]
     options = options or [[x.domain.id, None] for x in plan.lines if x.current is not None]
-    return Outcome(state.moved("obj_gap", opts=options))
+    return Outcome(state.moved("obj_gap", options=options))
 
 
 def render_obj_gap(state: FlowState, ctx: Context) -> View:
     buttons = [
         state.button(f"{n}. {supports(ctx.kb, d, r)}"[:MAX_BUTTON], str(n - 1))
-        for n, (d, r) in enumerate(state.payload["opts"], start=1)
+        for n, (d, r) in enumerate(state.payload["options"], start=1)
     ]
     return View(
         "Which gap of your plan is this objective for?",
@@ -72,11 +73,11 @@ def render_obj_gap(state: FlowState, ctx: Context) -> View:
 
 
 def tap_obj_gap(state: FlowState, value: str, ctx: Context) -> Outcome:
-    options = state.payload["opts"]
+    options = state.payload["options"]
     if value == "x":
         return _cancelled(state)
-    if value.isdigit() and int(value) < len(options):
-        return Outcome(state.moved("obj_what", pick=options[int(value)]))
+    if (picked := index(value, len(options))) is not None:
+        return Outcome(state.moved("obj_what", pick=options[picked]))
     return INVALID
 
 
@@ -227,9 +228,9 @@ def render_obj_list(state: FlowState, ctx: Context) -> View:
 def _status_tap(value: str, ctx: Context) -> SetObjectiveStatus | None:
     """The status change a "d<id>" (done) or "r<id>" (drop) tap asks for, on an open objective."""
     status = {"d": "done", "r": "dropped", "o": "open"}.get(value[:1])
-    if status is None or not value[1:].isdigit():
+    wanted = number(value[1:])
+    if status is None or wanted is None:
         return None
-    wanted = int(value[1:])
     if not any(o.id == wanted and _changeable(o) for o in ctx.objectives or ()):
         return None
     return SetObjectiveStatus(wanted, status)

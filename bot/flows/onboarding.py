@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.flows.callbacks import go_data
 from bot.flows.core import IDLE, INVALID, Context, FlowState, Outcome, Step, register
+from bot.flows.values import index
 from bot.flows.views import Button, View, rows
 from bot.storage.changes import AcceptPrivacy, SetProfile
 
@@ -107,7 +108,7 @@ def render_stage(state: FlowState, ctx: Context) -> View:
 
 def _stage_chosen(state: FlowState, stage_id: str, extra: dict[str, Any] | None = None) -> Outcome:
     back = _after(state)
-    nxt = state.moved(back) if back else _onward(state, "dirs", sel=[], info=False)
+    nxt = state.moved(back) if back else _onward(state, "dirs", selected=[], info=False)
     fields = {"career_stage": stage_id, **(extra or {})}
     return Outcome(nxt, changes=(SetProfile(**fields),))
 
@@ -162,7 +163,7 @@ def tap_ysuggest(state: FlowState, value: str, ctx: Context) -> Outcome:
 
 
 def render_dirs(state: FlowState, ctx: Context) -> View:
-    selected = set(state.payload.get("sel", []))
+    selected = set(state.payload.get("selected", []))
     directions = ctx.kb.career.directions
     lines = ["Which career directions fit you now? Pick any, then Done."]
     if state.payload.get("info"):
@@ -180,7 +181,7 @@ def render_dirs(state: FlowState, ctx: Context) -> View:
 
 def tap_dirs(state: FlowState, value: str, ctx: Context) -> Outcome:
     directions = ctx.kb.career.directions
-    selected = list(state.payload.get("sel", []))
+    selected = list(state.payload.get("selected", []))
     if value == "info":
         return Outcome(state.updated(info=not state.payload.get("info")))
     if value == "done":
@@ -202,13 +203,13 @@ def tap_dirs(state: FlowState, value: str, ctx: Context) -> Outcome:
             ),
         )
         return Outcome(state.moved(IDLE), changes=(change,), views=(done,), show_state=False)
-    if value.startswith("d") and value[1:].isdigit() and int(value[1:]) < len(directions):
-        direction = directions[int(value[1:])].id
+    if (picked := index(value, len(directions), "d")) is not None:
+        direction = directions[picked].id
         if direction in selected:
             selected.remove(direction)
         else:
             selected.append(direction)
-        return Outcome(state.updated(sel=selected))
+        return Outcome(state.updated(selected=selected))
     return INVALID
 
 

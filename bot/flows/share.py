@@ -16,6 +16,7 @@ from bot.flows.core import IDLE, INVALID, CommandSpec, Context, FlowState, Outco
 from bot.flows.cpd import clean_entry, entry_line
 from bot.flows.objectives import objective_line
 from bot.flows.shared import SharedPlan
+from bot.flows.values import number
 from bot.flows.views import View, rows
 from bot.flows.words import plural
 from bot.knowledge import KnowledgeBase
@@ -121,13 +122,13 @@ def open_link(state: FlowState, ctx: Context) -> Outcome:
     if refusal or shared is None:
         return Outcome(None, views=(View(refusal, title="Shared plan"),), show_state=False)
     changes = () if shared.share.appraiser_id else (OpenShare(shared.share.id, ctx.user_name),)
-    return Outcome(state.moved("appraise", sid=shared.share.id), changes=changes)
+    return Outcome(state.moved("appraise", share_id=shared.share.id), changes=changes)
 
 
 def _holds(ctx: Context, state: FlowState) -> SharedPlan | None:
     """The plan in focus, if this user is its appraiser and its owner still shares it."""
     shared = ctx.shared
-    if shared is None or shared.share.id != state.payload.get("sid"):
+    if shared is None or shared.share.id != state.payload.get("share_id"):
         return None
     if shared.share.revoked_at or shared.share.appraiser_id != ctx.user_id:
         return None
@@ -190,16 +191,18 @@ def tap_appraise(state: FlowState, value: str, ctx: Context) -> Outcome:
         gone = View("The owner has stopped sharing this plan.", title="Shared plan")
         return Outcome(state.moved(IDLE), views=(gone,), show_state=False)
     if value == "s" and not shared.share.signed_off_at:
-        return Outcome(state.at("appr_sign"))
-    if any(f"c{o.id}" == value for o in shared.objectives):
-        return Outcome(state.at("appr_note", oid=int(value[1:])))
+        return Outcome(state.at("sign_off"))
+    wanted = number(value, "c")
+    if any(o.id == wanted for o in shared.objectives):
+        return Outcome(state.at("appr_comment", objective_id=wanted))
     return INVALID
 
 
-def render_appr_note(state: FlowState, ctx: Context) -> View:
+def render_appr_comment(state: FlowState, ctx: Context) -> View:
     shared = _holds(ctx, state)
+    wanted = state.payload["objective_id"]
     what = next(
-        (o.what for o in (shared.objectives if shared else ()) if o.id == state.payload["oid"]),
+        (o.what for o in (shared.objectives if shared else ()) if o.id == wanted),
         "this objective",
     )
     return View(
@@ -213,15 +216,15 @@ def tap_back(state: FlowState, value: str, ctx: Context) -> Outcome:
     return Outcome(state.at("appraise")) if value == "b" else INVALID
 
 
-def text_appr_note(state: FlowState, text: str, ctx: Context) -> Outcome:
+def text_appr_comment(state: FlowState, text: str, ctx: Context) -> Outcome:
     comment = clean_entry(text)[:MAX_COMMENT]
     if not comment or _holds(ctx, state) is None:
         return Outcome(None)
-    change = AddComment(state.payload["sid"], state.payload["oid"], comment)
+    change = AddComment(state.payload["share_id"], state.payload["objective_id"], comment)
     return Outcome(state.at("appraise"), changes=(change,), notice="Comment saved.")
 
 
-def render_appr_sign(state: FlowState, ctx: Context) -> View:
+def render_sign_off(state: FlowState, ctx: Context) -> View:
     shared = _holds(ctx, state)
     owner = shared.owner_name if shared else "this"
     return View(
@@ -232,12 +235,12 @@ def render_appr_sign(state: FlowState, ctx: Context) -> View:
     )
 
 
-def tap_appr_sign(state: FlowState, value: str, ctx: Context) -> Outcome:
+def tap_sign_off(state: FlowState, value: str, ctx: Context) -> Outcome:
     if value == "b":
         return Outcome(state.at("appraise"))
     if value != "y" or _holds(ctx, state) is None:
         return INVALID
-    return Outcome(state.at("appraise"), changes=(SignOff(state.payload["sid"]),))
+    return Outcome(state.at("appraise"), changes=(SignOff(state.payload["share_id"]),))
 
 
 def _share(state: FlowState, args: str, ctx: Context) -> Outcome:
@@ -246,7 +249,7 @@ def _share(state: FlowState, args: str, ctx: Context) -> Outcome:
 
 def _share_in_focus(state: FlowState) -> int | None:
     """The share id of the appraiser's view the user is in."""
-    return state.payload.get("sid")
+    return state.payload.get("share_id")
 
 
 register(
@@ -255,8 +258,8 @@ register(
         Step(name, FLOW, render, tap, text, loads=("shared",), focus=_share_in_focus)
         for name, render, tap, text in (
             ("appraise", render_appraise, tap_appraise, None),
-            ("appr_note", render_appr_note, tap_back, text_appr_note),
-            ("appr_sign", render_appr_sign, tap_appr_sign, None),
+            ("appr_comment", render_appr_comment, tap_back, text_appr_comment),
+            ("sign_off", render_sign_off, tap_sign_off, None),
         )
     ),
     CommandSpec(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from bot.storage import statements
-from bot.storage.records import AssessmentClosedError, AssessmentRecord, NoOpenAssessmentError
+from bot.storage.records import AssessmentRecord, NoOpenAssessmentError
 from bot.storage.store import Store
 from bot.storage.tables import (
     Executor,
@@ -22,41 +22,6 @@ from bot.vocabulary import check_level
 
 class AssessmentStore(Store):
     """Assessments and their ratings."""
-
-    async def start_assessment(self, user_id: int) -> int:
-        now = self._now()
-        async with self._sessions.begin() as s:
-            return await s.run_sync(self._start_assessment, user_id, now)
-
-    async def record_rating(
-        self,
-        assessment_id: int,
-        domain_id: str,
-        level: str,
-        range_id: str | None = None,
-        note: str | None = None,
-    ) -> None:
-        """Rate (or re-rate, replacing the answer) an item of an open assessment."""
-        now = self._now()
-        async with self._sessions.begin() as s:
-            completed = (
-                await s.execute(
-                    select(_assessments.c.completed_at).where(_assessments.c.id == assessment_id)
-                )
-            ).one_or_none()
-            if completed is None:
-                raise LookupError(f"no assessment {assessment_id}")
-            if completed.completed_at is not None:
-                raise AssessmentClosedError(f"assessment {assessment_id} is completed")
-            await s.run_sync(
-                self._record_rating, assessment_id, domain_id, level, range_id, note, now
-            )
-
-    async def complete_assessment(self, assessment_id: int) -> bool:
-        """Close the assessment; False if it was already completed (or does not exist)."""
-        now = self._now()
-        async with self._sessions.begin() as s:
-            return await s.run_sync(self._complete, assessment_id, now)
 
     async def assessment_history(self, user_id: int) -> list[AssessmentRecord]:
         """Completed assessments, oldest first, with their dated ratings."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,32 +58,6 @@ class GroupStore(Store):
     async def group_bot_removed(self, chat_id: int) -> None:
         async with self._sessions.begin() as s:
             await s.execute(update(_chats).where(_chats.c.id == chat_id).values(bot_member=False))
-
-    async def join_group(self, chat_id: int, user_id: int) -> None:
-        """Record membership (idempotent). The user must exist (`touch_user`)."""
-        now = self._now()
-        async with self._sessions.begin() as s:
-            await self._ensure_member(s, chat_id, user_id, now)
-
-    async def set_group_sharing(self, chat_id: int, user_id: int, share: bool) -> None:
-        now = self._now()
-        async with self._sessions.begin() as s:
-            await self._ensure_member(s, chat_id, user_id, now)
-            await s.execute(
-                update(_members)
-                .where(_members.c.chat_id == chat_id, _members.c.user_id == user_id)
-                .values(share_profile=share)
-            )
-
-    async def set_mentor_domains(self, chat_id: int, user_id: int, domains: Sequence[str]) -> None:
-        now = self._now()
-        async with self._sessions.begin() as s:
-            await self._ensure_member(s, chat_id, user_id, now)
-            await s.execute(
-                update(_members)
-                .where(_members.c.chat_id == chat_id, _members.c.user_id == user_id)
-                .values(mentor_domains=list(dict.fromkeys(domains)))
-            )
 
     async def group_membership(self, chat_id: int, user_id: int) -> Membership | None:
         """The user's membership of one group with its title and opt-ins, if known."""

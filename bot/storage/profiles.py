@@ -19,11 +19,6 @@ from bot.vocabulary import check_level, check_stage
 class ProfileStore(Store):
     """Users and profiles."""
 
-    async def touch_user(self, user_id: int, name: str) -> None:
-        """Create the user or refresh name/last_seen; a user who writes again is active."""
-        async with self._sessions.begin() as s:
-            await s.run_sync(self._touch, user_id, name, self._now())
-
     @staticmethod
     def _touch(s: Executor, user_id: int, name: str, now: datetime) -> None:
         s.execute(

@@ -20,10 +20,6 @@ class NoOpenAssessmentError(StorageError):
     """A rating/completion change arrived while the user has no open assessment."""
 
 
-class AssessmentClosedError(StorageError):
-    """Ratings of a completed assessment are history and cannot change."""
-
-
 # ---------------------------------------------------------------- records
 
 

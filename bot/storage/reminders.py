@@ -18,11 +18,6 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 class ReminderStore(Store):
     """Reminders."""
 
-    async def schedule_reminder(self, user_id: int, due_at: datetime, kind: str) -> int:
-        now = self._now()
-        async with self._sessions.begin() as s:
-            return await s.run_sync(self._schedule, user_id, due_at, kind, now)
-
     async def due_reminders(self, now: datetime, limit: int = 100) -> list[ReminderRecord]:
         """Unsent, uncancelled reminders due by `now`, of active users, that nobody holds a
         live claim on (a claim older than `CLAIM_TIMEOUT` belonged to a process that died)."""
@@ -85,12 +80,6 @@ class ReminderStore(Store):
             await s.execute(
                 update(_reminders).where(_reminders.c.id == reminder_id).values(sent_at=now)
             )
-
-    async def cancel_reminders(self, user_id: int) -> int:
-        """Cancel the user's pending reminders; returns how many."""
-        now = self._now()
-        async with self._sessions.begin() as s:
-            return await s.run_sync(self._cancel_reminders, user_id, now)
 
     async def pending_reminders(self, user_id: int) -> list[ReminderRecord]:
         """The user's reminders that are neither sent nor cancelled, soonest first."""

@@ -161,7 +161,7 @@ class Repository(
         Only when the stored version still equals `expected_version` (0: no row
         yet); returns the new version, or None when stale (then nothing changed). A new row
         starts at a random version (`first_version`), each step adds one.
-        The user must exist (`touch_user`).
+        The user must exist (`begin_turn`).
         """
         return await self._transactions.run(
             self._step,

@@ -51,15 +51,6 @@ class ShareStore(Store):
             ).all()
             return [CommentRecord(**r._mapping) for r in rows]
 
-    async def open_share(self, user_id: int, share_id: int, name: str) -> bool:
-        async with self._sessions.begin() as s:
-            return await s.run_sync(self._open_share, user_id, share_id, name, self._now())
-
-    async def add_comment(self, user_id: int, share_id: int, objective_id: int, text: str) -> bool:
-        now = self._now()
-        async with self._sessions.begin() as s:
-            return await s.run_sync(self._add_comment, user_id, share_id, objective_id, text, now)
-
     @staticmethod
     def _create_share(s: Executor, user_id: int, token: str, now: datetime) -> None:
         s.execute(_shares.insert().values(user_id=user_id, token=token, created_at=now))

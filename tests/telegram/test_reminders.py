@@ -20,6 +20,7 @@ from bot.storage.engine import create_engine, create_repository
 from bot.storage.models import Reminder
 from bot.telegram.app import build_application
 from bot.telegram.reminders import REMINDER_TEXT, send_due_reminders
+from tests.conftest import schedule
 from tests.telegram.recording import FORBIDDEN, RecordingRequest, strip_html, too_many
 from tests.telegram.updates import TOKEN, TgUser, bot_settings, query_db, started
 
@@ -141,9 +142,9 @@ async def test_two_schedulers_send_each_due_reminder_once(storage):
     now = datetime.now(UTC)
     users = list(range(4001, 4011))
     for user_id in users:
-        await storage.repo.touch_user(user_id, f"User {user_id}")
-        await storage.repo.schedule_reminder(user_id, now - timedelta(minutes=1), "reassess")
-    await storage.repo.schedule_reminder(users[0], now + timedelta(days=1), "reassess")  # not due
+        await storage.repo.begin_turn(user_id, f"User {user_id}")
+        await schedule(storage.repo, user_id, now - timedelta(minutes=1), "reassess")
+    await schedule(storage.repo, users[0], now + timedelta(days=1), "reassess")  # not due
     second, engine = create_repository(storage.url)
     rec = SlowRequest()
     try:
@@ -193,8 +194,8 @@ async def test_a_blocked_user_is_marked_inactive_and_not_retried(app, rec, sqlit
     await onboarded(app, rec, BOB, "Bob")
     repo = repo_of(app)
     now = datetime.now(UTC)
-    await repo.schedule_reminder(ANA, now - timedelta(minutes=2), "reassess")
-    await repo.schedule_reminder(BOB, now - timedelta(minutes=1), "reassess")
+    await schedule(repo, ANA, now - timedelta(minutes=2), "reassess")
+    await schedule(repo, BOB, now - timedelta(minutes=1), "reassess")
     rec.fail("sendMessage", FORBIDDEN)  # Ana's, the first due
 
     assert await send_due_reminders(app.bot, repo, "test", now) == 1  # Bob still gets his
@@ -213,7 +214,7 @@ async def test_rate_limiter_is_installed_by_default_and_retry_after_is_honoured(
         await onboarded(app, rec, ANA, "Ana")
         repo = repo_of(app)
         now = datetime.now(UTC)
-        await repo.schedule_reminder(ANA, now - timedelta(minutes=1), "reassess")
+        await schedule(repo, ANA, now - timedelta(minutes=1), "reassess")
         rec.fail("sendMessage", too_many(1))
         started_at = time.monotonic()
         assert await send_due_reminders(app.bot, repo, "test", now) == 1
@@ -229,8 +230,8 @@ async def test_retry_after_without_the_limiter_stops_the_run_and_leaves_the_rest
     await onboarded(app, rec, BOB, "Bob")
     repo = repo_of(app)
     now = datetime.now(UTC)
-    await repo.schedule_reminder(ANA, now - timedelta(minutes=2), "reassess")
-    await repo.schedule_reminder(BOB, now - timedelta(minutes=1), "reassess")
+    await schedule(repo, ANA, now - timedelta(minutes=2), "reassess")
+    await schedule(repo, BOB, now - timedelta(minutes=1), "reassess")
     rec.fail("sendMessage", too_many(5))
     assert await send_due_reminders(app.bot, repo, "test", now) == 0
     assert reminders_to(rec, BOB) == []  # not tried while Telegram asks us to wait
@@ -242,7 +243,7 @@ async def test_a_reminder_that_failed_to_send_is_tried_again(app, rec):
     await onboarded(app, rec, ANA, "Ana")
     repo = repo_of(app)
     now = datetime.now(UTC)
-    await repo.schedule_reminder(ANA, now - timedelta(minutes=1), "reassess")
+    await schedule(repo, ANA, now - timedelta(minutes=1), "reassess")
     rec.fail("sendMessage", too_many(5))
     assert await send_due_reminders(app.bot, repo, "test", now) == 0
     assert await send_due_reminders(app.bot, repo, "test", now + timedelta(minutes=1)) == 1

@@ -31,6 +31,7 @@ from bot.settings import Settings
 from bot.storage.engine import create_engine, create_repository
 from bot.storage.migrate import upgrade_to_head_async
 from bot.vocabulary import LABELS
+from tests.conftest import schedule
 from tests.e2e.botprocess import button_data, require_emulator
 from tests.e2e.emulator import ChatMessage, Emulator, find_free_port
 from tests.telegram import updates
@@ -126,7 +127,7 @@ async def seed_due_reminder(url: str) -> None:
     repo, engine = create_repository(url)
     try:
         await repo.begin_turn(REMINDED, "Rita")
-        await repo.schedule_reminder(REMINDED, datetime.now(UTC) - timedelta(minutes=1), "reassess")
+        await schedule(repo, REMINDED, datetime.now(UTC) - timedelta(minutes=1), "reassess")
     finally:
         await engine.dispose()
 
