@@ -137,6 +137,12 @@ class LookupEngine(Following):
                     self.keys[self._level_key(item, levels)] = (index, levels)
         self.kb_has_career = getattr(kb, "career", None) is not None
         self.links = self._links()
+        # An item's kind of object and name without its parenthesis, for telling twins:
+        # "Project management" twice, a stage's training and development tables.
+        self.twin_names = [
+            (type(item.obj).__name__, _PARENTHESES.sub("", item.title).strip().casefold())
+            for item in self.items
+        ]
         self.glossary_links = self._glossary_links()
         self.title_words = self._title_words()
         self.followup = Followup(_direction_stages(kb))
@@ -195,10 +201,7 @@ class LookupEngine(Following):
 
     def _twins(self, one: _Scored, other: _Scored) -> bool:
         """Two ranges of one name ("Project management"): only the words can part them."""
-        return self.items[one.index].obj.__class__ is self.items[other.index].obj.__class__ and (
-            _PARENTHESES.sub("", self.items[one.index].title).strip().casefold()
-            == _PARENTHESES.sub("", self.items[other.index].title).strip().casefold()
-        )
+        return self.twin_names[one.index] == self.twin_names[other.index]
 
     def _title_words(self) -> dict[str, list[int]]:
         """Stem -> the ranges and training options whose title uses it ("audit": Clinical

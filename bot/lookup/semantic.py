@@ -186,6 +186,10 @@ class SemanticIndex:
         self.center = raw.mean(axis=0) if center else np.zeros(raw.shape[1], dtype=np.float32)
         self.matrix = _unit(raw - self.center)
         self._level_rows = np.asarray([lv is not None for lv in levels], dtype=bool)
+        # Items with a row per level (competency ranges): their best level is looked up.
+        self._leveled = [
+            bool(self._level_rows[a:b].any()) for a, b in zip(self.starts, self.stops, strict=True)
+        ]
         self._glossary = np.asarray([item.kind == "glossary" for item in self.items], dtype=bool)
         self._last_query: tuple[str, np.ndarray | None] | None = None
 
@@ -245,7 +249,7 @@ class SemanticIndex:
         for index in order.tolist():
             start, stop = self.starts[index], self.stops[index]
             level = None
-            if self._level_rows[start:stop].any():
+            if self._leveled[index]:
                 level = self.levels[start + int(np.argmax(level_sims[start:stop]))]
             out.append((index, level, float(best[index])))
         return out
