@@ -60,8 +60,36 @@ def require_emulator() -> None:
     pytest.skip(f"e2e bot process cannot run: {missing}")
 
 
-class BotProcess:
-    """`careerbot run` as a child process with its output in a file."""
+class ChildProcess:
+    """A `careerbot run` child process (`process`) writing its output to `log_path`."""
+
+    process: subprocess.Popen | None
+    log_path: Path
+    stop_timeout = 20.0
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no goodbye, exactly as a crash or an OOM kill."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        assert self.process.wait(timeout=10) == -signal.SIGKILL
+
+    def stop(self) -> int | None:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=self.stop_timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return None
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class BotProcess(ChildProcess):
+    """`careerbot run` polling the emulator, on SQLite in `workdir`."""
 
     def __init__(self, emulator: Emulator, workdir: Path) -> None:
         self.emulator = emulator
@@ -102,26 +130,6 @@ class BotProcess:
                 raise AssertionError(f"careerbot run did not poll:\n{self.output()}")
             time.sleep(0.05)
         return time.monotonic() - started
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no goodbye, exactly as a crash or an OOM kill."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        assert self.process.wait(timeout=10) == -signal.SIGKILL
-
-    def stop(self) -> int | None:
-        if self.process is None or self.process.poll() is not None:
-            return self.process.returncode if self.process else None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return None
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 def button_data(message: ChatMessage, label: str) -> str:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 from pathlib import Path
 
 import httpx
 
-from tests.e2e.botprocess import CAREERBOT, SETTINGS_VARS, START_TIMEOUT
+from tests.e2e.botprocess import CAREERBOT, SETTINGS_VARS, START_TIMEOUT, ChildProcess
 from tests.e2e.emulator import Emulator
 
 
@@ -29,8 +28,10 @@ def worker_env(
     }
 
 
-class WorkerProcess:
+class WorkerProcess(ChildProcess):
     """One worker listening on 127.0.0.1:`port`, its output in `log_path`."""
+
+    stop_timeout = 30.0
 
     def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
         base = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
@@ -68,23 +69,3 @@ class WorkerProcess:
             return httpx.get(self.url + "/healthz", timeout=2).status_code == 200
         except httpx.TransportError:
             return False
-
-    def kill(self) -> None:
-        """SIGKILL: as a crash or an OOM kill."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> int | None:
-        if self.process is None or self.process.poll() is not None:
-            return self.process.returncode if self.process else None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return None
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
