@@ -145,6 +145,7 @@ class LookupEngine(Following):
         ]
         self.glossary_links = self._glossary_links()
         self.title_words = self._title_words()
+        self.short_heads = self._short_heads()
         self.followup = Followup(_direction_stages(kb))
         self._ask_cached = lru_cache(maxsize=4096)(self._ask)
 
@@ -214,15 +215,34 @@ class LookupEngine(Following):
                         out[stem_].append(i)
         return dict(out)
 
+    def _short_heads(self) -> dict[str, list[int]]:
+        """Stem -> the ranges with a name of at most two words that ends in it
+        ("security": Security, Data security; "rota": Rotas and work, GP rota)."""
+        out: dict[str, list[int]] = defaultdict(list)
+        for i, item in enumerate(self.items):
+            for phrase, _ in item.phrases if item.kind == "range" else ():
+                stems = [s for s in map(term, words(phrase)) if s not in STOPWORDS]
+                if 0 < len(stems) <= 2 and i not in out[stems[-1]]:
+                    out[stems[-1]].append(i)
+        return dict(out)
+
     def _one_word_many_titles(self, query: ParsedQuery) -> list[int]:
-        """The items a one-word query could mean, when its word is in several titles and is
-        not itself a title ("meetings", "data", "budgets"; not "complaints")."""
+        """The items a one-word query could mean, when its word is in several titles
+        ("meetings", "data", "budgets"), or, with no level named, is in one range's title and
+        is the last word of another's short name ("security": Data security; "rota": GP rota) or of
+        training options' titles ("mentoring"); not "complaints"."""
         content = [t for t in query.tokens if t.level is None]
         if len(content) != 1 or query.compare:
             return []
-        found = self.title_words.get(content[0].stem, [])
-        exact = any(term(fold(self.items[i].title)) == content[0].stem for i in found)
-        if exact or len(found) < 2 or len({self.items[i].kind for i in found}) > 1:
+        stem_ = content[0].stem
+        found = self.title_words.get(stem_, [])
+        exact = any(term(fold(self.items[i].title)) == stem_ for i in found)
+        if exact or len(found) == 1:
+            if len(content) != len(query.tokens) or query.glossary_intent:  # "security managerial"
+                return []
+            if self.items[found[0]].kind == "range":
+                found = self.short_heads.get(stem_, [])
+        if len(found) < 2 or len({self.items[i].kind for i in found}) > 1:
             return []
         return found
 
