@@ -294,9 +294,16 @@ def _level_of(ws: list[str], i: int, compare: bool) -> Level | None:
     return None
 
 
+_MAKE = wordset("make makes making made")
+
+
 def parse(text: str, corrector: Corrector) -> ParsedQuery:
     raw = words(_BANK_HOLIDAY.sub("holiday", text))
-    compare = any(w in COMPARE_WORDS for w in raw)
+    compare = any(
+        w in COMPARE_WORDS
+        and not (w == "difference" and raw[i - 2 : i - 1] and raw[i - 2] in _MAKE)
+        for i, w in enumerate(raw)
+    )  # "to make a difference" compares nothing
     ws: list[str] = []
     factors: list[float] = []
     for word in raw:
