@@ -306,6 +306,9 @@ class LookupEngine(Following):
             cover = covered[self.by_ident[stage]]
             for t in span:
                 cover[t] = max(cover.get(t, 0.0), W_CAREER_ALIAS)
+            context = set(span)  # for any other item, the time in the job is context
+        else:
+            context = set()
         weights = self._weights(query, phrased)
         # Candidates: every named item, and the items whose text shares the most weight of the
         # query's words (an upper bound on what their text can explain; the rest cannot win).
@@ -361,7 +364,7 @@ class LookupEngine(Following):
                     continue  # names a level, not this item
                 if token.cue and by_name == 0.0 and by_text == 0.0:
                     continue  # "I coordinate ...": the level, not the topic
-                if token.optional and by_name == 0.0:
+                if (token.optional or t in context) and by_name == 0.0:
                     weight *= OPTIONAL_WEIGHT
                 explained = by_name if by_name > by_text else by_text
                 if explained == 0.0:
@@ -462,6 +465,9 @@ class LookupEngine(Following):
                 named = {t.level for t in query.tokens if t.level}
                 level = named.pop() if len(named) == 1 else None
                 return self._compare_answer(text, pair, level)
+        table = self._stage_table(query)
+        if table is not None:
+            return self._item_answer(text, self.items[table], 1.0)
         scored = self._score(query)
         if not self._decisive(scored):
             scored = self._with_meaning(text, scored)
@@ -518,6 +524,24 @@ class LookupEngine(Following):
         if item.kind == "domain" and len(named) == 1:  # "finance managerial"
             return self._domain_level_answer(text, item, named.pop(), best.score)
         return self._item_answer(text, item, best.score)
+
+    def _stage_table(self, query: ParsedQuery) -> int | None:
+        """Time in the job and one of a stage's tables, and little else ("15 yrs in, what
+        training fits"): that stage's table."""
+        kinds = query.kinds & {"training", "ksa", "development"}
+        if query.years is None or len(kinds) != 1 or not self.kb_has_career:
+            return None
+        other = [
+            t
+            for t in query.tokens
+            if not (t.optional or t.generic or t.word in YEAR_TOKENS or t.word.isdigit())
+            and t.word not in YEAR_WORDS
+            and self.text.weight(t.stem) > 1.0
+        ]
+        if len(other) > 2:
+            return None
+        stage = "early" if query.years < 5 else "established"
+        return self.by_ident.get(f"{kinds.pop()}:{stage}")
 
     def _of_stages(self, query: ParsedQuery, pair: tuple[int, int]) -> tuple[int, int]:
         """Two stages compared for their training or their skills: those tables."""
