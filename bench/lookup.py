@@ -38,6 +38,7 @@ SETS = {
     "held-out split of the old devset": ROOT / "tests" / "lookup_heldout.yaml",
     "fresh held-out set (helper-written)": ROOT / "tests" / "lookup_heldout_fresh.yaml",
     "held-out set 3 (helper-written 7 Dec)": ROOT / "tests" / "lookup_heldout_fresh2.yaml",
+    "held-out set 4 (helper-written 7 Dec, evening)": ROOT / "tests" / "lookup_heldout4.yaml",
 }
 BASELINE = "be5ab17"  # the first release's engine
 
