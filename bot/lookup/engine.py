@@ -100,6 +100,9 @@ CUE_KINDS = {
     "ksa": ("ksa",),
 }
 YEAR_TOKENS = wordset("year years yr yrs")
+STAGE_KINDS = frozenset({"stage", "training", "development", "ksa", "option"})
+STAGE_BOOST = 1.06  # an item of the stage the query names ("a mentor in my first year") ...
+STAGE_PENALTY = 0.94  # ... and one of another stage
 
 
 class LookupEngine(Following):
@@ -136,6 +139,11 @@ class LookupEngine(Following):
                     levels = tuple(SENIORITY[p] for p in pair)
                     self.keys[self._level_key(item, levels)] = (index, levels)
         self.kb_has_career = getattr(kb, "career", None) is not None
+        self.stage_of = {
+            i: item.ident.split(":", 1)[1].split("/")[0]
+            for i, item in enumerate(self.items)
+            if item.kind in STAGE_KINDS
+        }
         self.links = self._links()
         # An item's kind of object and name without its parenthesis, for telling twins:
         # "Project management" twice, a stage's training and development tables.
@@ -321,6 +329,8 @@ class LookupEngine(Following):
         candidates.update(
             sorted(potential, key=potential.__getitem__, reverse=True)[:TEXT_CANDIDATES]
         )
+        # A stage named ("in my first year", "late in my career"): its tables and options.
+        stages = {self.stage_of[i] for i in covered if self.items[i].kind == "stage"}
         level_named = any(t.level is not None for t in tokens)
         level_tokens = {i for i, t in enumerate(tokens) if t.level is not None}
         padding = DESCRIPTION_PADDING if query.describes else 1.0
@@ -375,6 +385,8 @@ class LookupEngine(Following):
                 continue
             level_left = level_named and not level_tokens.issubset(cover)
             score = got / total * self._boost(query, item, level_left)
+            if stages and item.kind in STAGE_KINDS:
+                score *= STAGE_BOOST if self.stage_of[index] in stages else STAGE_PENALTY
             evidence = index in specific or shared >= 2
             results.append(_Scored(index, score, cover, evidence))
         results.sort(key=lambda r: (-r.score, -self.items[r.index].rank, r.index))
@@ -588,6 +600,8 @@ class LookupEngine(Following):
             return False
         if best.evidence and best.score >= (FOUND_DESCRIBED if query.describes else FOUND):
             return True
+        if best.score == 0.0 and self.items[best.index].kind == "glossary":
+            return False  # an abbreviation's entry is found by its letters, not by likeness
         if best.meaning >= MEANING_SURE:
             return True
         return best.meaning >= MEANING_AGREE and best.score >= FOUND_AGREE
