@@ -269,10 +269,27 @@ class ParsedQuery:
         return [t.stem for t in self.tokens]
 
 
+# "admin vacancies", "our admin", "the admin and reception team": people, not a level.
+ADMIN_NOUNS = wordset(
+    "team teams staff work roles vacancies vacancy hours support side tasks jobs job apprentice "
+    "apprentices assistant assistants office processes process duties posts post colleagues "
+    "person people workload hub systems girls lot"
+)
+FRONT_DESK = wordset("reception receptionists receptionist clerical secretaries")
+
+
+def _admin_staff(ws: list[str], i: int) -> bool:
+    prev = ws[i - 1] if i > 0 else ""
+    nxt = ws[i + 1] if i + 1 < len(ws) else ""
+    after = ws[i + 2] if nxt == "and" and i + 2 < len(ws) else ""
+    before = ws[i - 2] if prev == "and" and i >= 2 else ""
+    return nxt in ADMIN_NOUNS or prev in ("our", "their") or bool(FRONT_DESK & {after, before})
+
+
 def _level_of(ws: list[str], i: int, compare: bool) -> Level | None:
     word = ws[i]
     if word in LEVEL_WORDS:
-        if word == "admin" and i + 1 < len(ws) and ws[i + 1] in ("team", "staff", "work"):
+        if word == "admin" and _admin_staff(ws, i):
             return None
         return LEVEL_WORDS[word]
     prev = ws[i - 1] if i > 0 else ""
