@@ -75,7 +75,7 @@ STRONG_LEVEL = 0.4  # one level's descriptor explains this much more of the word
 WEAK_LEVEL = 0.1  # ... or, with no cue verb ("I just help", "I lead"), this much more
 MIN_LEVEL_SHARE = 0.2
 EXAMPLE_EVIDENCE = 0.5  # a word found in careerbot's example of a level, not in its descriptor
-CLOSE = 0.955  # rivals scoring at least this share of the best are offered back as a question
+CLOSE = 0.97  # rivals scoring at least this share of the best are offered back as a question
 TWIN_CLOSE = 0.8  # ... for two ranges of one name, which only the words can tell apart
 CLOSE_WEAK = 0.85  # ... when the best is below FOUND (a described task)
 SECOND_MENTION = 0.9  # a further name of the same item, covering other words, counts less
@@ -639,6 +639,8 @@ class LookupEngine(Following):
             level, margin = self._level_evidence(query, best, name_weight=NAME_EVIDENCE)
             if level is not None and margin >= STRONG_LEVEL:
                 return [level]  # one descriptor says it in the person's words
+            if level is not None and margin >= WEAK_LEVEL and level.value == best.meaning_level:
+                return [level]  # ... or its words and its meaning agree, whatever the verb
             if query.cue_level is not None:  # "I just help", "I coordinate", "I lead"
                 return [query.cue_level]
             if level is not None and margin >= WEAK_LEVEL:
