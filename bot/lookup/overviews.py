@@ -47,7 +47,7 @@ FILLER = frozenset(
         "available have has got we i you can could would should for to so again quick quickly "
         "mean means meaning defined define definition different differ difference between "
         "pls plz please thing things stuff according exactly again here r u wat wot full "
-        "complete entire whole split into up at main"
+        "complete entire whole split into up at main altogether overall from broadly"
     )
 )
 _FOR_MANAGERS = re.compile(
@@ -62,6 +62,7 @@ _CAREER_FRAMEWORK = re.compile(r"\b(career|2024|nhs england|development framewor
 _COMPETENCY_FRAMEWORK = re.compile(r"\b(competenc\w*|2004|annex c)\b")
 _ABOUT_FRAMEWORK = re.compile(
     r"^(what|whats|who|when|where|why|which|tell me about|explain|describe)\b|"
+    r"\b(summary|summarise|summarize|overview|outline) of\b|"
     r"\b(who (wrote|made|developed|designed|published|produced|created)|who is it for|"
     r"who s it for|who is (this|the \w+ framework|the framework) for|how old|what year|"
     r"when was|about the)\b"
@@ -85,7 +86,8 @@ _LEVEL_NAMES = {
 }
 _STAGE_NAMES = {term(w): w for w in words("early established late")}
 _SET_WORDS = frozenset(
-    term(w) for w in words("vs versus v or general generally differ difference differences stage")
+    term(w)
+    for w in words("vs versus v or general generally differ difference differences stage level")
 )
 # What a question may call the competency framework's domains without saying "domain".
 _PART_STEMS = frozenset(term(w) for w in words("heading headings section sections category part"))
