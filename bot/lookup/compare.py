@@ -17,6 +17,9 @@ COMPARABLE = ("stage", "role", "direction", "core", "range", "domain", "option",
 MAX_SIDE = 1600
 
 
+STAGE_BONUS = 0.5
+
+
 def pick_pair(items: list[Item], mentions: list[Mention]) -> tuple[int, int] | None:
     """The two items of one comparable kind that the query names by separate words (the
     pair of non-overlapping names that covers the most), in the order they were named."""
@@ -26,6 +29,18 @@ def pick_pair(items: list[Item], mentions: list[Mention]) -> tuple[int, int] | N
         if items[m.item].kind in COMPARABLE
         and (m.specific or len(m.tokens) >= 2 or m.weight >= 0.9)
     ]
+    # A stage named beside two training options ("coaching or mentoring for established
+    # pms") says which stage's options are meant.
+    stages = {items[m.item].ident.split(":")[1] for m in mentions if items[m.item].kind == "stage"}
+
+    def of_stage(m: Mention) -> float:
+        item = items[m.item]
+        return (
+            STAGE_BONUS
+            if item.kind == "option" and item.ident.split(":")[1].split("/")[0] in stages
+            else 0.0
+        )
+
     best: tuple[float, Mention, Mention] | None = None
     for i, first in enumerate(named):
         for second in named[i + 1 :]:
@@ -34,6 +49,7 @@ def pick_pair(items: list[Item], mentions: list[Mention]) -> tuple[int, int] | N
             if set(first.tokens) & set(second.tokens):
                 continue
             worth = len(first.tokens) * first.weight + len(second.tokens) * second.weight
+            worth += of_stage(first) + of_stage(second)
             if best is None or worth > best[0]:
                 best = (worth, first, second)
     if best is None:

@@ -312,6 +312,10 @@ def _level_of(ws: list[str], i: int, compare: bool) -> Level | None:
 
 
 _MAKE = wordset("make makes making made")
+_WHICH_SUITS = re.compile(
+    r"\bwhich\b.*\b(better|best|for me|suits?|should i|right for|go for)\b|"
+    r"\b(better|best|right) for me\b"
+)
 
 
 def parse(text: str, corrector: Corrector) -> ParsedQuery:
@@ -337,6 +341,8 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
     levels_in_text = [lv for i in range(len(ws)) if (lv := _level_of(ws, i, compare)) is not None]
     if not compare and len(set(levels_in_text)) >= 2 and re.search(r"\b(or|and)\b", joined):
         compare = True
+    if not compare and re.search(r"\bor\b", joined) and _WHICH_SUITS.search(joined):
+        compare = True  # "level 6 or level 7 apprenticeship, which is for me"
     tokens: list[Token] = []
     for i, word in enumerate(ws):
         if word in STOPWORDS and not (word in SYNONYMS and i > 0 and ws[i - 1] in ("i", "we")):
