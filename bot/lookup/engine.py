@@ -100,6 +100,10 @@ CUE_KINDS = {
     "ksa": ("ksa",),
 }
 YEAR_TOKENS = wordset("year years yr yrs")
+TABLE_WORDS = wordset(
+    "training course courses qualification qualifications options skills abilities qualities "
+    "attributes ksa ksas interventions intervention"
+)
 STAGE_KINDS = frozenset({"stage", "training", "development", "ksa", "option"})
 STAGE_BOOST = 1.06  # an item of the stage the query names ("a mentor in my first year") ...
 STAGE_PENALTY = 0.94  # ... and one of another stage
@@ -538,21 +542,40 @@ class LookupEngine(Following):
         return self._item_answer(text, item, best.score)
 
     def _stage_table(self, query: ParsedQuery) -> int | None:
-        """Time in the job and one of a stage's tables, and little else ("15 yrs in, what
-        training fits"): that stage's table."""
+        """A stage, named or given as time in the job, and one of a stage's tables, and
+        little else ("15 yrs in, what training fits", "courses for experienced managers"):
+        that stage's table."""
         kinds = query.kinds & {"training", "ksa", "development"}
-        if query.years is None or len(kinds) != 1 or not self.kb_has_career:
+        if len(kinds) != 1 or not self.kb_has_career:
             return None
+        mentions = self._mentions(query)
+        cue_words = {i for i, t in enumerate(query.tokens) if t.word in TABLE_WORDS}
+        if any(self.items[m.item].kind == "option" and set(m.tokens) - cue_words for m in mentions):
+            return None  # an option named ("mentoring", "advanced qualification")
+        stage, span = None, set()
+        if query.years is not None:
+            stage = "early" if query.years < 5 else "established"
+        else:
+            named = [
+                m
+                for m in mentions
+                if self.items[m.item].kind == "stage" and (m.specific or len(m.tokens) >= 2)
+            ]
+            named.sort(key=lambda m: (-len(m.tokens), -m.weight))
+            rival = next((m for m in named[1:] if m.item != named[0].item), None)
+            if not named or (rival is not None and len(rival.tokens) == len(named[0].tokens)):
+                return None  # no stage, or two named alike
+            stage, span = self.stage_of[named[0].item], set(named[0].tokens)
         other = [
             t
-            for t in query.tokens
+            for i, t in enumerate(query.tokens)
             if not (t.optional or t.generic or t.word in YEAR_TOKENS or t.word.isdigit())
             and t.word not in YEAR_WORDS
+            and i not in span
             and self.text.weight(t.stem) > 1.0
         ]
         if len(other) > 2:
             return None
-        stage = "early" if query.years < 5 else "established"
         return self.by_ident.get(f"{kinds.pop()}:{stage}")
 
     def _of_stages(self, query: ParsedQuery, pair: tuple[int, int]) -> tuple[int, int]:

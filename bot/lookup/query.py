@@ -217,7 +217,10 @@ YEAR_WORDS = {"a": 1, "last": 1, "this": 0, "ten": 10, "fifteen": 15, "twenty": 
 _WHAT_DO = re.compile(r"\bwhat (does|do|would) (an? |the )?\w+( \w+)? (do|does)$")
 
 KIND_CUES: tuple[tuple[frozenset[str], str], ...] = (
-    (frozenset({"training", "course", "courses", "qualification", "qualifications"}), "training"),
+    (
+        frozenset({"training", "course", "courses", "qualification", "qualifications", "options"}),
+        "training",
+    ),
     (frozenset({"interventions", "intervention"}), "development"),
     (frozenset({"stage", "stages"}), "stage"),
     (frozenset({"direction", "directions"}), "direction"),
