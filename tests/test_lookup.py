@@ -131,6 +131,12 @@ def test_career_direction_quotes_its_outcome_and_section_title(engine, kb):
         ("I advise other practices on infection control policy", "infection-control", "strategic"),
         ("I set the strategy for the practice", "strategy-formulation", "strategic"),
         ("I help with the rotas", "rotas-and-work", "administrative"),
+        (
+            "organising adverts and interviews for admin vacancies",
+            "recruitment-and-selection",
+            "managerial",
+        ),
+        ("security managerial", "security", "managerial"),
     ],
 )
 def test_described_work_with_a_level_cue_picks_that_level(engine, query, range_id, level):
@@ -144,6 +150,12 @@ def test_described_work_with_a_level_cue_picks_that_level(engine, query, range_i
         ("how do I become a PCN manager", "direction:moving-up"),
         ("I want to retire in a couple of years", "direction:winding-down"),
         ("I've been a practice manager for 10 years, which stage am I", "stage:established"),
+        ("keeping my knowledge current after 15 yrs as a pm", "direction:maintain-and-refresh"),
+        ("i do this job to make a difference for patients", "driver:making-a-difference"),
+        ("im 15 yrs in, what training fits", "training:established"),
+        ("courses and development for experienced managers", "training:established"),
+        ("what skills should a late career pm have", "ksa:late"),
+        ("a mentor in my first year", "training:early/mentoring-programme"),
     ],
 )
 def test_described_careers(engine, query, topic):
@@ -239,6 +251,16 @@ def test_close_answers_ask_which_with_distinguishing_titles(engine):
         (
             "mentoring programme",
             {"training:early/mentoring-programme", "training:established/mentoring-programme"},
+        ),
+        ("security", {"security", "data-security"}),
+        ("rota", {"rotas-and-work", "gp-time-management"}),
+        (
+            "mentoring",
+            {
+                "training:early/mentoring-programme",
+                "training:established/mentoring-programme",
+                "training:late/mentor",
+            },
         ),
     ],
 )
@@ -527,3 +549,12 @@ def test_nothing_related_suggests_where_to_start_not_random_items(engine):
     assert weather.suggestions == joke.suggestions
     assert "The 9 domains" in weather.suggestions
     assert "Infection control (Risk Management)" not in weather.suggestions
+
+
+def test_which_of_two_suits_me_compares_them(engine):
+    answer = engine.ask("coaching or mentoring for established pms, which is better")
+    assert answer.kind == "compare"
+    assert set(answer.compared) == {
+        "training:established/coaching-programme",
+        "training:established/mentoring-programme",
+    }

@@ -1,10 +1,10 @@
 """The lookup engine against its labelled query sets.
 
 Four development sets are tuned on (`lookup_devset.yaml`, and `lookup_devset_fresh.yaml`,
-`lookup_devset3.yaml` and `lookup_devset4.yaml` written from the seeds by sessions that never saw the engine); four
-held-out sets never are (`lookup_heldout.yaml`, split from the devset, and
-`lookup_heldout_fresh.yaml`,
-`lookup_heldout_fresh2.yaml` and `lookup_heldout4.yaml`, written the same way). Run with
+`lookup_devset3.yaml` and `lookup_devset4.yaml` written from the seeds by sessions that never
+saw the engine); four held-out sets never are (`lookup_heldout.yaml`, split from the devset,
+and `lookup_heldout_fresh.yaml`, `lookup_heldout_fresh2.yaml` and `lookup_heldout4.yaml`,
+written the same way). Run with
 `pytest -q -s tests/test_lookup_devset.py` to see the development misses and the accuracy per
 tag; for the held-out sets only the accuracy per tag is printed, never the misses.
 """

@@ -147,6 +147,26 @@ def test_ask_json_reads_context_lines():
             (),
         ),
         ("i want to wind down", "what training is there for that", "development:late", ()),
+        ("complaints managerial", "show me all three levels", "complaints", None),
+        (
+            "mentoring programme early career",
+            "is it in established too",
+            "training:established/mentoring-programme",
+            (),
+        ),
+        ("early career skills", "what about the ones further on", "ksa:established", ()),
+        (
+            "what are the 12 core areas",
+            "tell me about the money one",
+            "core:financial-management",
+            (),
+        ),
+        (
+            "training for someone new to practice management",
+            "tell me more about the mentoring one",
+            "training:early/mentoring-programme",
+            (),
+        ),
     ],
 )
 def test_relative_and_picking_follow_ups(lookup, first, then, ident, levels):
@@ -155,3 +175,10 @@ def test_relative_and_picking_follow_ups(lookup, first, then, ident, levels):
     assert answer.ident == ident, (answer.kind, answer.ident)
     if levels:
         assert answer.levels == levels
+
+
+def test_that_compared_with_another_item_shows_both(lookup):
+    previous = lookup.ask("what does a pcn manager do")
+    answer = lookup.ask("how is that different from a practice manager", context=previous.key)
+    assert answer.kind == "compare"
+    assert set(answer.compared) == {"role:primary-care-network-manager", "role:practice-manager"}

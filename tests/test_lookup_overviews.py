@@ -25,6 +25,10 @@ from bot.lookup.format import MAX_ANSWER
         ("who wrote the career framework", "overview:career-framework"),
         ("who is the nhs england framework for", "overview:career-framework"),
         ("what is the competency framework", "overview:competency-framework"),
+        ("how many ranges are there altogether", "overview:ranges"),
+        ("admin, managerial, strategic - whats the difference generally", "overview:levels"),
+        ("list the stages from early to late", "overview:stages"),
+        ("give me a summary of the competency framework", "overview:competency-framework"),
     ],
 )
 def test_overview_questions_get_the_overview(lookup, query, ident):

@@ -31,7 +31,7 @@ from typing import Any
 from bot.knowledge.competency import Level
 from bot.lookup.answer import Answer, Candidate
 from bot.lookup.answering import CHOICE, SENIORITY, _Scored
-from bot.lookup.compare import pick_pair
+from bot.lookup.compare import COMPARABLE, pick_pair
 from bot.lookup.elsewhere import ELSEWHERE
 from bot.lookup.following import Following
 from bot.lookup.followup import Followup, Reading
@@ -441,6 +441,11 @@ class LookupEngine(Following):
             picked = self._pick(text, query, prior[0])
             if picked is not None:
                 return picked
+            other = self._compared_with(query, prior[0])
+            if other is not None:  # "how is that different from a practice manager"
+                pair = (self.by_ident[prior[0].ident], other)
+                level = prior[1][0] if len(prior[1]) == 1 else None
+                return self._compare_answer(text, pair, level)
         answer = self._fresh(text, query)
         if (
             prior is not None
@@ -497,15 +502,19 @@ class LookupEngine(Following):
         best = scored[0]
         # A weakly supported reading of a described task is offered with its near rivals.
         close = CLOSE if best.score >= FOUND else CLOSE_WEAK
+        stages = self._named_stages(query)
         near = [
             r
             for r in scored[1:]
-            if r.fused >= best.fused * close
-            or (
-                self._twins(r, best)
-                and (
-                    r.score >= best.score * self._twin_close(best, close)
-                    or (bool(best.covered) and set(r.covered) == set(best.covered))
+            if not self._of_other_stage(r, best, stages)
+            and (
+                r.fused >= best.fused * close
+                or (
+                    self._twins(r, best)
+                    and (
+                        r.score >= best.score * self._twin_close(best, close)
+                        or (bool(best.covered) and set(r.covered) == set(best.covered))
+                    )
                 )
             )
         ]
@@ -540,6 +549,34 @@ class LookupEngine(Following):
         if item.kind == "domain" and len(named) == 1:  # "finance managerial"
             return self._domain_level_answer(text, item, named.pop(), best.score)
         return self._item_answer(text, item, best.score)
+
+    def _named_stages(self, query: ParsedQuery) -> set[str]:
+        """The career stages a query names ("in my first year", "15 yrs in")."""
+        stages = {
+            self.stage_of[m.item]
+            for m in self._mentions(query)
+            if self.items[m.item].kind == "stage" and (m.specific or len(m.tokens) >= 2)
+        }
+        if query.years is not None and self.kb_has_career:
+            stages.add("early" if query.years < 5 else "established")
+        return stages
+
+    def _of_other_stage(self, other: _Scored, best: _Scored, stages: set[str]) -> bool:
+        """With one stage named, a reading of another stage is no rival of one of it."""
+        if len(stages) != 1 or other.index not in self.stage_of:
+            return False
+        return self.stage_of.get(best.index) in stages and self.stage_of[other.index] not in stages
+
+    def _compared_with(self, query: ParsedQuery, context: Item) -> int | None:
+        """The one item of the context's kind that a comparison names beside "that"."""
+        if not query.compare or context.kind not in COMPARABLE:
+            return None
+        named = {
+            m.item
+            for m in self._mentions(query)
+            if self.items[m.item].kind == context.kind and self.items[m.item] is not context
+        }
+        return named.pop() if len(named) == 1 else None
 
     def _stage_table(self, query: ParsedQuery) -> int | None:
         """A stage, named or given as time in the job, and one of a stage's tables, and

@@ -143,18 +143,32 @@ class Following(Answering):
             return None
         overlap = {i: len(stems & self._name_stems(self.items[i])) for i in listed}
         best = max(overlap.values())
+        if best and list(overlap.values()).count(best) > 1:  # the title's words first
+            titled = {i: len(stems & _stems(self.items[i].title)) for i in listed}
+            overlap = {i: n + titled[i] for i, n in overlap.items()}
+            best = max(overlap.values())
         winners = [i for i, n in overlap.items() if n == best]
-        if best == 0 or len(winners) > 1:
+        if best == 0 and _ONE.search(query.folded):  # "the money one": the closest in meaning
+            fused = [r for r in self._with_meaning(text, self._score(query)) if r.index in listed]
+            winners = [fused[0].index] if fused and fused[0].meaning >= PICK_MEANING else []
+        elif best == 0 or len(winners) > 1:
+            return None
+        if len(winners) != 1:
             return None
         return replace(self.resolve(self.items[winners[0]].key), query=text)
 
     @staticmethod
     def _name_stems(item: Item) -> set[str]:
-        names = [item.title, *(p for p, _ in item.phrases)]
-        return {term(w) for name in names for w in words(name)} - STOPWORDS
+        return set().union(_stems(item.title), *(_stems(p) for p, _ in item.phrases))
+
+
+def _stems(name: str) -> set[str]:
+    return {term(w) for w in words(name)} - STOPWORDS
 
 
 MAX_PICK_WORDS = 6
+PICK_MEANING = 0.3  # "the money one" picks the listed item this close in meaning
+_ONE = re.compile(r"\b(one|bit|part|area|thing)\b")
 _LISTS = {
     "overview:domains": "domain",
     "overview:ranges": "range",
@@ -163,6 +177,11 @@ _LISTS = {
     "overview:core-areas": "core",
     "overview:roles": "role",
     "overview:drivers": "driver",
+    # the framework's own sections that list the same
+    "section:career-directions": "direction",
+    "section:career-drivers": "driver",
+    "section:common-primary-care-management-roles": "role",
+    "section:core-knowledge-skills-and-abilities": "core",
 }
 ORDINALS: dict[str, int | str] = {
     "first": 0,

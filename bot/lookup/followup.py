@@ -30,7 +30,7 @@ _FILLER = frozenset(
         "instead case when if compare compared comparison vs versus with help helps helpful "
         "good useful suit suits fit fits recommend recommended get need any options option "
         "show tell give available offered exist which there's is there pm pms manager managers "
-        "someone person people doing"
+        "someone person people doing three ones their"
     )
 )
 _KIND_WORDS: dict[str, frozenset[str]] = {
@@ -64,7 +64,7 @@ _RELATIVE = frozenset(
     for w in words(
         "above higher next up step more senior one below lower down junior less later stage go "
         "further along after earlier previous before start abbreviation acronym stand stands "
-        "short initials"
+        "short initials career"
     )
 )
 STAGES = ("early", "established", "late")
@@ -118,8 +118,8 @@ class Followup:
             (new,) = stage
             if context.kind in STAGE_KINDS:
                 return Reading(f"{context.kind}:{new}")
-            if context.kind == "option":
-                return Reading(f"training:{new}")
+            if context.kind == "option":  # "is it in established too": the same option there
+                return Reading(f"training:{new}/{context.obj.id}", fallback="training")
             if context.kind == "direction":
                 return Reading(f"development:{new}")
             return None
