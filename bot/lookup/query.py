@@ -214,7 +214,9 @@ _YEARS = re.compile(
 )
 YEAR_WORDS = {"a": 1, "last": 1, "this": 0, "ten": 10, "fifteen": 15, "twenty": 20} | NUMBERS
 
-_WHAT_DO = re.compile(r"\bwhat (does|do|would) (an? |the )?\w+( \w+)? (do|does)$")
+_WHAT_DO = re.compile(
+    r"\bwhat (does|do|would) (an? |the )?\w+( \w+)? (actually |really )?(do|does)( all day)?$"
+)
 
 KIND_CUES: tuple[tuple[frozenset[str], str], ...] = (
     (
@@ -225,7 +227,7 @@ KIND_CUES: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"stage", "stages"}), "stage"),
     (frozenset({"direction", "directions"}), "direction"),
     (frozenset({"driver", "drivers", "motivates", "motivation", "motivations"}), "driver"),
-    (frozenset({"role", "roles", "job", "become"}), "role"),
+    (frozenset({"role", "roles", "job", "become", "responsibilities", "duties"}), "role"),
     (
         frozenset({"skills", "abilities", "qualities", "attributes", "ksa", "ksas"}),
         "ksa",

@@ -52,7 +52,8 @@ GENERIC = wordset(
     "practice practices manager managers pm staff team teams gp gps "
     "patient patients nhs primary care work working job new people person general help "
     "make makes making keep keeps do done go going get look looking sure year years month "
-    "months week weeks couple"
+    "months week weeks couple main actually basically someone somebody anyone many lot lots "
+    "post posts thing things stuff day days bit"
 )
 
 
