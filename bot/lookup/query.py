@@ -317,6 +317,9 @@ def _level_of(ws: list[str], i: int, compare: bool) -> Level | None:
 
 
 _MAKE = wordset("make makes making made")
+_COMPARING_WORK = re.compile(
+    r"\b(compare|compares|compared|comparing) (against|with|different|our|ourselves|us|how)\b"
+)
 _WHICH_SUITS = re.compile(
     r"\bwhich\b.*\b(better|best|for me|suits?|should i|right for|go for)\b|"
     r"\b(better|best|right) for me\b"
@@ -330,6 +333,8 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
         and not (w == "difference" and raw[i - 2 : i - 1] and raw[i - 2] in _MAKE)
         for i, w in enumerate(raw)
     )  # "to make a difference" compares nothing
+    if compare and _FIRST_PERSON.search(" ".join(raw)) and _COMPARING_WORK.search(" ".join(raw)):
+        compare = False  # "i review how we compare against benchmarks": work, not a question
     ws: list[str] = []
     factors: list[float] = []
     for word in raw:
