@@ -73,7 +73,7 @@ def judge(entry: dict[str, Any], answer: Answer, engine: LookupEngine) -> Verdic
         if answer.kind != "compare" or missing:
             return fail(f"kind {answer.kind} ({answer.ident}) does not show {sorted(missing)}")
         return Verdict(entry, True, "", False)
-    if answer.kind != kind:
+    if answer.kind != kind and not (ident and ident in entry.get("accept", ())):
         return fail(f"kind {answer.kind} ({answer.ident}) != {kind}")
     if kind == "clarify":
         offered = {ident for c in answer.candidates if (ident := engine.resolve(c.key).ident)}
