@@ -608,6 +608,7 @@ class LookupEngine(Following):
             for i, t in enumerate(query.tokens)
             if not (t.optional or t.generic or t.word in YEAR_TOKENS or t.word.isdigit())
             and t.word not in YEAR_WORDS
+            and t.word not in TABLE_WORDS
             and i not in span
             and self.text.weight(t.stem) > 1.0
         ]

@@ -202,6 +202,6 @@ PICK_FILLER = frozenset(
     term(w)
     for w in words(
         "the one ones that this about more tell me on what whats is it and please show "
-        "which bit part area thing"
+        "which bit part area thing option options here there"
     )
 )

@@ -30,7 +30,7 @@ _FILLER = frozenset(
         "instead case when if compare compared comparison vs versus with help helps helpful "
         "good useful suit suits fit fits recommend recommended get need any options option "
         "show tell give available offered exist which there's is there pm pms manager managers "
-        "someone person people doing three ones their"
+        "someone person people doing three ones their too go goes here"
     )
 )
 _KIND_WORDS: dict[str, frozenset[str]] = {
@@ -39,7 +39,8 @@ _KIND_WORDS: dict[str, frozenset[str]] = {
     ),
     "ksa": frozenset(term(w) for w in words("skill skills ksa knowledge abilities ability")),
     "development": frozenset(
-        term(w) for w in words("intervention interventions development learning outcomes outcome")
+        term(w)
+        for w in words("intervention interventions development learning outcomes outcome support")
     ),
 }
 _STAGE_WORDS = {
