@@ -53,7 +53,7 @@ GENERIC = wordset(
     "patient patients nhs primary care work working job new people person general help "
     "make makes making keep keeps do done go going get look looking sure year years month "
     "months week weeks couple main actually basically someone somebody anyone many lot lots "
-    "post posts thing things stuff day days bit"
+    "post posts thing things stuff day days bit actual real proper properly"
 )
 
 
