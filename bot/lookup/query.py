@@ -288,7 +288,13 @@ def _admin_staff(ws: list[str], i: int) -> bool:
     nxt = ws[i + 1] if i + 1 < len(ws) else ""
     after = ws[i + 2] if nxt == "and" and i + 2 < len(ws) else ""
     before = ws[i - 2] if prev == "and" and i >= 2 else ""
-    return nxt in ADMIN_NOUNS or prev in ("our", "their") or bool(FRONT_DESK & {after, before})
+    doing = ws[0].endswith("ing") and prev == "for" and i == len(ws) - 1  # "... for admin"
+    return (
+        nxt in ADMIN_NOUNS
+        or prev in ("our", "their")
+        or bool(FRONT_DESK & {after, before})
+        or (doing and len(ws) >= 5)
+    )
 
 
 def _level_of(ws: list[str], i: int, compare: bool) -> Level | None:
