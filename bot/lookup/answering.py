@@ -28,7 +28,7 @@ SENIORITY = (Level.ADMINISTRATIVE, Level.MANAGERIAL, Level.STRATEGIC)
 
 
 CHOICE = "?"  # a clarify answer's key: "?" and its candidates' keys, for "the one under X"
-MEANING_WEIGHT = 0.3  # how much the semantic cosine adds to the lexical score when ranking
+MEANING_WEIGHT = 0.6  # how much the semantic cosine adds to the lexical score when ranking
 
 
 @dataclass(slots=True)

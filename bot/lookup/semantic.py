@@ -130,6 +130,36 @@ def name_text(item: Any) -> str:
     return "; ".join(name_forms(item))
 
 
+def index_rows(
+    items: Sequence[Any], *, each_phrase: bool = True
+) -> tuple[list[str], list[int], list[str | None]]:
+    """The texts a `SemanticIndex` embeds, grouped by item: (texts, owning item index, level
+    value or None). Per item: all its names in one text, then (`each_phrase`) each name; its
+    texts (for a competency range, one per level descriptor, with that level); careerbot's
+    examples of it (the level of a range is still the descriptor's: an example is weaker
+    evidence of a level than its text). Also read by bench/build_static_model.py --tune."""
+    texts: list[str] = []
+    owners: list[int] = []
+    levels: list[str | None] = []
+    for index, item in enumerate(items):
+        forms = name_forms(item)
+        names = _unique([name_text(item), *(forms if each_phrase else ())]) or [item.ident]
+        for name in names:
+            texts.append(name)
+            owners.append(index)
+            levels.append(None)
+        for key, text in item.texts.items():
+            if text and text.strip():
+                texts.append(text)
+                owners.append(index)
+                levels.append(key if item.kind == "range" and key in LEVELS else None)
+        for text, _level in item.examples:
+            texts.append(text)
+            owners.append(index)
+            levels.append(None)
+    return texts, owners, levels
+
+
 class SemanticIndex:
     """Cosine ranking of a query against every item's names and texts.
 
@@ -155,27 +185,7 @@ class SemanticIndex:
     ) -> None:
         self.items = list(items)
         self.model = model if model is not None else load_model()
-        texts: list[str] = []
-        owners: list[int] = []
-        levels: list[str | None] = []
-        for index, item in enumerate(self.items):
-            forms = name_forms(item)
-            names = _unique([name_text(item), *(forms if each_phrase else ())]) or [item.ident]
-            for name in names:
-                texts.append(name)
-                owners.append(index)
-                levels.append(None)
-            for key, text in item.texts.items():
-                if text and text.strip():
-                    texts.append(text)
-                    owners.append(index)
-                    levels.append(key if item.kind == "range" and key in LEVELS else None)
-            # careerbot's examples: close in meaning to the item; the level of a range is
-            # still the descriptor's (an example is weaker evidence of a level than its text).
-            for text, _level in item.examples:
-                texts.append(text)
-                owners.append(index)
-                levels.append(None)
+        texts, owners, levels = index_rows(self.items, each_phrase=each_phrase)
         self.texts = texts
         self.levels = levels
         owner = np.asarray(owners, dtype=np.int64)
