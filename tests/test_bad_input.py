@@ -539,13 +539,13 @@ async def test_any_input_at_any_step(step, event, world):
         if isinstance(event, Forged):
             await _forged_tap(service, repo, world, state, event.resolve(before))
             return
+        shown = (await current_view(service, USER, state)).buttons  # what the user sees
         reply = await service.handle(USER, event)
         check_reply(reply)
         after = await check_consistent(service, repo, USER, world.kb)
         if isinstance(event, Text) and STEPS[step].text is None:
             # Text outside a text step is a question (or a plea to pick a button) unless it
             # names one of the step's buttons: then it changes nothing stored.
-            shown = (await current_view(service, USER, state)).buttons
             named = typed_choice(event.text, [b for r in shown for b in r])
             if step == "menu" or not isinstance(named, str):
                 assert after == before

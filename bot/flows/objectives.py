@@ -237,8 +237,8 @@ def _status_tap(value: str, ctx: Context) -> SetObjectiveStatus | None:
 
 
 def tap_obj_list(state: FlowState, value: str, ctx: Context) -> Outcome:
-    if value == "c":
-        return Outcome(state.moved(IDLE), show_state=False)
+    if value == "c":  # typed as its number too: say so, rather than nothing
+        return Outcome(state.moved(IDLE), show_state=False, notice="Closed.")
     change = _status_tap(value, ctx)
     return Outcome(state, changes=(change,)) if change else INVALID
 
