@@ -20,7 +20,7 @@ from bot.flows.cpd import SHOWN, render_log
 from bot.flows.effects import AttachChart, ExportData, ForgetUser, ShowCpdLog
 from bot.flows.events import Command, Event, Tap
 from bot.flows.plan import PlanData, build_plan
-from bot.flows.router import dispatch, read
+from bot.flows.router import Turn, dispatch, read
 from bot.flows.shared import SharedPlan, Sharing
 from bot.flows.views import Attachment, View
 from bot.flows.words import plural
@@ -83,12 +83,17 @@ class Conversations:
         self.bot_username = ""
 
     async def handle(self, user: UserRef, event: Event) -> Reply:
-        snapshot = await self._repo.begin_turn(user.id, user.name)
+        turns: list[Turn] = []  # the turn as read inside the transaction, to read it once
+
+        def needs_history(snapshot: Snapshot) -> bool:
+            turns.append(read(_state_of(snapshot), event))
+            return "history" in turns[-1].loads
+
+        snapshot, loaded = await self._repo.open_turn(user.id, user.name, needs_history)
         state = _state_of(snapshot)
-        turn = read(state, event)
-        history = membership = None
-        if "history" in turn.loads:
-            history = tuple(await self._repo.assessment_history(user.id))
+        turn = turns[-1]
+        history = tuple(loaded) if loaded is not None else None
+        membership = None
         if turn.group is not None:
             membership = await self._repo.group_membership(turn.group, user.id)
         ctx = await self._with_extras(

@@ -9,9 +9,9 @@ one transaction (`apply_step`).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, update
@@ -49,6 +49,8 @@ from bot.storage.objectives import ObjectiveStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.profiles import ProfileStore
 from bot.storage.records import (
+    NAME_MAX,
+    AssessmentRecord,
     ConversationRecord,
     ProfileRecord,
     Snapshot,
@@ -64,9 +66,17 @@ from bot.storage.tables import (
     _ratings,
 )
 
+#: How stale a user's `last_seen` may get before an update writes it again.
+SEEN_EVERY = timedelta(minutes=1)
+
 FIRST_VERSIONS = 10**8
 """A new conversation's first version is drawn from this many: a conversation begun after
 /forget (or another user's) never carries the versions an old keyboard's buttons were drawn at."""
+
+
+def _seen_as(user: UserRecord, name: str, now: datetime) -> bool:
+    """The stored row already says this: active, named `name`, seen within `SEEN_EVERY`."""
+    return user.active and user.name == name and now - user.last_seen < SEEN_EVERY
 
 
 def first_version() -> int:
@@ -96,9 +106,38 @@ class Repository(
         assessment, which the steps carry in their payload)."""
         return await self._transactions.run(self._turn, user_id, name, self._now())
 
+    async def open_turn(
+        self, user_id: int, name: str, needs_history: Callable[[Snapshot], bool]
+    ) -> tuple[Snapshot, list[AssessmentRecord] | None]:
+        """`begin_turn`, and in the same transaction the assessment history when
+        `needs_history(snapshot)` says the turn reads it (else None)."""
+        return await self._transactions.run(
+            self._open_turn, user_id, name, self._now(), needs_history
+        )
+
+    def _open_turn(
+        self,
+        conn: Connection,
+        user_id: int,
+        name: str,
+        now: datetime,
+        needs_history: Callable[[Snapshot], bool],
+    ) -> tuple[Snapshot, list[AssessmentRecord] | None]:
+        snapshot = self._turn(conn, user_id, name, now)
+        return snapshot, self._history(conn, user_id) if needs_history(snapshot) else None
+
     def _turn(self, conn: Connection, user_id: int, name: str, now: datetime) -> Snapshot:
+        """The snapshot, the user recorded as seen. Their row is written only when something
+        in it changes: a new user, another name, active again, or `last_seen` older than
+        `SEEN_EVERY` (so it is right to within that); most updates only read."""
+        snapshot = self._snapshot(conn, user_id)
+        user, name = snapshot.user, name[:NAME_MAX]
+        if user is not None and _seen_as(user, name, now):
+            return snapshot
         self._touch(conn, user_id, name, now)
-        return self._snapshot(conn, user_id)
+        if user is None:
+            return self._snapshot(conn, user_id)
+        return replace(snapshot, user=replace(user, name=name, last_seen=now, active=True))
 
     @classmethod
     def _full_snapshot(cls, conn: Connection, user_id: int) -> Snapshot:
