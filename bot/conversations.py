@@ -122,7 +122,7 @@ class Conversations:
 
         shown = state
         if outcome.state is not None:
-            version = await self._repo.apply_step(
+            step = (
                 user.id,
                 state.version,
                 STEPS[outcome.state.step].flow,
@@ -130,20 +130,24 @@ class Conversations:
                 dict(outcome.state.payload),
                 outcome.changes,
             )
+            after: Snapshot | None = None
+            if any(isinstance(change, PROFILE_CHANGES) for change in outcome.changes):
+                version, after = await self._repo.apply_step_and_read(*step)
+            else:
+                version = await self._repo.apply_step(*step)
             if version is None:
                 return RACED
             shown = replace(outcome.state, version=version)
             if isinstance(outcome.effect, ExportData):
                 return await self._export(user)
-            if any(isinstance(change, PROFILE_CHANGES) for change in outcome.changes):
-                snapshot = await self._repo.begin_turn(user.id, user.name)
-                fresh = self._context(user, snapshot, history, membership)
+            if after is not None:
+                fresh = self._context(user, after, history, membership)
                 ctx = replace(
                     fresh, objectives=ctx.objectives, sharing=ctx.sharing, shared=ctx.shared
                 )
             if any(isinstance(change, PLAN_CHANGES) for change in outcome.changes):
-                after = read(shown, event)
-                ctx = await self._with_extras(ctx, after.loads, after.shared)
+                next_turn = read(shown, event)
+                ctx = await self._with_extras(ctx, next_turn.loads, next_turn.shared)
         views = list(outcome.views)
         if outcome.show_state:
             views.append(STEPS[shown.step].render(shown, ctx))

@@ -203,14 +203,42 @@ class Repository(
         The user must exist (`begin_turn`).
         """
         return await self._transactions.run(
-            self._step,
-            user_id,
-            expected_version,
-            {"b_flow": flow, "b_step": step, "b_payload": payload},
-            changes,
-            self._now(),
-            deliveries.current(),
+            self._step, *self._step_args(user_id, expected_version, flow, step, payload, changes)
         )
+
+    async def apply_step_and_read(
+        self,
+        user_id: int,
+        expected_version: int,
+        flow: str,
+        step: str,
+        payload: dict[str, Any],
+        changes: Sequence[Change] = (),
+    ) -> tuple[int | None, Snapshot | None]:
+        """`apply_step`, then in the same transaction the user's snapshot as the step left it
+        (None when stale): for a step whose changes the next view shows (profile, targets)."""
+        return await self._transactions.run(
+            self._step_and_read,
+            *self._step_args(user_id, expected_version, flow, step, payload, changes),
+        )
+
+    def _step_args(
+        self,
+        user_id: int,
+        expected_version: int,
+        flow: str,
+        step: str,
+        payload: dict[str, Any],
+        changes: Sequence[Change],
+    ) -> tuple[Any, ...]:
+        state = {"b_flow": flow, "b_step": step, "b_payload": payload}
+        return user_id, expected_version, state, changes, self._now(), deliveries.current()
+
+    def _step_and_read(
+        self, conn: Connection, user_id: int, *args: Any
+    ) -> tuple[int | None, Snapshot | None]:
+        version = self._step(conn, user_id, *args)
+        return version, None if version is None else self._snapshot(conn, user_id)
 
     def _step(
         self,
