@@ -89,11 +89,10 @@ class Conversations:
             turns.append(read(_state_of(snapshot), event))
             return "history" in turns[-1].loads
 
-        snapshot, loaded = await self._repo.open_turn(user.id, user.name, needs_history)
+        snapshot = await self._repo.begin_turn(user.id, user.name, needs_history)
         state = _state_of(snapshot)
         turn = turns[-1]
-        history = tuple(loaded) if loaded is not None else None
-        membership = None
+        history, membership = snapshot.history, None
         if turn.group is not None:
             membership = await self._repo.group_membership(turn.group, user.id)
         ctx = await self._with_extras(

@@ -50,7 +50,6 @@ from bot.storage.privacy import PrivacyStore
 from bot.storage.profiles import ProfileStore
 from bot.storage.records import (
     NAME_MAX,
-    AssessmentRecord,
     ConversationRecord,
     ProfileRecord,
     Snapshot,
@@ -100,17 +99,13 @@ class Repository(
     async def load_snapshot(self, user_id: int) -> Snapshot:
         return await self._transactions.run(self._full_snapshot, user_id)
 
-    async def begin_turn(self, user_id: int, name: str) -> Snapshot:
+    async def begin_turn(
+        self, user_id: int, name: str, needs_history: Callable[[Snapshot], bool] | None = None
+    ) -> Snapshot:
         """The read at the start of one update, in one transaction: the user is recorded as seen
         (created if new) and what a conversation step needs comes back (without the open
-        assessment, which the steps carry in their payload)."""
-        return await self._transactions.run(self._turn, user_id, name, self._now())
-
-    async def open_turn(
-        self, user_id: int, name: str, needs_history: Callable[[Snapshot], bool]
-    ) -> tuple[Snapshot, list[AssessmentRecord] | None]:
-        """`begin_turn`, and in the same transaction the assessment history when
-        `needs_history(snapshot)` says the turn reads it (else None)."""
+        assessment, which the steps carry in their payload), with the assessment history when
+        `needs_history(snapshot)` says the turn reads it."""
         return await self._transactions.run(
             self._open_turn, user_id, name, self._now(), needs_history
         )
@@ -121,10 +116,12 @@ class Repository(
         user_id: int,
         name: str,
         now: datetime,
-        needs_history: Callable[[Snapshot], bool],
-    ) -> tuple[Snapshot, list[AssessmentRecord] | None]:
+        needs_history: Callable[[Snapshot], bool] | None,
+    ) -> Snapshot:
         snapshot = self._turn(conn, user_id, name, now)
-        return snapshot, self._history(conn, user_id) if needs_history(snapshot) else None
+        if needs_history is None or not needs_history(snapshot):
+            return snapshot
+        return replace(snapshot, history=tuple(self._history(conn, user_id)))
 
     def _turn(self, conn: Connection, user_id: int, name: str, now: datetime) -> Snapshot:
         """The snapshot, the user recorded as seen. Their row is written only when something
