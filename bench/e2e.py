@@ -8,7 +8,13 @@ file that every user reached the plan with all nine ratings stored.
 
     python bench/e2e.py                      # 50 users, no think time
     python bench/e2e.py --users 10 --think 2
+    python bench/e2e.py --think 3 --lockstep # the same pause for everyone: users in step
     python bench/e2e.py --chaos              # 20 users on PostgreSQL, kill -9s, a partition
+
+With --think each user pauses a random time of that mean (exponential, as bench/updates.py)
+before each action, the first one included, so the users act independently of each other as
+people do. With --lockstep every pause is exactly --think and everyone starts at once: the 50
+users then stay in step and tap in waves of 50 at the same moment.
 
 Needs Node.js and the emulator (npm ci --prefix tests/e2e/emulator) and the venv's
 `careerbot` (pip install -e .).
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import shutil
 import sqlite3
 import statistics
@@ -67,9 +74,14 @@ class User:
     n: int
     poll: float
     think: float
+    lockstep: bool = False
     timings: list[Timing] = field(default_factory=list)
     reached_plan: bool = False
     error: str | None = None
+    pauses: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pauses = random.Random(self.n)  # the same pauses in every run
 
     @property
     def user_id(self) -> int:
@@ -102,13 +114,18 @@ class User:
                 raise TimeoutError(f"user {self.n}: no reply within {STEP_TIMEOUT}s")
             await asyncio.sleep(self.poll)
 
+    async def pause(self) -> None:
+        """A person reading and thinking: `think` s, or a random time of that mean."""
+        if self.think:
+            random_pause = self.pauses.expovariate(1 / self.think)
+            await asyncio.sleep(self.think if self.lockstep else random_pause)
+
     async def _timed(self, kind: str, label: str, send, check) -> ChatMessage:
         started = time.perf_counter()
         await send()
         found = await self._until(check)
         self.timings.append(Timing(kind, label, time.perf_counter() - started))
-        if self.think:
-            await asyncio.sleep(self.think)
+        await self.pause()
         return found
 
     async def start(self) -> int:
@@ -143,6 +160,8 @@ class User:
 
     async def journey(self) -> None:
         try:
+            if not self.lockstep:
+                await self.pause()
             m = await self.start()
 
             def title(text: str) -> Callable[[ChatMessage], bool]:
@@ -232,7 +251,10 @@ def ms(seconds: float) -> str:
 async def run_users(emulator: Emulator, args: argparse.Namespace) -> tuple[list[User], float]:
     limits = httpx.Limits(max_connections=args.users + 10, max_keepalive_connections=args.users)
     async with httpx.AsyncClient(base_url=emulator.api_url, timeout=30, limits=limits) as http:
-        users = [User(http, emulator.token, n, args.poll, args.think) for n in range(args.users)]
+        users = [
+            User(http, emulator.token, n, args.poll, args.think, args.lockstep)
+            for n in range(args.users)
+        ]
         started = time.perf_counter()
         await asyncio.gather(*(u.journey() for u in users))
         return users, time.perf_counter() - started
@@ -242,6 +264,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--think", type=float, default=0.0, help="seconds between actions")
+    parser.add_argument(
+        "--lockstep", action="store_true", help="every pause exactly --think, all start at once"
+    )
     parser.add_argument("--poll", type=float, default=0.02, help="user-side polling interval")
     parser.add_argument("--chaos", action="store_true", help="bench/chaos.py: kills, partition")
     parser.add_argument("--kills", type=int, default=5, help="chaos: kill -9s of the bot")
@@ -281,7 +306,8 @@ def report(args, users: list[User], elapsed: float, startup: float, code, bot) -
     timings = [t for u in users for t in u.timings]
     ordered = sorted(t.seconds for t in timings)
     print(
-        f"careerbot run vs telegram-test-api: {args.users} users at once, think {args.think}s, "
+        f"careerbot run vs telegram-test-api: {args.users} users at once, think {args.think}s "
+        f"{'(every pause, all in step)' if args.lockstep else '(mean, random pauses)'}, "
         f"{os.cpu_count()} cores; bot ready in {startup:.1f}s"
     )
     if ordered:

@@ -248,9 +248,9 @@ def figures(name: str, timings: list[float], elapsed: float, cpu: float) -> dict
 async def one(engine: str, users: int, think: float) -> dict[str, Any]:
     if engine.endswith("-no-charts"):
         # Attribution only: the same journey with the profile chart not drawn (matplotlib).
-        import bot.conversations
+        import bot.appraisal.chart  # Conversations._chart looks render_radar up there
 
-        bot.conversations.render_radar = lambda plan, previous: b"PNG"
+        bot.appraisal.chart.render_radar = lambda plan, previous=None: b"PNG"
         engine = engine.removesuffix("-no-charts")
         result = await one(engine, users, think)
         result["run"] += ", no charts"

@@ -20,7 +20,7 @@ from bot.flows.cpd import SHOWN, render_log
 from bot.flows.effects import AttachChart, ExportData, ForgetUser, ShowCpdLog
 from bot.flows.events import Command, Event, Tap
 from bot.flows.plan import PlanData, build_plan
-from bot.flows.router import dispatch, read
+from bot.flows.router import Turn, dispatch, read
 from bot.flows.shared import SharedPlan, Sharing
 from bot.flows.views import Attachment, View
 from bot.flows.words import plural
@@ -83,12 +83,16 @@ class Conversations:
         self.bot_username = ""
 
     async def handle(self, user: UserRef, event: Event) -> Reply:
-        snapshot = await self._repo.begin_turn(user.id, user.name)
+        turns: list[Turn] = []  # the turn as read inside the transaction, to read it once
+
+        def needs_history(snapshot: Snapshot) -> bool:
+            turns.append(read(_state_of(snapshot), event))
+            return "history" in turns[-1].loads
+
+        snapshot = await self._repo.begin_turn(user.id, user.name, needs_history)
         state = _state_of(snapshot)
-        turn = read(state, event)
-        history = membership = None
-        if "history" in turn.loads:
-            history = tuple(await self._repo.assessment_history(user.id))
+        turn = turns[-1]
+        history, membership = snapshot.history, None
         if turn.group is not None:
             membership = await self._repo.group_membership(turn.group, user.id)
         ctx = await self._with_extras(
@@ -117,7 +121,7 @@ class Conversations:
 
         shown = state
         if outcome.state is not None:
-            version = await self._repo.apply_step(
+            step = (
                 user.id,
                 state.version,
                 STEPS[outcome.state.step].flow,
@@ -125,20 +129,24 @@ class Conversations:
                 dict(outcome.state.payload),
                 outcome.changes,
             )
+            after: Snapshot | None = None
+            if any(isinstance(change, PROFILE_CHANGES) for change in outcome.changes):
+                version, after = await self._repo.apply_step_and_read(*step)
+            else:
+                version = await self._repo.apply_step(*step)
             if version is None:
                 return RACED
             shown = replace(outcome.state, version=version)
             if isinstance(outcome.effect, ExportData):
                 return await self._export(user)
-            if any(isinstance(change, PROFILE_CHANGES) for change in outcome.changes):
-                snapshot = await self._repo.begin_turn(user.id, user.name)
-                fresh = self._context(user, snapshot, history, membership)
+            if after is not None:
+                fresh = self._context(user, after, history, membership)
                 ctx = replace(
                     fresh, objectives=ctx.objectives, sharing=ctx.sharing, shared=ctx.shared
                 )
             if any(isinstance(change, PLAN_CHANGES) for change in outcome.changes):
-                after = read(shown, event)
-                ctx = await self._with_extras(ctx, after.loads, after.shared)
+                next_turn = read(shown, event)
+                ctx = await self._with_extras(ctx, next_turn.loads, next_turn.shared)
         views = list(outcome.views)
         if outcome.show_state:
             views.append(STEPS[shown.step].render(shown, ctx))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -33,6 +35,9 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     lookup = LookupEngine(kb)
     repo, engine = create_repository(url)
     drawing = drawing_pool(settings.drawing_processes)
+    # matplotlib takes most of a second to import: done now, in a thread, rather than on the
+    # event loop at the first chart (every update in flight would wait for it).
+    await asyncio.to_thread(importlib.import_module, "bot.appraisal.chart")
     try:
         yield Runtime(kb, lookup, repo, Conversations(repo, kb, lookup, drawing=drawing))
     finally:

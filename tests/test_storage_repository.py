@@ -58,6 +58,21 @@ async def test_touch_user_upserts(rc: Repository, clock: FakeClock) -> None:
     assert user.first_seen.tzinfo is not None
 
 
+async def test_a_user_seen_again_within_a_minute_is_only_read(
+    rc: Repository, clock: FakeClock
+) -> None:
+    first = clock.now
+    await rc.begin_turn(A, "Ann")
+    clock.advance(seconds=30)
+    assert (await rc.begin_turn(A, "Ann")).user.last_seen == first  # nothing written
+    renamed = await rc.begin_turn(A, "Ann B")  # a new name is written at once
+    assert (renamed.user.name, renamed.user.last_seen) == ("Ann B", clock.now)
+    assert (await rc.load_snapshot(A)).user == renamed.user
+    clock.advance(minutes=1)
+    await rc.begin_turn(A, "Ann B")
+    assert (await rc.load_snapshot(A)).user.last_seen == clock.now
+
+
 async def test_mark_inactive_and_back(rc: Repository) -> None:
     await rc.begin_turn(A, "Ann")
     await rc.mark_inactive(A)

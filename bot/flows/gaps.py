@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.knowledge import KnowledgeBase, Level
 from bot.knowledge.career import TrainingOption
@@ -26,6 +27,8 @@ CAREER_ROLES = {
     "specialist": "other-primary-care-management-roles",
 }
 MIN_WORD = 4
+#: Distinct framework texts whose topic words are kept (a few hundred are quoted).
+TEXTS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +42,18 @@ class RangePick:
 
 def terms(texts: Iterable[str | None]) -> frozenset[str]:
     """The topic words of some texts, as the lookup engine stems them."""
-    found = set()
-    for text in texts:
-        for word in words(text or ""):
-            if len(word) >= MIN_WORD and word not in STOPWORDS and word not in GENERIC:
-                found.add(term(word))
-    return frozenset(found)
+    return frozenset().union(*(_text_terms(text) for text in texts if text))
+
+
+@lru_cache(maxsize=TEXTS)
+def _text_terms(text: str) -> frozenset[str]:
+    """One text's topic words. The texts are the frameworks' own (ranges, descriptors, roles,
+    stages, training options): each is folded and stemmed once, not at every plan."""
+    return frozenset(
+        term(word)
+        for word in words(text)
+        if len(word) >= MIN_WORD and word not in STOPWORDS and word not in GENERIC
+    )
 
 
 def profile_terms(kb: KnowledgeBase, profile: ProfileRecord) -> frozenset[str]:

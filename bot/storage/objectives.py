@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from bot.storage.changes import AddObjective
 from bot.storage.records import ObjectiveRecord
 from bot.storage.reminders import ReminderStore
+from bot.storage.statements import param
 from bot.storage.tables import Executor, _objectives, rowcount
 
 REMINDER_PREFIX = "objective:"
@@ -25,20 +26,24 @@ def objective_of(kind: str) -> int | None:
     return int(tail) if tail != kind and tail.isdigit() else None
 
 
+_OBJECTIVES = (
+    select(_objectives)
+    .where(_objectives.c.user_id == param(_objectives.c.user_id))
+    .order_by(_objectives.c.id)
+)
+
+
+def _objectives_of(conn: Connection, user_id: int) -> list[ObjectiveRecord]:
+    rows = conn.execute(_OBJECTIVES, {"b_user_id": user_id}).all()
+    return [ObjectiveRecord(**r._mapping) for r in rows]
+
+
 class ObjectiveStore(ReminderStore):
     """Objectives and their reminders."""
 
     async def objectives(self, user_id: int) -> list[ObjectiveRecord]:
-        """The user's objectives, oldest first."""
-        async with self._sessions.begin() as s:
-            rows = (
-                await s.execute(
-                    select(_objectives)
-                    .where(_objectives.c.user_id == user_id)
-                    .order_by(_objectives.c.id)
-                )
-            ).all()
-            return [ObjectiveRecord(**r._mapping) for r in rows]
+        """The user's objectives, oldest first (read by every plan view: a hot-path transaction)."""
+        return await self._transactions.run(_objectives_of, user_id)
 
     async def objective(self, objective_id: int) -> ObjectiveRecord | None:
         async with self._sessions.begin() as s:

@@ -101,6 +101,8 @@ class Snapshot:
     profile: ProfileRecord | None
     conversation: ConversationRecord | None
     open_assessment: AssessmentRecord | None
+    #: completed assessments, oldest first, when the turn asked for them (`begin_turn`)
+    history: tuple[AssessmentRecord, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,9 @@ one transaction (`apply_step`).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, update
@@ -49,6 +49,7 @@ from bot.storage.objectives import ObjectiveStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.profiles import ProfileStore
 from bot.storage.records import (
+    NAME_MAX,
     ConversationRecord,
     ProfileRecord,
     Snapshot,
@@ -64,9 +65,17 @@ from bot.storage.tables import (
     _ratings,
 )
 
+#: How stale a user's `last_seen` may get before an update writes it again.
+SEEN_EVERY = timedelta(minutes=1)
+
 FIRST_VERSIONS = 10**8
 """A new conversation's first version is drawn from this many: a conversation begun after
 /forget (or another user's) never carries the versions an old keyboard's buttons were drawn at."""
+
+
+def _seen_as(user: UserRecord, name: str, now: datetime) -> bool:
+    """The stored row already says this: active, named `name`, seen within `SEEN_EVERY`."""
+    return user.active and user.name == name and now - user.last_seen < SEEN_EVERY
 
 
 def first_version() -> int:
@@ -90,15 +99,42 @@ class Repository(
     async def load_snapshot(self, user_id: int) -> Snapshot:
         return await self._transactions.run(self._full_snapshot, user_id)
 
-    async def begin_turn(self, user_id: int, name: str) -> Snapshot:
+    async def begin_turn(
+        self, user_id: int, name: str, needs_history: Callable[[Snapshot], bool] | None = None
+    ) -> Snapshot:
         """The read at the start of one update, in one transaction: the user is recorded as seen
         (created if new) and what a conversation step needs comes back (without the open
-        assessment, which the steps carry in their payload)."""
-        return await self._transactions.run(self._turn, user_id, name, self._now())
+        assessment, which the steps carry in their payload), with the assessment history when
+        `needs_history(snapshot)` says the turn reads it."""
+        return await self._transactions.run(
+            self._open_turn, user_id, name, self._now(), needs_history
+        )
+
+    def _open_turn(
+        self,
+        conn: Connection,
+        user_id: int,
+        name: str,
+        now: datetime,
+        needs_history: Callable[[Snapshot], bool] | None,
+    ) -> Snapshot:
+        snapshot = self._turn(conn, user_id, name, now)
+        if needs_history is None or not needs_history(snapshot):
+            return snapshot
+        return replace(snapshot, history=tuple(self._history(conn, user_id)))
 
     def _turn(self, conn: Connection, user_id: int, name: str, now: datetime) -> Snapshot:
+        """The snapshot, the user recorded as seen. Their row is written only when something
+        in it changes: a new user, another name, active again, or `last_seen` older than
+        `SEEN_EVERY` (so it is right to within that); most updates only read."""
+        snapshot = self._snapshot(conn, user_id)
+        user, name = snapshot.user, name[:NAME_MAX]
+        if user is not None and _seen_as(user, name, now):
+            return snapshot
         self._touch(conn, user_id, name, now)
-        return self._snapshot(conn, user_id)
+        if user is None:
+            return self._snapshot(conn, user_id)
+        return replace(snapshot, user=replace(user, name=name, last_seen=now, active=True))
 
     @classmethod
     def _full_snapshot(cls, conn: Connection, user_id: int) -> Snapshot:
@@ -164,14 +200,42 @@ class Repository(
         The user must exist (`begin_turn`).
         """
         return await self._transactions.run(
-            self._step,
-            user_id,
-            expected_version,
-            {"b_flow": flow, "b_step": step, "b_payload": payload},
-            changes,
-            self._now(),
-            deliveries.current(),
+            self._step, *self._step_args(user_id, expected_version, flow, step, payload, changes)
         )
+
+    async def apply_step_and_read(
+        self,
+        user_id: int,
+        expected_version: int,
+        flow: str,
+        step: str,
+        payload: dict[str, Any],
+        changes: Sequence[Change] = (),
+    ) -> tuple[int | None, Snapshot | None]:
+        """`apply_step`, then in the same transaction the user's snapshot as the step left it
+        (None when stale): for a step whose changes the next view shows (profile, targets)."""
+        return await self._transactions.run(
+            self._step_and_read,
+            *self._step_args(user_id, expected_version, flow, step, payload, changes),
+        )
+
+    def _step_args(
+        self,
+        user_id: int,
+        expected_version: int,
+        flow: str,
+        step: str,
+        payload: dict[str, Any],
+        changes: Sequence[Change],
+    ) -> tuple[Any, ...]:
+        state = {"b_flow": flow, "b_step": step, "b_payload": payload}
+        return user_id, expected_version, state, changes, self._now(), deliveries.current()
+
+    def _step_and_read(
+        self, conn: Connection, user_id: int, *args: Any
+    ) -> tuple[int | None, Snapshot | None]:
+        version = self._step(conn, user_id, *args)
+        return version, None if version is None else self._snapshot(conn, user_id)
 
     def _step(
         self,

@@ -8,11 +8,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from bot.storage.records import CommentRecord, PlanShareRecord
+from bot.storage.statements import param
 from bot.storage.store import Store
 from bot.storage.tables import Executor, _comments, _objectives, _shares, rowcount
+
+_SHARES = (
+    select(_shares).where(_shares.c.user_id == param(_shares.c.user_id)).order_by(_shares.c.id)
+)
+_COMMENTS = (
+    select(_comments)
+    .join(_shares, _shares.c.id == _comments.c.share_id)
+    .where(_shares.c.user_id == param(_shares.c.user_id))
+    .order_by(_comments.c.id)
+)
+
+
+def _shares_of(conn: Connection, user_id: int) -> list[PlanShareRecord]:
+    rows = conn.execute(_SHARES, {"b_user_id": user_id}).all()
+    return [PlanShareRecord(**r._mapping) for r in rows]
+
+
+def _comments_of(conn: Connection, user_id: int) -> list[CommentRecord]:
+    rows = conn.execute(_COMMENTS, {"b_user_id": user_id}).all()
+    return [CommentRecord(**r._mapping) for r in rows]
 
 
 class ShareStore(Store):
@@ -29,27 +50,12 @@ class ShareStore(Store):
             return PlanShareRecord(**row._mapping) if row else None
 
     async def shares(self, user_id: int) -> list[PlanShareRecord]:
-        """The user's own shares, oldest first."""
-        async with self._sessions.begin() as s:
-            rows = (
-                await s.execute(
-                    select(_shares).where(_shares.c.user_id == user_id).order_by(_shares.c.id)
-                )
-            ).all()
-            return [PlanShareRecord(**r._mapping) for r in rows]
+        """The user's own shares, oldest first (read by plan views: a hot-path transaction)."""
+        return await self._transactions.run(_shares_of, user_id)
 
     async def comments(self, user_id: int) -> list[CommentRecord]:
         """Comments on the user's objectives, through any of their shares, oldest first."""
-        async with self._sessions.begin() as s:
-            rows = (
-                await s.execute(
-                    select(_comments)
-                    .join(_shares, _shares.c.id == _comments.c.share_id)
-                    .where(_shares.c.user_id == user_id)
-                    .order_by(_comments.c.id)
-                )
-            ).all()
-            return [CommentRecord(**r._mapping) for r in rows]
+        return await self._transactions.run(_comments_of, user_id)
 
     @staticmethod
     def _create_share(s: Executor, user_id: int, token: str, now: datetime) -> None:

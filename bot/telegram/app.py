@@ -16,7 +16,6 @@ from telegram import (
 )
 from telegram.error import NetworkError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -35,7 +34,7 @@ from bot.telegram.context import CONTEXT_TYPES, BotApplication, BotApplicationBu
 from bot.telegram.inline import on_inline_query
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.reminders import schedule_reminders
-from bot.telegram.workers import Workers
+from bot.telegram.workers import Workers, process_limiter
 
 PRIVATE_COMMANDS = [BotCommand(c.name, c.menu) for c in listed() if c.menu]
 """The private chat's command menu, from the commands the flows register."""
@@ -68,7 +67,7 @@ def build_application(
     if workers is not None:
         builder = builder.updater(None).rate_limiter(workers.rate_limiter)
     elif rate_limited:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+        builder = builder.rate_limiter(process_limiter(settings))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()

@@ -5,6 +5,8 @@ second. `SharedRateLimiter` takes each request's place in a moving window kept i
 by all workers: at most `per_second` requests to chats overall in any second, and at most
 `group_per_minute` to one group in any minute. A request that finds the window full waits until
 a place frees; `RetryAfter` from Telegram is still honoured, as `AIORateLimiter` does.
+Requests that name no chat (answering a button tap, getMe, setMyCommands) are not messages
+and are not counted: a tap is answered at once however many messages wait for a place.
 """
 
 from __future__ import annotations

@@ -27,20 +27,29 @@ class Workers:
 
 def workers_for(settings: Settings) -> Workers:
     """Shared parts in Redis when `REDIS_URL` is set, otherwise this process's own."""
+    if settings.redis_url is None:
+        return Workers(PerUserOrder(), process_limiter(settings), None)
     per_second = settings.telegram_messages_per_second
     per_group = settings.telegram_group_messages_per_minute
-    if settings.redis_url is None:
-        limiter = AIORateLimiter(
-            overall_max_rate=per_second,
-            group_max_rate=per_group,
-            group_time_period=60,
-            max_retries=MAX_RETRIES,
-        )
-        return Workers(PerUserOrder(), limiter, None)
     redis = Redis.from_url(settings.redis_url)
     prefix = settings.redis_key_prefix
     return Workers(
         SharedUserOrder(redis, prefix),
         SharedRateLimiter(settings.redis_url, prefix, per_second, per_group),
         redis,
+    )
+
+
+def process_limiter(settings: Settings) -> AIORateLimiter:
+    """Telegram's sending limits kept by this process alone (polling, or one webhook worker).
+
+    Like `SharedRateLimiter`, it counts only requests to a chat (`chat_id`): messages sent,
+    edited, photos, documents. Answering a button tap (answerCallbackQuery) names no chat and
+    never waits behind them, so a tap's spinner stops at once however busy sending is.
+    """
+    return AIORateLimiter(
+        overall_max_rate=settings.telegram_messages_per_second,
+        group_max_rate=settings.telegram_group_messages_per_minute,
+        group_time_period=60,
+        max_retries=MAX_RETRIES,
     )

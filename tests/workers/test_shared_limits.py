@@ -113,3 +113,26 @@ async def test_telegram_asking_to_slow_down_is_obeyed_then_given_up_on(redis_pre
     with pytest.raises(RetryAfter):
         await limiter.process_request(send, (5,), {}, "sendMessage", data, None)
     assert len(attempts) == 2  # one retry, then the refusal is passed on
+
+
+async def test_answering_a_tap_never_waits_for_the_message_limit(redis_prefix):
+    """answerCallbackQuery is not a message: with the second's one place taken and a message
+    waiting for the next second, the tap is answered at once."""
+    limiter = SharedRateLimiter(REDIS_URL, redis_prefix, per_second=1)
+    done: list[str] = []
+
+    async def call(what: str) -> bool:
+        done.append(what)
+        return True
+
+    def request(endpoint: str, data: dict):  # noqa: ANN202 - a coroutine
+        return limiter.process_request(call, (endpoint,), {}, endpoint, data, None)
+
+    await request("sendMessage", {"chat_id": 42, "text": "one"})
+    waiting = asyncio.create_task(request("sendMessage", {"chat_id": 43, "text": "two"}))
+    started = time.monotonic()
+    await request("answerCallbackQuery", {"callback_query_id": "7"})
+    assert time.monotonic() - started < 0.2
+    assert done == ["sendMessage", "answerCallbackQuery"]  # the second message still waits
+    assert await waiting
+    assert done == ["sendMessage", "answerCallbackQuery", "sendMessage"]
