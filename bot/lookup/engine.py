@@ -334,7 +334,7 @@ class LookupEngine(Following):
             sorted(potential, key=potential.__getitem__, reverse=True)[:TEXT_CANDIDATES]
         )
         # A stage named ("in my first year", "late in my career"): its tables and options.
-        stages = {self.stage_of[i] for i in covered if self.items[i].kind == "stage"}
+        stages = self._named_stages(query, mentions)
         level_named = any(t.level is not None for t in tokens)
         level_tokens = {i for i, t in enumerate(tokens) if t.level is not None}
         padding = DESCRIPTION_PADDING if query.describes else 1.0
@@ -502,7 +502,7 @@ class LookupEngine(Following):
         best = scored[0]
         # A weakly supported reading of a described task is offered with its near rivals.
         close = CLOSE if best.score >= FOUND else CLOSE_WEAK
-        stages = self._named_stages(query)
+        stages = self._named_stages(query, self._mentions(query))
         near = [
             r
             for r in scored[1:]
@@ -550,11 +550,11 @@ class LookupEngine(Following):
             return self._domain_level_answer(text, item, named.pop(), best.score)
         return self._item_answer(text, item, best.score)
 
-    def _named_stages(self, query: ParsedQuery) -> set[str]:
+    def _named_stages(self, query: ParsedQuery, mentions: list[Mention]) -> set[str]:
         """The career stages a query names ("in my first year", "15 yrs in")."""
         stages = {
             self.stage_of[m.item]
-            for m in self._mentions(query)
+            for m in mentions
             if self.items[m.item].kind == "stage" and (m.specific or len(m.tokens) >= 2)
         }
         if query.years is not None and self.kb_has_career:
