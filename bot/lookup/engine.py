@@ -53,7 +53,16 @@ from bot.lookup.query import (
 )
 from bot.lookup.retrieval import TextIndex
 from bot.lookup.semantic import SemanticIndex
-from bot.lookup.text import GENERIC, STOPWORDS, fold, term, words, wordset
+from bot.lookup.stages import (
+    STAGE_BOOST,
+    STAGE_KINDS,
+    STAGE_PENALTY,
+    YEAR_TOKENS,
+    Stages,
+    direction_stages,
+    stage_map,
+)
+from bot.lookup.text import GENERIC, STOPWORDS, fold, term, words
 
 _PARENTHESES = re.compile(r"\([^)]*\)")
 TEXT_WORTH = 0.75  # a word found in an item's text, rather than in its name
@@ -99,17 +108,9 @@ CUE_KINDS = {
     "core": ("core",),
     "ksa": ("ksa",),
 }
-YEAR_TOKENS = wordset("year years yr yrs")
-TABLE_WORDS = wordset(
-    "training course courses qualification qualifications options skills abilities qualities "
-    "attributes ksa ksas interventions intervention"
-)
-STAGE_KINDS = frozenset({"stage", "training", "development", "ksa", "option"})
-STAGE_BOOST = 1.06  # an item of the stage the query names ("a mentor in my first year") ...
-STAGE_PENALTY = 0.94  # ... and one of another stage
 
 
-class LookupEngine(Following):
+class LookupEngine(Following, Stages):
     """Builds every index once from a KnowledgeBase; `ask` and `resolve` are then cheap."""
 
     def __init__(self, kb: Any, semantic: bool = True) -> None:
@@ -143,11 +144,7 @@ class LookupEngine(Following):
                     levels = tuple(SENIORITY[p] for p in pair)
                     self.keys[self._level_key(item, levels)] = (index, levels)
         self.kb_has_career = getattr(kb, "career", None) is not None
-        self.stage_of = {
-            i: item.ident.split(":", 1)[1].split("/")[0]
-            for i, item in enumerate(self.items)
-            if item.kind in STAGE_KINDS
-        }
+        self.stage_of = stage_map(self.items)
         self.links = self._links()
         # An item's kind of object and name without its parenthesis, for telling twins:
         # "Project management" twice, a stage's training and development tables.
@@ -158,7 +155,7 @@ class LookupEngine(Following):
         self.glossary_links = self._glossary_links()
         self.title_words = self._title_words()
         self.short_heads = self._short_heads()
-        self.followup = Followup(_direction_stages(kb))
+        self.followup = Followup(direction_stages(kb))
         self._ask_cached = lru_cache(maxsize=4096)(self._ask)
 
     # ------------------------------------------------------------------ public API
@@ -550,23 +547,6 @@ class LookupEngine(Following):
             return self._domain_level_answer(text, item, named.pop(), best.score)
         return self._item_answer(text, item, best.score)
 
-    def _named_stages(self, query: ParsedQuery, mentions: list[Mention]) -> set[str]:
-        """The career stages a query names ("in my first year", "15 yrs in")."""
-        stages = {
-            self.stage_of[m.item]
-            for m in mentions
-            if self.items[m.item].kind == "stage" and (m.specific or len(m.tokens) >= 2)
-        }
-        if query.years is not None and self.kb_has_career:
-            stages.add("early" if query.years < 5 else "established")
-        return stages
-
-    def _of_other_stage(self, other: _Scored, best: _Scored, stages: set[str]) -> bool:
-        """With one stage named, a reading of another stage is no rival of one of it."""
-        if len(stages) != 1 or other.index not in self.stage_of:
-            return False
-        return self.stage_of.get(best.index) in stages and self.stage_of[other.index] not in stages
-
     def _compared_with(self, query: ParsedQuery, context: Item) -> int | None:
         """The one item of the context's kind that a comparison names beside "that"."""
         if not query.compare or context.kind not in COMPARABLE:
@@ -577,56 +557,6 @@ class LookupEngine(Following):
             if self.items[m.item].kind == context.kind and self.items[m.item] is not context
         }
         return named.pop() if len(named) == 1 else None
-
-    def _stage_table(self, query: ParsedQuery) -> int | None:
-        """A stage, named or given as time in the job, and one of a stage's tables, and
-        little else ("15 yrs in, what training fits", "courses for experienced managers"):
-        that stage's table."""
-        kinds = query.kinds & {"training", "ksa", "development"}
-        if len(kinds) != 1 or not self.kb_has_career:
-            return None
-        mentions = self._mentions(query)
-        cue_words = {i for i, t in enumerate(query.tokens) if t.word in TABLE_WORDS}
-        if any(self.items[m.item].kind == "option" and set(m.tokens) - cue_words for m in mentions):
-            return None  # an option named ("mentoring", "advanced qualification")
-        stage, span = None, set()
-        if query.years is not None:
-            stage = "early" if query.years < 5 else "established"
-        else:
-            named = [
-                m
-                for m in mentions
-                if self.items[m.item].kind == "stage" and (m.specific or len(m.tokens) >= 2)
-            ]
-            named.sort(key=lambda m: (-len(m.tokens), -m.weight))
-            rival = next((m for m in named[1:] if m.item != named[0].item), None)
-            if not named or (rival is not None and len(rival.tokens) == len(named[0].tokens)):
-                return None  # no stage, or two named alike
-            stage, span = self.stage_of[named[0].item], set(named[0].tokens)
-        other = [
-            t
-            for i, t in enumerate(query.tokens)
-            if not (t.optional or t.generic or t.word in YEAR_TOKENS or t.word.isdigit())
-            and t.word not in YEAR_WORDS
-            and t.word not in TABLE_WORDS
-            and i not in span
-            and self.text.weight(t.stem) > 1.0
-        ]
-        if len(other) > 2:
-            return None
-        return self.by_ident.get(f"{kinds.pop()}:{stage}")
-
-    def _of_stages(self, query: ParsedQuery, pair: tuple[int, int]) -> tuple[int, int]:
-        """Two stages compared for their training or their skills: those tables."""
-        first, second = self.items[pair[0]], self.items[pair[1]]
-        kinds = query.kinds & {"training", "ksa"}
-        if first.kind != "stage" or second.kind != "stage" or len(kinds) != 1:
-            return pair
-        (kind,) = kinds
-        a, b = f"{kind}:{first.obj.id}", f"{kind}:{second.obj.id}"
-        if a in self.by_ident and b in self.by_ident:
-            return self.by_ident[a], self.by_ident[b]
-        return pair
 
     def _with_meaning(self, text: str, scored: list[_Scored]) -> list[_Scored]:
         """The lexical candidates with their semantic closeness, and the items close in
@@ -745,15 +675,3 @@ class LookupEngine(Following):
         if top < MIN_LEVEL_SHARE:
             return None, 0.0
         return ranked[0], top - second
-
-
-def _direction_stages(kb: Any) -> dict[str, tuple[str, ...]]:
-    """Direction id -> the career stages whose development table has a row for it."""
-    career = getattr(kb, "career", None)
-    found: dict[str, list[str]] = {}
-    for stage in career.stages if career is not None else ():
-        for row in stage.development:
-            for direction in row.directions:
-                if stage.id not in found.setdefault(direction, []):
-                    found[direction].append(stage.id)
-    return {d: tuple(stages) for d, stages in found.items()}

@@ -1,0 +1,128 @@
+"""Career stages in a query: a stage named in words ("in my first year", "late in my career")
+or given as time in the job ("15 yrs in"), and what follows from it: that stage's tables and
+training options are favoured, other stages' items are no rivals of them, and a stage asked
+with one of its tables and little else is that table ("courses for experienced managers").
+
+The half of `LookupEngine` that reads stages (mixed in; the engine has the indexes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.lookup.answering import _Scored
+from bot.lookup.items import Item
+from bot.lookup.names import Mention
+from bot.lookup.query import YEAR_WORDS, ParsedQuery
+from bot.lookup.retrieval import TextIndex
+from bot.lookup.text import wordset
+
+YEAR_TOKENS = wordset("year years yr yrs")
+TABLE_WORDS = wordset(
+    "training course courses qualification qualifications options skills abilities qualities "
+    "attributes ksa ksas interventions intervention"
+)
+STAGE_KINDS = frozenset({"stage", "training", "development", "ksa", "option"})
+STAGE_BOOST = 1.06  # an item of the stage the query names ("a mentor in my first year") ...
+STAGE_PENALTY = 0.94  # ... and one of another stage
+
+
+def stage_map(items: list[Item]) -> dict[int, str]:
+    """Item index -> the stage of a stage, a stage's table or a training option."""
+    return {
+        i: item.ident.split(":", 1)[1].split("/")[0]
+        for i, item in enumerate(items)
+        if item.kind in STAGE_KINDS
+    }
+
+
+def direction_stages(kb: Any) -> dict[str, tuple[str, ...]]:
+    """Direction id -> the career stages whose development table has a row for it."""
+    career = getattr(kb, "career", None)
+    found: dict[str, list[str]] = {}
+    for stage in career.stages if career is not None else ():
+        for row in stage.development:
+            for direction in row.directions:
+                if stage.id not in found.setdefault(direction, []):
+                    found[direction].append(stage.id)
+    return {d: tuple(stages) for d, stages in found.items()}
+
+
+class Stages:
+    """What a query's stage says (mixed into `LookupEngine`, which has the indexes)."""
+
+    # set by LookupEngine, which mixes this in
+    items: list[Item]
+    by_ident: dict[str, int]
+    stage_of: dict[int, str]
+    kb_has_career: bool
+    text: TextIndex
+    _mentions: Callable[[ParsedQuery], list[Mention]]
+
+    def _named_stages(self, query: ParsedQuery, mentions: list[Mention]) -> set[str]:
+        """The career stages a query names ("in my first year", "15 yrs in")."""
+        stages = {
+            self.stage_of[m.item]
+            for m in mentions
+            if self.items[m.item].kind == "stage" and (m.specific or len(m.tokens) >= 2)
+        }
+        if query.years is not None and self.kb_has_career:
+            stages.add("early" if query.years < 5 else "established")
+        return stages
+
+    def _of_other_stage(self, other: _Scored, best: _Scored, stages: set[str]) -> bool:
+        """With one stage named, a reading of another stage is no rival of one of it."""
+        if len(stages) != 1 or other.index not in self.stage_of:
+            return False
+        return self.stage_of.get(best.index) in stages and self.stage_of[other.index] not in stages
+
+    def _stage_table(self, query: ParsedQuery) -> int | None:
+        """A stage, named or given as time in the job, and one of a stage's tables, and
+        little else ("15 yrs in, what training fits", "courses for experienced managers"):
+        that stage's table."""
+        kinds = query.kinds & {"training", "ksa", "development"}
+        if len(kinds) != 1 or not self.kb_has_career:
+            return None
+        mentions = self._mentions(query)
+        cue_words = {i for i, t in enumerate(query.tokens) if t.word in TABLE_WORDS}
+        if any(self.items[m.item].kind == "option" and set(m.tokens) - cue_words for m in mentions):
+            return None  # an option named ("mentoring", "advanced qualification")
+        stage, span = None, set()
+        if query.years is not None:
+            stage = "early" if query.years < 5 else "established"
+        else:
+            named = [
+                m
+                for m in mentions
+                if self.items[m.item].kind == "stage" and (m.specific or len(m.tokens) >= 2)
+            ]
+            named.sort(key=lambda m: (-len(m.tokens), -m.weight))
+            rival = next((m for m in named[1:] if m.item != named[0].item), None)
+            if not named or (rival is not None and len(rival.tokens) == len(named[0].tokens)):
+                return None  # no stage, or two named alike
+            stage, span = self.stage_of[named[0].item], set(named[0].tokens)
+        other = [
+            t
+            for i, t in enumerate(query.tokens)
+            if not (t.optional or t.generic or t.word in YEAR_TOKENS or t.word.isdigit())
+            and t.word not in YEAR_WORDS
+            and t.word not in TABLE_WORDS
+            and i not in span
+            and self.text.weight(t.stem) > 1.0
+        ]
+        if len(other) > 2:
+            return None
+        return self.by_ident.get(f"{kinds.pop()}:{stage}")
+
+    def _of_stages(self, query: ParsedQuery, pair: tuple[int, int]) -> tuple[int, int]:
+        """Two stages compared for their training or their skills: those tables."""
+        first, second = self.items[pair[0]], self.items[pair[1]]
+        kinds = query.kinds & {"training", "ksa"}
+        if first.kind != "stage" or second.kind != "stage" or len(kinds) != 1:
+            return pair
+        (kind,) = kinds
+        a, b = f"{kind}:{first.obj.id}", f"{kind}:{second.obj.id}"
+        if a in self.by_ident and b in self.by_ident:
+            return self.by_ident[a], self.by_ident[b]
+        return pair
