@@ -60,6 +60,7 @@ from bot.lookup.stages import (
     YEAR_TOKENS,
     Stages,
     direction_stages,
+    stage_for_years,
     stage_map,
 )
 from bot.lookup.text import GENERIC, STOPWORDS, fold, term, words
@@ -282,11 +283,12 @@ class LookupEngine(Following, Stages):
         tokens = query.tokens
         return self.lexicon.mentions([t.stem for t in tokens], [t.factor for t in tokens])
 
-    def _score(self, query: ParsedQuery) -> list[_Scored]:
+    def _score(self, query: ParsedQuery, mentions: list[Mention] | None = None) -> list[_Scored]:
         tokens = query.tokens
         if not tokens:
             return []
-        mentions: list[Mention] = self._mentions(query)
+        if mentions is None:
+            mentions = self._mentions(query)
         covered: dict[int, dict[int, float]] = defaultdict(dict)
         phrased: set[int] = set()  # tokens inside a name of two or more words: not generic there
         by_item: dict[int, list[Mention]] = defaultdict(list)
@@ -304,9 +306,7 @@ class LookupEngine(Following, Stages):
                     if cover.get(t, 0.0) < worth:
                         cover[t] = worth
         if query.years is not None and self.kb_has_career:
-            # The seed defines the early career as the first five years, the established
-            # career as five or more: time in the job names a stage.
-            stage = "stage:early" if query.years < 5 else "stage:established"
+            stage = f"stage:{stage_for_years(query.years)}"  # time in the job names a stage
             span = [
                 i
                 for i, t in enumerate(tokens)
@@ -476,17 +476,18 @@ class LookupEngine(Following, Stages):
             return self._clarify(
                 text, query, [_Scored(self.by_ident[o.ident], 1.0, {}) for o in overviews]
             )
+        mentions = self._mentions(query)  # read once: comparison, stage tables, scoring
         if query.compare:
-            pair = pick_pair(self.items, self._mentions(query))
+            pair = pick_pair(self.items, mentions)
             if pair is not None:
                 pair = self._of_stages(query, pair)
                 named = {t.level for t in query.tokens if t.level}
                 level = named.pop() if len(named) == 1 else None
                 return self._compare_answer(text, pair, level)
-        table = self._stage_table(query)
+        table = self._stage_table(query, mentions)
         if table is not None:
             return self._item_answer(text, self.items[table], 1.0)
-        scored = self._score(query)
+        scored = self._score(query, mentions)
         if not self._decisive(scored):
             scored = self._with_meaning(text, scored)
         if many := self._one_word_many_titles(query):
@@ -499,7 +500,7 @@ class LookupEngine(Following, Stages):
         best = scored[0]
         # A weakly supported reading of a described task is offered with its near rivals.
         close = CLOSE if best.score >= FOUND else CLOSE_WEAK
-        stages = self._named_stages(query, self._mentions(query))
+        stages = self._named_stages(query, mentions)
         near = [
             r
             for r in scored[1:]

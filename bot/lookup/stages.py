@@ -8,7 +8,6 @@ The half of `LookupEngine` that reads stages (mixed in; the engine has the index
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from bot.lookup.answering import _Scored
@@ -26,6 +25,12 @@ TABLE_WORDS = wordset(
 STAGE_KINDS = frozenset({"stage", "training", "development", "ksa", "option"})
 STAGE_BOOST = 1.06  # an item of the stage the query names ("a mentor in my first year") ...
 STAGE_PENALTY = 0.94  # ... and one of another stage
+
+
+def stage_for_years(years: int) -> str:
+    """The stage that time in the job names: the seed defines the early career as the first
+    five years, the established career as five or more."""
+    return "early" if years < 5 else "established"
 
 
 def stage_map(items: list[Item]) -> dict[int, str]:
@@ -58,17 +63,20 @@ class Stages:
     stage_of: dict[int, str]
     kb_has_career: bool
     text: TextIndex
-    _mentions: Callable[[ParsedQuery], list[Mention]]
+
+    def _stage_mentions(self, mentions: list[Mention]) -> list[Mention]:
+        """The mentions that name a stage by more than an everyday word ("new")."""
+        return [
+            m
+            for m in mentions
+            if self.items[m.item].kind == "stage" and (m.specific or len(m.tokens) >= 2)
+        ]
 
     def _named_stages(self, query: ParsedQuery, mentions: list[Mention]) -> set[str]:
         """The career stages a query names ("in my first year", "15 yrs in")."""
-        stages = {
-            self.stage_of[m.item]
-            for m in mentions
-            if self.items[m.item].kind == "stage" and (m.specific or len(m.tokens) >= 2)
-        }
+        stages = {self.stage_of[m.item] for m in self._stage_mentions(mentions)}
         if query.years is not None and self.kb_has_career:
-            stages.add("early" if query.years < 5 else "established")
+            stages.add(stage_for_years(query.years))
         return stages
 
     def _of_other_stage(self, other: _Scored, best: _Scored, stages: set[str]) -> bool:
@@ -77,26 +85,21 @@ class Stages:
             return False
         return self.stage_of.get(best.index) in stages and self.stage_of[other.index] not in stages
 
-    def _stage_table(self, query: ParsedQuery) -> int | None:
+    def _stage_table(self, query: ParsedQuery, mentions: list[Mention]) -> int | None:
         """A stage, named or given as time in the job, and one of a stage's tables, and
         little else ("15 yrs in, what training fits", "courses for experienced managers"):
         that stage's table."""
         kinds = query.kinds & {"training", "ksa", "development"}
         if len(kinds) != 1 or not self.kb_has_career:
             return None
-        mentions = self._mentions(query)
         cue_words = {i for i, t in enumerate(query.tokens) if t.word in TABLE_WORDS}
         if any(self.items[m.item].kind == "option" and set(m.tokens) - cue_words for m in mentions):
             return None  # an option named ("mentoring", "advanced qualification")
         stage, span = None, set()
         if query.years is not None:
-            stage = "early" if query.years < 5 else "established"
+            stage = stage_for_years(query.years)
         else:
-            named = [
-                m
-                for m in mentions
-                if self.items[m.item].kind == "stage" and (m.specific or len(m.tokens) >= 2)
-            ]
+            named = self._stage_mentions(mentions)
             named.sort(key=lambda m: (-len(m.tokens), -m.weight))
             rival = next((m for m in named[1:] if m.item != named[0].item), None)
             if not named or (rival is not None and len(rival.tokens) == len(named[0].tokens)):
