@@ -69,6 +69,7 @@ _PARENTHESES = re.compile(r"\([^)]*\)")
 TEXT_WORTH = 0.75  # a word found in an item's text, rather than in its name
 TEXT_WORTH_ONE = 0.45  # ... when it is the only word of the query the text has
 DESCRIPTION_PADDING = 0.6  # "I ...": unexplained words of a description count this much
+PHRASE_FLOOR = 1.0
 GENERIC_WEIGHT = 0.35  # everyday job words ("practice", "staff") count for this much
 OPTIONAL_WEIGHT = 0.3  # an optional word the item does not use
 FOUND = 0.25  # below this, "I could not find that" (unless the meaning is close, see below)
@@ -276,6 +277,8 @@ class LookupEngine(Following, Stages):
             weight = self.text.weight(token.stem)
             if token.generic and not (phrased and i in phrased):
                 weight *= GENERIC_WEIGHT
+            elif phrased and i in phrased:
+                weight = max(weight, PHRASE_FLOOR)
             out.append(weight)
         return out
 
