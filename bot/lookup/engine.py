@@ -490,6 +490,8 @@ class LookupEngine(Following, Stages):
         table = self._stage_table(query, mentions)
         if table is not None:
             return self._item_answer(text, self.items[table], 1.0)
+        if tables := self._tables_of_every_stage(query, mentions):  # "training options"
+            return self._clarify(text, query, [_Scored(i, 1.0, {}) for i in tables])
         scored = self._score(query, mentions)
         if not self._decisive(scored):
             scored = self._with_meaning(text, scored)

@@ -56,6 +56,7 @@ _FOR_MANAGERS = re.compile(
     r"\bin (gp|general practice|primary care)( land| world)?\b|"
     r"\b(pm|pms|practice management|practice managers?)\b(?= competenc)"
 )
+_QUALIFICATION_LEVEL = re.compile(r"\blevel \d\b")  # "level 7": an apprenticeship, not a role level
 _AUTHORS = re.compile(r"\bwho (wrote|made|developed|designed|published|produced|created)\b")
 _FRAMEWORK = re.compile(r"\b(frameworks?|annex c|thing|document|doc|guidance)\b")
 _CAREER_FRAMEWORK = re.compile(r"\b(career|2024|nhs england|development framework|nhse)\b")
@@ -87,7 +88,10 @@ _LEVEL_NAMES = {
 _STAGE_NAMES = {term(w): w for w in words("early established late")}
 _SET_WORDS = frozenset(
     term(w)
-    for w in words("vs versus v or general generally differ difference differences stage level")
+    for w in words(
+        "vs versus v or general generally differ difference differences stage level role "
+        "higher lower above below than senior junior order"
+    )
 )
 # What a question may call the competency framework's domains without saying "domain".
 _PART_STEMS = frozenset(term(w) for w in words("heading headings section sections category part"))
@@ -112,7 +116,7 @@ def _stems(text: str) -> list[str]:
 def overview_of(folded: str) -> list[str]:
     """The overview(s) a question asks for: one id, two (which framework?), or none."""
     stems = _stems(_FOR_MANAGERS.sub(" ", folded))
-    if not stems:
+    if not stems or _QUALIFICATION_LEVEL.search(folded):
         return []
     if (
         _FRAMEWORK.search(folded)

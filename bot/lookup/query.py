@@ -140,6 +140,30 @@ _OFF_TOPIC = re.compile(
     r"\bhow do i\b.*\b(emis|systmone|teams|outlook|excel|smartcard|printer|laptop|password|"
     r"app|phone)\b"
 )
+# A fault reported, not work described: "docman keeps crashing", "heating's broken". With "I"
+# ("when the system goes down I lead the fix") it is the work of handling it.
+_FAULT = re.compile(
+    r"\b(crash|crashes|crashing|crashed|frozen|freezing|broken|broke|not working|wont work|"
+    r"won'?t let me|keeps? (timing out|dropping|freezing|crashing)|locked out|cant log ?in|"
+    r"can'?t log ?in|wont load|won'?t load)\b"
+)
+_HANDLING = re.compile(
+    r"\b(report|reporting|reported|check|checking|chase|chasing|arrange|arranging|sort|sorting|"
+    r"log|logging|service|servicing|maintenance|repair|repairing|contract|contractor)\b"
+)
+_PRODUCT = re.compile(
+    r"\b(emis|systmone|system one|docman|ardens|accurx|klinik|teams|outlook|excel|word|"
+    r"smartcard|printer|laptop|pc|computer|wifi|internet|phone|phones|email)\b"
+)
+# Small talk on its own, a recommendation, a figure of the day: "good morning!", "recommend a
+# good accountant", "statutory maternity pay rate this year", "our cqc rating".
+_CHAT = re.compile(
+    r"^(hi|hiya|hello|hey|morning|good (morning|afternoon|evening)|thanks|thank you|cheers|"
+    r"ta|ok|okay|bye)( (there|all|everyone|careerbot|bot|again|so much|very much))?[!. ]*$|"
+    r"\brecommend (me )?(a|an|some|any) (good )?\w+ (in|near|round|around)\b|"
+    r"\b(pay|reimbursement|hourly|mileage|interest|locum|sessional|vat|tax|ssp|smp) rates?\b|"
+    r"\bcalculator\b|\bour (cqc |ofsted )?(rating|inspection date|list size)\b"
+)
 # "bank holiday" is a day off, not the practice's bank.
 _BANK_HOLIDAY = re.compile(r"\bbank holidays?\b", re.IGNORECASE)
 
@@ -394,7 +418,15 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
     if "core" in words_set and words_set & {"area", "areas", "skills", "expertise"}:
         query.kinds.add("core")
     query.describes = bool(_FIRST_PERSON.search(joined))
-    query.off_topic = bool(_OFF_TOPIC.search(joined))
+    typed = " ".join(raw)  # as typed: the corrector knows no product names ("systmone")
+    query.off_topic = bool(
+        _OFF_TOPIC.search(joined)
+        or _CHAT.search(typed)
+        or (
+            _FAULT.search(typed)
+            and (_PRODUCT.search(typed) or not (query.describes or _HANDLING.search(typed)))
+        )
+    )
     query.intention = bool(_INTENTION.search(joined))
     query.alternatives = compare or bool(re.search(r"\b(or|vs|versus)\b", joined))
     if match := _YEARS.search(joined):

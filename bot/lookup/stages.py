@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.lookup.answering import _Scored
+from bot.lookup.followup import STAGES
 from bot.lookup.items import Item
 from bot.lookup.names import Mention
 from bot.lookup.query import YEAR_WORDS, ParsedQuery
@@ -117,6 +118,27 @@ class Stages:
         if len(other) > 2:
             return None
         return self.by_ident.get(f"{kinds.pop()}:{stage}")
+
+    def _tables_of_every_stage(self, query: ParsedQuery, mentions: list[Mention]) -> list[int]:
+        """One of a stage's tables asked for with no stage, no time in the job and little else
+        ("training options", "what support is there"): that table of each stage, to choose."""
+        kinds = query.kinds & {"training", "ksa", "development"}
+        if len(kinds) != 1 or query.years is not None or not self.kb_has_career:
+            return []
+        if self._stage_mentions(mentions) or any(
+            self.items[m.item].kind == "option"
+            and not all(query.tokens[t].word in TABLE_WORDS for t in m.tokens)
+            for m in mentions
+        ):
+            return []
+        if any(
+            not (t.optional or t.generic or t.word in TABLE_WORDS)
+            and self.text.weight(t.stem) > 1.0
+            for t in query.tokens
+        ):
+            return []
+        kind = kinds.pop()
+        return [self.by_ident[i] for s in STAGES if (i := f"{kind}:{s}") in self.by_ident]
 
     def _of_stages(self, query: ParsedQuery, pair: tuple[int, int]) -> tuple[int, int]:
         """Two stages compared for their training or their skills: those tables."""
