@@ -63,6 +63,7 @@ from bot.lookup.stages import (
     stage_for_years,
     stage_map,
 )
+from bot.lookup.tables import TABLE_ASKED, numbered_tables
 from bot.lookup.text import GENERIC, STOPWORDS, fold, term, words
 
 _PARENTHESES = re.compile(r"\([^)]*\)")
@@ -155,6 +156,9 @@ class LookupEngine(Following, Stages):
             for item in self.items
         ]
         self.glossary_links = self._glossary_links()
+        self.tables = {
+            n: self.by_ident[i] for n, i in numbered_tables(kb).items() if i in self.by_ident
+        }
         self.title_words = self._title_words()
         self.short_heads = self._short_heads()
         self.followup = Followup(direction_stages(kb))
@@ -470,6 +474,9 @@ class LookupEngine(Following, Stages):
             return self._none(text, [])
         if query.off_topic:  # small talk, patients, tasks: suggest what its words relate to
             return self._none(text, self._score(query))
+        table = TABLE_ASKED.search(text.casefold())
+        if table and not query.compare and int(table.group(1)) in self.tables:  # "table 4"
+            return self._item_answer(text, self.items[self.tables[int(table.group(1))]], 1.0)
         overviews = [
             self.items[self.by_ident[i]] for i in overview_of(query.folded) if i in self.by_ident
         ]
