@@ -429,6 +429,11 @@ class LookupEngine(Following, Stages):
                 return chosen
         prior = self._context(context) if context else None
         if prior is not None:
+            other = self._compared_with(query, prior[0])
+            if other is not None:  # "how is that different from a practice manager"
+                pair = (self.by_ident[prior[0].ident], other)
+                level = prior[1][0] if len(prior[1]) == 1 else None
+                return self._compare_answer(text, pair, level)
             reading = self.followup.read(query, *prior)
             linked = self.glossary_links.get(self.by_ident[prior[0].ident])
             if reading is None and linked is not None:  # "SEA", then "the admin level of it"
@@ -445,11 +450,6 @@ class LookupEngine(Following, Stages):
             picked = self._pick(text, query, prior[0])
             if picked is not None:
                 return picked
-            other = self._compared_with(query, prior[0])
-            if other is not None:  # "how is that different from a practice manager"
-                pair = (self.by_ident[prior[0].ident], other)
-                level = prior[1][0] if len(prior[1]) == 1 else None
-                return self._compare_answer(text, pair, level)
         answer = self._fresh(text, query)
         if (
             prior is not None
@@ -561,14 +561,21 @@ class LookupEngine(Following, Stages):
         return self._item_answer(text, item, best.score)
 
     def _compared_with(self, query: ParsedQuery, context: Item) -> int | None:
-        """The one item of the context's kind that a comparison names beside "that"."""
-        if not query.compare or context.kind not in COMPARABLE:
+        """The one item of the context's kind that a comparison names beside "that"; after a
+        stage's table, a stage named is that stage's table ("how is it different from early")."""
+        tables = context.kind in ("ksa", "training")
+        if not query.compare or not (context.kind in COMPARABLE or tables):
             return None
-        named = {
-            m.item
-            for m in self._mentions(query)
-            if self.items[m.item].kind == context.kind and self.items[m.item] is not context
-        }
+        named = set()
+        for m in self._mentions(query):
+            other = self.items[m.item]
+            if tables and other.kind == "stage":
+                m_item = self.by_ident.get(f"{context.kind}:{other.obj.id}")
+                other = self.items[m_item] if m_item is not None else other
+            else:
+                m_item = m.item
+            if other.kind == context.kind and other is not context and m_item is not None:
+                named.add(m_item)
         return named.pop() if len(named) == 1 else None
 
     def _with_meaning(self, text: str, scored: list[_Scored]) -> list[_Scored]:

@@ -247,13 +247,16 @@ KIND_CUES: tuple[tuple[frozenset[str], str], ...] = (
         frozenset({"training", "course", "courses", "qualification", "qualifications", "options"}),
         "training",
     ),
-    (frozenset({"interventions", "intervention"}), "development"),
+    (frozenset({"interventions", "intervention", "support", "supported"}), "development"),
     (frozenset({"stage", "stages"}), "stage"),
     (frozenset({"direction", "directions"}), "direction"),
     (frozenset({"driver", "drivers", "motivates", "motivation", "motivations"}), "driver"),
     (frozenset({"role", "roles", "job", "become", "responsibilities", "duties"}), "role"),
     (
-        frozenset({"skills", "abilities", "qualities", "attributes", "ksa", "ksas"}),
+        frozenset(
+            {"skills", "abilities", "qualities", "attributes", "ksa", "ksas"}
+            | {"supposed", "expected"}
+        ),
         "ksa",
     ),
 )
