@@ -474,9 +474,9 @@ class LookupEngine(Following, Stages):
             return self._none(text, [])
         if query.off_topic:  # small talk, patients, tasks: suggest what its words relate to
             return self._none(text, self._score(query))
-        table = TABLE_ASKED.search(text.casefold())
-        if table and not query.compare and int(table.group(1)) in self.tables:  # "table 4"
-            return self._item_answer(text, self.items[self.tables[int(table.group(1))]], 1.0)
+        cited = TABLE_ASKED.search(text.casefold())
+        if cited and not query.compare and int(cited.group(1)) in self.tables:  # "table 4"
+            return self._item_answer(text, self.items[self.tables[int(cited.group(1))]], 1.0)
         overviews = [
             self.items[self.by_ident[i]] for i in overview_of(query.folded) if i in self.by_ident
         ]

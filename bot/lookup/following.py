@@ -136,7 +136,7 @@ class Following(Answering):
             if named == "middle" and not len(listed) % 2:
                 return None  # no middle one in an even list
             if -len(listed) <= at < len(listed):
-                return replace(self.resolve(self.items[listed[at]].key), query=text)
+                return self._picked(text, query, self.items[listed[at]])
             return None
         stems = {t.stem for t in query.tokens} - PICK_FILLER
         if not stems:
@@ -155,7 +155,14 @@ class Following(Answering):
             return None
         if len(winners) != 1:
             return None
-        return replace(self.resolve(self.items[winners[0]].key), query=text)
+        return self._picked(text, query, self.items[winners[0]])
+
+    def _picked(self, text: str, query: ParsedQuery, item: Item) -> Answer:
+        """The item picked from a list, at the level the pick names ("drawings at strategic")."""
+        named = {t.level for t in query.tokens if t.level is not None}
+        if item.kind == "range" and len(named) == 1:
+            return self._range_answer(text, item, [named.pop()], 1.0)
+        return replace(self.resolve(item.key), query=text)
 
     @staticmethod
     def _name_stems(item: Item) -> set[str]:
