@@ -46,7 +46,11 @@ def pick_pair(items: list[Item], mentions: list[Mention]) -> tuple[int, int] | N
         for second in named[i + 1 :]:
             if first.item == second.item or items[first.item].kind != items[second.item].kind:
                 continue
-            if set(first.tokens) & set(second.tokens):
+            shared = set(first.tokens) & set(second.tokens)
+            twins = items[first.item].title == items[second.item].title  # one name, two domains
+            if shared and not (
+                twins and set(first.tokens) - shared and set(second.tokens) - shared
+            ):
                 continue
             worth = len(first.tokens) * first.weight + len(second.tokens) * second.weight
             worth += of_stage(first) + of_stage(second)

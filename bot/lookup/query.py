@@ -123,7 +123,8 @@ _OFF_TOPIC = re.compile(
     r"\b(salary|pay band|pay scale|wage) (for|of)\b|\bagenda for change\b|"
     r"\btax (threshold|band|bracket)s?\b|\bpersonal allowance\b|"
     # The asker's own entitlements and gadgets, not the work of managing them.
-    r"\b(do|will|would) i get\b(?! (promoted|promotion|into|to|on|ahead|started|better|more))|\bam i entitled\b|\bmy (nhs )?pension\b|"
+    r"\b(do|will|would) i get\b(?! (promoted|promotion|into|to|on|ahead|started|better|more))|"
+    r"\bam i entitled\b|\bmy (nhs )?pension\b|"
     r"\bmy own (leave|holidays?|mileage|expenses|pay|sick|annual)\b|\bbook my (own )?leave\b|"
     r"\b(ringtone|wallpaper|reset my password|my password)\b|"
     r"\bmy (own )?(tax code|payslip|password|printer|phone|smartcard|laptop|car|holidays?|"
@@ -355,6 +356,7 @@ _COMPARING_WORK = re.compile(
 )
 _WHICH_SUITS = re.compile(
     r"\bwhich\b.*\b(better|best|for me|suits?|should i|right for|go for)\b|"
+    r"\bwhich (one |of them )?(is|s) (more|less|bigger|harder|higher|senior|easier)\b|"
     r"\b(better|best|right) for me\b"
 )
 
