@@ -297,6 +297,13 @@ OFF_TOPIC = [
     "repeat prescription please",
     "can I see a doctor today",
     "order me a pizza",
+    "docman keeps crashing when i file letters",
+    "systmone wont let me log in",
+    "heating's broken in the surgery its freezing",
+    "good morning!",
+    "statutory maternity pay rate this year?",
+    "recommend a good accountant in bristol",
+    "nhs pension lump sum calculator",
 ]
 
 
@@ -308,6 +315,19 @@ def test_off_topic_gets_not_found_with_suggestions(engine, query):
     assert 1 <= len(answer.suggestions) <= 5
     assert [c.title for c in answer.candidates] == list(answer.suggestions)
     assert answer.range is None and answer.domain is None and answer.topic is None
+
+
+@pytest.mark.parametrize(
+    ("query", "ident"),
+    [
+        ("ecg machine broken again, reporting it and checking the servicing schedule", "equipment"),
+        ("when the clinical system goes down i lead sorting it out", "crisis-management"),
+        ("how do i get promoted", "direction:moving-up"),
+        ("what are the main responsibilities of a practice manager", "role:practice-manager"),
+    ],
+)
+def test_work_and_career_questions_near_the_off_topic_rules_are_answered(engine, query, ident):
+    assert engine.ask(query).ident == ident
 
 
 def test_random_garbage_never_answers_competency(engine):

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("what is moving across", "what training helps with that", "direction:moving-across", ()),
         ("what is moving up", "and for late career?", "development:late", ()),
         ("finance", "strategic", "domain:finance", ("strategic",)),
+        ("what ranges are in finance", "drawings at strategic level", "drawings", ("strategic",)),
     ],
 )
 def test_a_follow_up_is_read_against_the_last_answer(lookup, first, then, ident, levels):
@@ -46,6 +47,13 @@ def test_compare_with_another_level_shows_both(lookup):
     previous = lookup.ask("fire safety strategic")
     answer = lookup.ask("compare with managerial", context=previous.key)
     assert answer.levels == ("managerial", "strategic")
+
+
+def test_a_stage_named_after_a_stage_table_compares_that_table_of_both_stages(lookup):
+    previous = lookup.ask("ksa late career")
+    answer = lookup.ask("how is it different from early", context=previous.key)
+    assert answer.kind == "compare"
+    assert set(answer.compared) == {"ksa:early", "ksa:late"}
 
 
 def test_a_question_that_stands_on_its_own_ignores_the_context(lookup):

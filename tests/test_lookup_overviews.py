@@ -29,6 +29,7 @@ from bot.lookup.format import MAX_ANSWER
         ("admin, managerial, strategic - whats the difference generally", "overview:levels"),
         ("list the stages from early to late", "overview:stages"),
         ("give me a summary of the competency framework", "overview:competency-framework"),
+        ("is strategic higher than managerial?", "overview:levels"),
     ],
 )
 def test_overview_questions_get_the_overview(lookup, query, ident):
@@ -164,3 +165,42 @@ def test_what_the_frameworks_do_not_cover_is_not_found(lookup, query):
 
 def test_pay_work_described_is_still_payroll(lookup):
     assert lookup.ask("I run the salaries each month").ident == "payroll-and-pensions"
+
+
+@pytest.mark.parametrize(
+    ("query", "ident"),
+    [
+        ("table 4", "training:early"),
+        ("whats in table 7", "development:established"),
+        ("Table 3?", "ksa:early"),
+        ("table 1 roles", "overview:roles"),
+        ("show me table 2", "section:career-directions"),
+    ],
+)
+def test_the_seeds_numbered_tables_are_found_by_number(lookup, query, ident):
+    assert lookup.ask(query).ident == ident
+
+
+@pytest.mark.parametrize(
+    ("query", "kind"), [("training options", "training"), ("ksa", "ksa"), ("skills", "ksa")]
+)
+def test_a_stage_table_asked_for_with_no_stage_offers_each_stage(lookup, query, kind):
+    answer = lookup.ask(query)
+    assert answer.kind == "clarify"
+    offered = {lookup.resolve(c.key).ident for c in answer.candidates}
+    assert offered == {f"{kind}:early", f"{kind}:established", f"{kind}:late"}
+
+
+def test_two_ranges_of_one_name_are_compared_by_their_domains(lookup):
+    answer = lookup.ask("resource negotiation finance vs population care")
+    assert answer.kind == "compare"
+    assert set(answer.compared) == {
+        "resource-negotiation-finance",
+        "resource-negotiation-population-care",
+    }
+
+
+def test_which_is_more_between_two_roles_compares_them(lookup):
+    answer = lookup.ask("pcn manager or practice manager, which is more strategic")
+    assert answer.kind == "compare"
+    assert set(answer.compared) == {"role:practice-manager", "role:primary-care-network-manager"}
