@@ -47,7 +47,9 @@ FILLER = frozenset(
         "available have has got we i you can could would should for to so again quick quickly "
         "mean means meaning defined define definition different differ difference between "
         "pls plz please thing things stuff according exactly again here r u wat wot full "
-        "complete entire whole split into up at main altogether overall from broadly"
+        "complete entire whole split into up at main altogether overall from broadly "
+        "nutshell brief briefly basically simple simply short across primary care manager "
+        "managers pm pms"
     )
 )
 _FOR_MANAGERS = re.compile(
