@@ -497,12 +497,13 @@ class LookupEngine(Following, Stages):
         table = self._stage_table(query, mentions)
         if table is not None:
             return self._item_answer(text, self.items[table], 1.0)
-        if tables := self._tables_of_every_stage(query, mentions):  # "training options"
+        many = self._one_word_many_titles(query)  # "qualification": the options so named
+        if not many and (tables := self._tables_of_every_stage(query, mentions)):
             return self._clarify(text, query, [_Scored(i, 1.0, {}) for i in tables])
         scored = self._score(query, mentions)
         if not self._decisive(scored):
             scored = self._with_meaning(text, scored)
-        if many := self._one_word_many_titles(query):
+        if many:
             order = {r.index: n for n, r in enumerate(scored)}
             many.sort(key=lambda i: order.get(i, len(order)))
             chosen = [_Scored(i, 1.0, {}) for i in many[:MAX_CANDIDATES]]
