@@ -490,7 +490,7 @@ class LookupEngine(Following, Stages):
         if query.compare:
             pair = pick_pair(self.items, mentions)
             if pair is not None:
-                pair = self._of_stages(query, pair)
+                pair = self._of_stages(query, pair, mentions)
                 named = {t.level for t in query.tokens if t.level}
                 level = named.pop() if len(named) == 1 else None
                 return self._compare_answer(text, pair, level)

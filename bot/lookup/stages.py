@@ -140,11 +140,23 @@ class Stages:
         kind = kinds.pop()
         return [self.by_ident[i] for s in STAGES if (i := f"{kind}:{s}") in self.by_ident]
 
-    def _of_stages(self, query: ParsedQuery, pair: tuple[int, int]) -> tuple[int, int]:
-        """Two stages compared for their training or their skills: those tables."""
+    def _of_stages(
+        self, query: ParsedQuery, pair: tuple[int, int], mentions: list[Mention]
+    ) -> tuple[int, int]:
+        """Two stages compared for their training or their skills: those tables; for an option
+        both stages offer ("portfolio career established vs late"): that option of each."""
         first, second = self.items[pair[0]], self.items[pair[1]]
+        if first.kind != "stage" or second.kind != "stage":
+            return pair
+        for m in mentions:
+            if self.items[m.item].kind == "option":
+                option = self.items[m.item].ident.split("/")[1]
+                a = f"training:{first.obj.id}/{option}"
+                b = f"training:{second.obj.id}/{option}"
+                if a in self.by_ident and b in self.by_ident:
+                    return self.by_ident[a], self.by_ident[b]
         kinds = query.kinds & {"training", "ksa"}
-        if first.kind != "stage" or second.kind != "stage" or len(kinds) != 1:
+        if len(kinds) != 1:
             return pair
         (kind,) = kinds
         a, b = f"{kind}:{first.obj.id}", f"{kind}:{second.obj.id}"
