@@ -60,8 +60,8 @@ from bot.lookup.stages import (
     YEAR_TOKENS,
     Stages,
     direction_stages,
-    stage_for_years,
     stage_map,
+    stage_of_query,
 )
 from bot.lookup.tables import TABLE_ASKED, numbered_tables
 from bot.lookup.text import GENERIC, STOPWORDS, fold, term, words
@@ -312,8 +312,9 @@ class LookupEngine(Following, Stages):
                 for t in m.tokens:
                     if cover.get(t, 0.0) < worth:
                         cover[t] = worth
-        if query.years is not None and self.kb_has_career:
-            stage = f"stage:{stage_for_years(query.years)}"  # time in the job names a stage
+        told = stage_of_query(query)
+        if told is not None and self.kb_has_career:
+            stage = f"stage:{told}"  # time in the job or the asker's age names a stage
             span = [
                 i
                 for i, t in enumerate(tokens)
@@ -353,7 +354,7 @@ class LookupEngine(Following, Stages):
         no_glossary_text = not query.glossary_intent
         # Items named by something more than everyday words ("new", "staff").
         specific = {m.item for m in mentions if m.specific or len(m.tokens) >= 2}
-        if query.years is not None:
+        if told is not None:
             specific.update(covered)  # a stage named by time in the job
         # Words inside another item's full name of two or more words ("organisational audit").
         claimed = {

@@ -237,6 +237,9 @@ _YEARS = re.compile(
     r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|a|last|this) "
     r"(years?|yrs?)\b"
 )
+_AGE = re.compile(
+    r"\b(?:i m|im|i am|aged?|at|turning|nearly|almost) ([1-9]\d)\b(?! ?(years?|yrs?|months?|%))"
+)
 YEAR_WORDS = {"a": 1, "last": 1, "this": 0, "ten": 10, "fifteen": 15, "twenty": 20} | NUMBERS
 
 _WHAT_DO = re.compile(
@@ -296,6 +299,7 @@ class ParsedQuery:
     intention: bool = False
     alternatives: bool = False  # "X or Y", "compare X and Y"
     years: int | None = None  # time in the job, when the query gives it
+    age: int | None = None  # the asker's age ("im 63"), when the query gives it
 
     @property
     def stems(self) -> list[str]:
@@ -434,6 +438,8 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
     )
     query.intention = bool(_INTENTION.search(joined))
     query.alternatives = compare or bool(re.search(r"\b(or|vs|versus)\b", joined))
+    if match := _AGE.search(typed):
+        query.age = int(match.group(1))
     if match := _YEARS.search(joined):
         number = match.group(1)
         query.years = int(number) if number.isdigit() else YEAR_WORDS[number]

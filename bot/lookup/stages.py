@@ -28,6 +28,20 @@ STAGE_BOOST = 1.06  # an item of the stage the query names ("a mentor in my firs
 STAGE_PENALTY = 0.94  # ... and one of another stage
 
 
+# careerbot's own reading, not the seed's (it gives the late career no age): an asker of this
+# age or more is in the late career.
+LATE_AGE = 55
+
+
+def stage_of_query(query: ParsedQuery) -> str | None:
+    """The stage the query's time in the job or the asker's age names, if any."""
+    if query.years is not None:
+        return stage_for_years(query.years)
+    if query.age is not None and query.age >= LATE_AGE:
+        return "late"
+    return None
+
+
 def stage_for_years(years: int) -> str:
     """The stage that time in the job names: the seed defines the early career as the first
     five years, the established career as five or more."""
@@ -76,8 +90,8 @@ class Stages:
     def _named_stages(self, query: ParsedQuery, mentions: list[Mention]) -> set[str]:
         """The career stages a query names ("in my first year", "15 yrs in")."""
         stages = {self.stage_of[m.item] for m in self._stage_mentions(mentions)}
-        if query.years is not None and self.kb_has_career:
-            stages.add(stage_for_years(query.years))
+        if (stage := stage_of_query(query)) is not None and self.kb_has_career:
+            stages.add(stage)
         return stages
 
     def _of_other_stage(self, other: _Scored, best: _Scored, stages: set[str]) -> bool:
@@ -96,10 +110,8 @@ class Stages:
         cue_words = {i for i, t in enumerate(query.tokens) if t.word in TABLE_WORDS}
         if any(self.items[m.item].kind == "option" and set(m.tokens) - cue_words for m in mentions):
             return None  # an option named ("mentoring", "advanced qualification")
-        stage, span = None, set()
-        if query.years is not None:
-            stage = stage_for_years(query.years)
-        else:
+        stage, span = stage_of_query(query), set()
+        if stage is None:
             named = self._stage_mentions(mentions)
             named.sort(key=lambda m: (-len(m.tokens), -m.weight))
             rival = next((m for m in named[1:] if m.item != named[0].item), None)
@@ -123,7 +135,7 @@ class Stages:
         """One of a stage's tables asked for with no stage, no time in the job and little else
         ("training options", "what support is there"): that table of each stage, to choose."""
         kinds = query.kinds & {"training", "ksa", "development"}
-        if len(kinds) != 1 or query.years is not None or not self.kb_has_career:
+        if len(kinds) != 1 or stage_of_query(query) is not None or not self.kb_has_career:
             return []
         if self._stage_mentions(mentions) or any(
             self.items[m.item].kind == "option"
