@@ -31,6 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
         ("what is moving up", "and for late career?", "development:late", ()),
         ("finance", "strategic", "domain:finance", ("strategic",)),
         ("what ranges are in finance", "drawings at strategic level", "drawings", ("strategic",)),
+        ("complaints managerial", "in plain english?", "complaints", ("managerial",)),
+        ("what is moving across", "example?", "direction:moving-across", ()),
+        ("what is the established career stage", "how many years is that", "stage:established", ()),
     ],
 )
 def test_a_follow_up_is_read_against_the_last_answer(lookup, first, then, ident, levels):

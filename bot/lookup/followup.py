@@ -59,6 +59,14 @@ _DOWN = re.compile(
 )
 _LATER = re.compile(r"\b(later|next stage|further on|further along|after that)\b")
 _EARLIER = re.compile(r"\b(earlier|previous stage|before that|at the start)\b")
+# Asking for the item in view again, or more of it: "in plain english?", "example?", "how long
+# is that" (after a stage).
+_AGAIN = re.compile(
+    r"^(ok |and |so |sorry )?(in plain english|plain english|simpler|explain( that| it| this)?|"
+    r"examples?|for example|an example|what does (that|it|this) mean|say (that|it) again|"
+    r"more detail|tell me more|more info|go on|how long( is (that|it)| does (that|it) last)?|"
+    r"how many years( is (that|it))?)( please| pls)?$"
+)
 _ABBREVIATION = re.compile(r"\b(abbreviation|acronym|stands? for|short for|initials)\b")
 _RELATIVE = frozenset(
     term(w)
@@ -99,6 +107,8 @@ class Followup:
     def read(self, query: ParsedQuery, context: Item, levels: tuple[Level, ...]) -> Reading | None:
         """The item (and levels) a follow-up to `context` asks for, or None."""
         tokens = query.tokens
+        if _AGAIN.match(query.folded.strip(" ?!.")):
+            return Reading(context.ident, levels)
         named = tuple(lv for lv in Level if any(t.level is lv for t in tokens))
         rest = [t for t in tokens if t.level is None and t.stem not in _FILLER]
         if not [t for t in rest if t.stem not in _RELATIVE]:
