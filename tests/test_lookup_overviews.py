@@ -204,3 +204,24 @@ def test_which_is_more_between_two_roles_compares_them(lookup):
     answer = lookup.ask("pcn manager or practice manager, which is more strategic")
     assert answer.kind == "compare"
     assert set(answer.compared) == {"role:practice-manager", "role:primary-care-network-manager"}
+
+
+def test_an_option_of_two_stages_compared_shows_that_option_of_each(lookup):
+    answer = lookup.ask("portfolio career established vs late")
+    assert answer.kind == "compare"
+    assert set(answer.compared) == {
+        "training:established/portfolio-career-opportunities",
+        "training:late/portfolio-career-opportunities",
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "ident"),
+    [
+        ("im 63 and been doing this forever, where do i fit", "stage:late"),
+        ("im 59, what training is there for me", "training:late"),
+        ("15 yrs in, what training fits", "training:established"),
+    ],
+)
+def test_the_askers_age_or_time_in_the_job_names_a_stage(lookup, query, ident):
+    assert lookup.ask(query).ident == ident
