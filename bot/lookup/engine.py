@@ -515,10 +515,12 @@ class LookupEngine(Following, Stages):
         # A weakly supported reading of a described task is offered with its near rivals.
         close = CLOSE if best.score >= FOUND else CLOSE_WEAK
         stages = self._named_stages(query, mentions)
+        work = self.items[best.index].kind == "range"
         near = [
             r
             for r in scored[1:]
             if not self._of_other_stage(r, best, stages)
+            and not (work and not self.items[r.index].is_competency)
             and (
                 r.fused >= best.fused * close
                 or (

@@ -130,7 +130,8 @@ _OFF_TOPIC = re.compile(
     r"\bmy (own )?(tax code|payslip|password|printer|phone|smartcard|laptop|car|holidays?|"
     r"leave|pension|pay|salary|uniform)\b|"
     # Tasks for an assistant, not questions about the frameworks.
-    r"\b(can|could|would|will) you (write|translate|draft|send|make|book|order|find|email)\b|"
+    r"\b(can|could|would|will) you (write|translate|draft|send|make|book|order|find|email|"
+    r"do|sort|arrange|organise|organize|create|prepare|fill in|cover)\b|"
     r"\bwrite me\b|\btranslate\b|\bshould i buy\b|\bwhen is the next\b|\bwhat date\b|"
     # ... or told to do it: "renew the insurance for me", "send the rota to the team".
     r"^(please |pls |can you |could you )?(book|send|pay|renew|order|email|ring|phone|print|"
