@@ -93,6 +93,7 @@ CLOSE_WEAK = 0.85  # ... when the best is below FOUND (a described task)
 SECOND_MENTION = 0.9  # a further name of the same item, covering other words, counts less
 CLAIMED = 0.5  # a word found in this item's text but naming another item counts this much
 MAX_CANDIDATES = 5
+MIN_OFFERS = 3  # a question back offers at least this many of the best readings
 WEAK_OFFERS = 5  # a weak reading's question back offers at least this many of the best readings
 TEXT_CANDIDATES = 24  # items found by their text alone that are scored in full
 MAX_QUERY_CHARS = 500
@@ -554,6 +555,8 @@ class LookupEngine(Following, Stages):
             chosen = [best, *rivals]
             if best.score < CLEAR:  # a task read weakly: offer the next readings too
                 chosen += [r for r in scored[1:WEAK_OFFERS] if r not in chosen]
+            else:  # at least the next reading after the close ones
+                chosen += [r for r in scored[1:MIN_OFFERS] if r not in chosen]
             return self._clarify(text, query, chosen[:MAX_CANDIDATES])
         item = self.items[best.index]
         if item.kind == "range":

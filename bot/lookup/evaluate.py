@@ -108,6 +108,7 @@ def offers_the_item(entry: dict[str, Any], answer: Answer, engine: LookupEngine)
     if entry["kind"] == "clarify":
         return set(entry.get("candidates", ())) <= offered
     wanted = set(entry.get("items", ())) or {_expected_ident(entry), *entry.get("accept", ())}
+    wanted |= {SAME_AS[w] for w in wanted if w in SAME_AS}  # an overview is its own section
     return bool(wanted & offered)
 
 
