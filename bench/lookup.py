@@ -37,6 +37,7 @@ SETS = {
     "development set 3 (tuned on)": ROOT / "tests" / "lookup_devset3.yaml",
     "development set 4 (tuned on)": ROOT / "tests" / "lookup_devset4.yaml",
     "development set 5 (tuned on)": ROOT / "tests" / "lookup_devset5.yaml",
+    "development set 6 (tuned on)": ROOT / "tests" / "lookup_devset6.yaml",
     "held-out split of the old devset": ROOT / "tests" / "lookup_heldout.yaml",
     "fresh held-out set (helper-written)": ROOT / "tests" / "lookup_heldout_fresh.yaml",
     "held-out set 3 (helper-written 7 Dec)": ROOT / "tests" / "lookup_heldout_fresh2.yaml",

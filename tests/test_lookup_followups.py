@@ -34,6 +34,19 @@ ROOT = Path(__file__).resolve().parents[1]
         ("complaints managerial", "in plain english?", "complaints", ("managerial",)),
         ("what is moving across", "example?", "direction:moving-across", ()),
         ("what is the established career stage", "how many years is that", "stage:established", ()),
+        (
+            "i coordinate the risk assessments",
+            "what if i also advise other practices on it",
+            "risk-assessment",
+            ("strategic",),
+        ),
+        (
+            "monitoring qof and des targets",
+            "what about if i just do the admin side of it",
+            "claims-targets-quality-payments",
+            ("administrative",),
+        ),
+        ("winding down", "and legacy?", "direction:legacy", ()),
     ],
 )
 def test_a_follow_up_is_read_against_the_last_answer(lookup, first, then, ident, levels):

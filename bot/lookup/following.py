@@ -20,6 +20,8 @@ from bot.lookup.items import Item
 from bot.lookup.query import ParsedQuery
 from bot.lookup.text import STOPWORDS, term, words
 
+NAMED = 0.5  # a lexical score this high names an item outright (the engine's CLEAR)
+
 
 class Following(Answering):
     """Context keys in, items out (mixed into `LookupEngine`, which has the indexes)."""
@@ -76,7 +78,18 @@ class Following(Answering):
         }
         best = max(overlap, key=overlap.__getitem__)
         if overlap[best] == 0 or list(overlap.values()).count(overlap[best]) > 1:
-            fused = [r for r in self._with_meaning(text, self._score(query)) if r.index in options]
+            scored = self._with_meaning(text, self._score(query))
+            first = scored[0] if scored else None
+            kinds = {self.items[i].kind for i in options}
+            if (
+                first
+                and first.index not in options
+                and self.items[first.index].kind in kinds
+                and first.evidence
+                and first.score >= NAMED
+            ):
+                return None  # "and legacy?" names another of their kind: answered on its own
+            fused = [r for r in scored if r.index in options]
             if not fused or fused[0].fused <= 0.0:
                 return None
             best = fused[0].index

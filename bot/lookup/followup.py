@@ -30,7 +30,7 @@ _FILLER = frozenset(
         "instead case when if compare compared comparison vs versus with help helps helpful "
         "good useful suit suits fit fits recommend recommended get need any options option "
         "show tell give available offered exist which there's is there pm pms manager managers "
-        "someone person people doing three ones their too go goes here"
+        "someone person people doing three ones their too go goes here side bit part version"
     )
 )
 _KIND_WORDS: dict[str, frozenset[str]] = {
@@ -66,6 +66,18 @@ _AGAIN = re.compile(
     r"examples?|for example|an example|what does (that|it|this) mean|say (that|it) again|"
     r"more detail|tell me more|more info|go on|how long( is (that|it)| does (that|it) last)?|"
     r"how many years( is (that|it))?)( please| pls)?$"
+)
+# A range's work told again at another level: "what if i also advise other practices on it",
+# "and if i do it without supervision?", "what about if i just do the admin side".
+_RELEVEL = re.compile(
+    r"^(and |but |so |ok )?(what about |what |how about )?if i\b|^(and )?i also\b"
+)
+_RELEVEL_WORDS = frozenset(
+    term(w)
+    for w in words(
+        "also other practices practice pcn supervision without unsupervised myself own alone "
+        "just only whole instead checks checking nobody no one admin"
+    )
 )
 _ABBREVIATION = re.compile(r"\b(abbreviation|acronym|stands? for|short for|initials)\b")
 _RELATIVE = frozenset(
@@ -111,6 +123,13 @@ class Followup:
             return Reading(context.ident, levels)
         named = tuple(lv for lv in Level if any(t.level is lv for t in tokens))
         rest = [t for t in tokens if t.level is None and t.stem not in _FILLER]
+        if (
+            context.kind == "range"
+            and query.cue_level is not None
+            and _RELEVEL.search(query.folded)
+            and all(t.cue or t.stem in _RELEVEL_WORDS for t in rest)
+        ):
+            return Reading(context.ident, (query.cue_level,))
         if not [t for t in rest if t.stem not in _RELATIVE]:
             relative = self._relative(query.folded, context, levels)
             if relative is not None:

@@ -89,7 +89,8 @@ _CUES: tuple[tuple[re.Pattern[str], Level], ...] = (
     ),
     (
         re.compile(
-            r"\b(i|we) (coordinate|co ordinate|manage|run|organise|organize|oversee|arrange)\b"
+            r"\b(i|we) (coordinate|co ordinate|manage|run|organise|organize|oversee|arrange)\b|"
+            r"\bwithout (any )?supervision\b|\bunsupervised\b|\b(no one|nobody) checks\b"
         ),
         M,
     ),
