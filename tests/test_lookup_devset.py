@@ -3,8 +3,9 @@
 Six development sets are tuned on (`lookup_devset.yaml`, and `lookup_devset_fresh.yaml`,
 `lookup_devset3.yaml`, `lookup_devset4.yaml`, `lookup_devset5.yaml` and `lookup_devset6.yaml`
 written from the seeds by sessions that never saw the engine); five held-out sets never are
-(`lookup_heldout.yaml`, split from the devset, and `lookup_heldout_fresh.yaml`, `lookup_heldout_fresh2.yaml`,
-`lookup_heldout4.yaml` and `lookup_heldout5.yaml`, written the same way). Run with
+(`lookup_heldout.yaml`, split from the devset, and `lookup_heldout_fresh.yaml`,
+`lookup_heldout_fresh2.yaml`, `lookup_heldout4.yaml` and `lookup_heldout5.yaml`, written the
+same way). Run with
 `pytest -q -s tests/test_lookup_devset.py` to see the development misses and the accuracy per
 tag; for the held-out sets only the accuracy per tag is printed, never the misses.
 """
