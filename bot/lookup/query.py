@@ -173,6 +173,8 @@ _BANK_HOLIDAY = re.compile(r"\bbank holidays?\b", re.IGNORECASE)
 # Everyday words for what the framework's text says in its own words. Used only to find
 # descriptors that describe the work, never to match names.
 SYNONYMS: dict[str, tuple[str, ...]] = {
+    "clinician": ("clinical",),
+    "clinicians": ("clinical",),
     "write": ("draft", "produce", "develop"),
     "wrote": ("draft", "produce", "develop"),
     "written": ("draft", "produce", "develop"),
