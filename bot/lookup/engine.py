@@ -67,6 +67,7 @@ from bot.lookup.tables import TABLE_ASKED, numbered_tables
 from bot.lookup.text import GENERIC, STOPWORDS, fold, term, words
 
 _PARENTHESES = re.compile(r"\([^)]*\)")
+_LETTER = re.compile(r"[^\W\d_]")
 TEXT_WORTH = 0.75  # a word found in an item's text, rather than in its name
 TEXT_WORTH_ONE = 0.45  # ... when it is the only word of the query the text has
 DESCRIPTION_PADDING = 0.6  # "I ...": unexplained words of a description count this much
@@ -87,7 +88,8 @@ STRONG_LEVEL = 0.4  # one level's descriptor explains this much more of the word
 WEAK_LEVEL = 0.07  # ... or, with no cue verb ("I just help", "I lead"), this much more
 MIN_LEVEL_SHARE = 0.2
 EXAMPLE_EVIDENCE = 0.5  # a word found in careerbot's example of a level, not in its descriptor
-CLOSE = 0.97  # rivals scoring at least this share of the best are offered back as a question
+CLOSE = 0.98  # rivals scoring at least this share of the best are offered back as a question
+SAME_THING_CLOSE = 0.9  # ... for a glossary entry and the item its term names
 TWIN_CLOSE = 0.8  # ... for two ranges of one name, which only the words can tell apart
 CLOSE_WEAK = 0.85  # ... when the best is below FOUND (a described task)
 SECOND_MENTION = 0.9  # a further name of the same item, covering other words, counts less
@@ -212,6 +214,13 @@ class LookupEngine(Following, Stages):
                         for option in row.interventions:
                             links.add((d, self.by_ident[f"training:{stage.id}/{option}"]))
         return links
+
+    def _same_thing(self, one: _Scored, other: _Scored) -> bool:
+        """A glossary entry and the item its term names, read alike: one answer."""
+        return (
+            self.glossary_links.get(one.index) == other.index
+            or self.glossary_links.get(other.index) == one.index
+        ) and one.fused >= other.fused * SAME_THING_CLOSE
 
     def _twin_close(self, best: _Scored, close: float) -> float:
         return min(close, TWIN_CLOSE) if self.items[best.index].kind == "range" else close
@@ -472,7 +481,7 @@ class LookupEngine(Following, Stages):
             domain = self.kb.competency.domains[query.domain_number - 1]
             item = self.items[self.by_ident[f"domain:{domain.id}"]]
             return self._item_answer(text, item, 1.0)
-        if text.startswith("/"):  # a bot command
+        if text.startswith("/") or len(_LETTER.findall(text)) < 2:  # a command; "t@]7"
             return self._none(text, [])
         if query.off_topic:  # small talk, patients, tasks: suggest what its words relate to
             return self._none(text, self._score(query))
@@ -517,10 +526,12 @@ class LookupEngine(Following, Stages):
         close = CLOSE if best.score >= FOUND else CLOSE_WEAK
         stages = self._named_stages(query, mentions)
         work = self.items[best.index].kind == "range"
+        bare = len(query.tokens) == 1  # "IM&T", "SEA": perhaps an abbreviation alone
         near = [
             r
             for r in scored[1:]
-            if not self._of_other_stage(r, best, stages)
+            if (bare and self._same_thing(r, best))
+            or not self._of_other_stage(r, best, stages)
             and not (work and not self.items[r.index].is_competency)
             and (
                 r.fused >= best.fused * close
