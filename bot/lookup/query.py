@@ -124,7 +124,9 @@ _OFF_TOPIC = re.compile(
     r"\b(salary|pay band|pay scale|wage) (for|of)\b|\bagenda for change\b|"
     r"\btax (threshold|band|bracket)s?\b|\bpersonal allowance\b|"
     # The asker's own entitlements and gadgets, not the work of managing them.
-    r"\b(do|will|would) i get\b(?! (promoted|promotion|into|to|on|ahead|started|better|more))|"
+    r"\bhow (much|many)\b.*\b(do|will|would) i get\b|\b(do|will|would) i get (paid|a pay|pay|"
+    r"holiday|holidays|leave|sick|maternity|paternity|a bonus|bonus|overtime|time off|expenses|"
+    r"mileage|a pension|pension|days off|a day off|a break|breaks|lunch)\b|"
     r"\bam i entitled\b|\bmy (nhs )?pension\b|"
     r"\bmy own (leave|holidays?|mileage|expenses|pay|sick|annual)\b|\bbook my (own )?leave\b|"
     r"\b(ringtone|wallpaper|reset my password|my password)\b|"
