@@ -221,6 +221,8 @@ def test_an_option_of_two_stages_compared_shows_that_option_of_each(lookup):
         ("im 63 and been doing this forever, where do i fit", "stage:late"),
         ("im 59, what training is there for me", "training:late"),
         ("15 yrs in, what training fits", "training:established"),
+        ("what development options are there for managers close to retiring", "training:late"),
+        ("resilience and leadership at the end of my career, what is expected", "ksa:late"),
     ],
 )
 def test_the_askers_age_or_time_in_the_job_names_a_stage(lookup, query, ident):

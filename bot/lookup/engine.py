@@ -60,6 +60,7 @@ from bot.lookup.stages import (
     YEAR_TOKENS,
     Stages,
     direction_stages,
+    ksa_stems,
     stage_map,
     stage_of_query,
 )
@@ -88,6 +89,7 @@ STRONG_LEVEL = 0.4  # one level's descriptor explains this much more of the word
 WEAK_LEVEL = 0.07  # ... or, with no cue verb ("I just help", "I lead"), this much more
 MIN_LEVEL_SHARE = 0.2
 EXAMPLE_EVIDENCE = 0.5  # a word found in careerbot's example of a level, not in its descriptor
+RARE_WORD = 2.5  # a word this rare (idf) says what it names ("resilience", not "managing")
 CLOSE = 0.98  # rivals scoring at least this share of the best are offered back as a question
 SAME_THING_CLOSE = 0.9  # ... for a glossary entry and the item its term names
 TWIN_CLOSE = 0.8  # ... for two ranges of one name, which only the words can tell apart
@@ -151,6 +153,7 @@ class LookupEngine(Following, Stages):
                     self.keys[self._level_key(item, levels)] = (index, levels)
         self.kb_has_career = getattr(kb, "career", None) is not None
         self.stage_of = stage_map(self.items)
+        self.ksa_stems = frozenset(s for s in ksa_stems(kb) if self.text.weight(s) >= RARE_WORD)
         self.links = self._links()
         # An item's kind of object and name without its parenthesis, for telling twins:
         # "Project management" twice, a stage's training and development tables.

@@ -16,7 +16,7 @@ from bot.lookup.items import Item
 from bot.lookup.names import Mention
 from bot.lookup.query import YEAR_WORDS, ParsedQuery
 from bot.lookup.retrieval import TextIndex
-from bot.lookup.text import wordset
+from bot.lookup.text import GENERIC, STOPWORDS, term, words, wordset
 
 YEAR_TOKENS = wordset("year years yr yrs")
 TABLE_WORDS = wordset(
@@ -46,6 +46,22 @@ def stage_for_years(years: int) -> str:
     """The stage that time in the job names: the seed defines the early career as the first
     five years, the established career as five or more."""
     return "early" if years < 5 else "established"
+
+
+def ksa_stems(kb: Any) -> frozenset[str]:
+    """The stems of the attributes the stages' knowledge-skills-abilities tables name
+    ("Resilience", "Self-management", "Relationship Management")."""
+    career = getattr(kb, "career", None)
+    if career is None:
+        return frozenset()
+    return frozenset(
+        stem_
+        for stage in career.stages
+        for _, block in stage.ksa.blocks()
+        for attribute in block.attributes
+        for word in words(attribute)
+        if (stem_ := term(word)) not in STOPWORDS and word not in GENERIC
+    )
 
 
 def stage_map(items: list[Item]) -> dict[int, str]:
@@ -78,6 +94,7 @@ class Stages:
     stage_of: dict[int, str]
     kb_has_career: bool
     text: TextIndex
+    ksa_stems: frozenset[str]  # the words of the knowledge-skills-abilities attributes
 
     def _stage_mentions(self, mentions: list[Mention]) -> list[Mention]:
         """The mentions that name a stage by more than an everyday word ("new")."""
@@ -102,14 +119,14 @@ class Stages:
 
     def _stage_table(self, query: ParsedQuery, mentions: list[Mention]) -> int | None:
         """A stage, named or given as time in the job, and one of a stage's tables, and
-        little else ("15 yrs in, what training fits", "courses for experienced managers"):
-        that stage's table."""
+        little else ("15 yrs in, what training fits", "courses for experienced managers", "how
+        resilient should i be late in my career"): that stage's table."""
         kinds = query.kinds & {"training", "ksa", "development"}
+        attributes = {i for i, t in enumerate(query.tokens) if t.stem in self.ksa_stems}
+        if not kinds and attributes:  # the knowledge-skills-abilities table's own words
+            kinds = {"ksa"}
         if len(kinds) != 1 or not self.kb_has_career:
             return None
-        cue_words = {i for i, t in enumerate(query.tokens) if t.word in TABLE_WORDS}
-        if any(self.items[m.item].kind == "option" and set(m.tokens) - cue_words for m in mentions):
-            return None  # an option named ("mentoring", "advanced qualification")
         stage, span = stage_of_query(query), set()
         if stage is None:
             named = self._stage_mentions(mentions)
@@ -118,6 +135,10 @@ class Stages:
             if not named or (rival is not None and len(rival.tokens) == len(named[0].tokens)):
                 return None  # no stage, or two named alike
             stage, span = self.stage_of[named[0].item], set(named[0].tokens)
+        cue_words = {i for i, t in enumerate(query.tokens) if t.word in TABLE_WORDS}
+        cue_words |= span | attributes
+        if any(self.items[m.item].kind == "option" and set(m.tokens) - cue_words for m in mentions):
+            return None  # an option named ("mentoring", "advanced qualification")
         other = [
             t
             for i, t in enumerate(query.tokens)
@@ -125,6 +146,7 @@ class Stages:
             and t.word not in YEAR_WORDS
             and t.word not in TABLE_WORDS
             and i not in span
+            and i not in attributes
             and self.text.weight(t.stem) > 1.0
         ]
         if len(other) > 2:
