@@ -49,7 +49,7 @@ FILLER = frozenset(
         "pls plz please thing things stuff according exactly again here r u wat wot full "
         "complete entire whole split into up at main altogether overall from broadly "
         "nutshell brief briefly basically simple simply short across primary care manager "
-        "managers pm pms"
+        "managers pm pms they them those"
     )
 )
 _FOR_MANAGERS = re.compile(
@@ -154,6 +154,8 @@ def overview_of(folded: str) -> list[str]:
         ]
     if len(left) == 1 and left[0] in _PART_STEMS and not _CAREER_FRAMEWORK.search(folded):
         return ["overview:domains"]  # "the main headings of annex c"
+    if left[:1] == ["rang"] and left[1:] == ["domain"]:  # "the ranges across all domains"
+        return ["overview:ranges"]
     rest = " ".join(dict.fromkeys(left))
     head = _HEAD_FORMS.get(rest)
     return [f"overview:{head}"] if head is not None else []
