@@ -119,8 +119,6 @@ _OFF_TOPIC = re.compile(
     r"\btest results?\b|\bsee (a|the|my) (doctor|gp|nurse)\b|\bweather\b|\bjoke\b|"
     r"\bwhat time is it\b|\bopening (hours|times)\b|\bopen on (saturday|sunday)\b|"
     r"\b(order|buy|get) me\b|"
-    # Pay: a question about what a job pays, not the payroll work of "I run the salaries".
-    r"\b(what|whats|how much)\b.*\b(salary|salaries|pay band|pay scale|paid|earn|earns|wage)\b|"
     r"\b(salary|pay band|pay scale|wage) (for|of)\b|\bagenda for change\b|"
     r"\btax (threshold|band|bracket)s?\b|\bpersonal allowance\b|"
     # The asker's own entitlements and gadgets, not the work of managing them.
@@ -144,6 +142,11 @@ _OFF_TOPIC = re.compile(
     # How to work a system or a gadget: an IT helpdesk question.
     r"\bhow do i\b.*\b(emis|systmone|teams|outlook|excel|smartcard|printer|laptop|password|"
     r"app|phone)\b"
+)
+# Pay: a question about what a job pays, not the payroll work of "I run the salaries" or "I check
+# what we have submitted has been paid".
+_PAY = re.compile(
+    r"\b(what|whats|how much)\b.*\b(salary|salaries|pay band|pay scale|paid|earn|earns|wage)\b"
 )
 # A fault reported, not work described: "docman keeps crashing", "heating's broken". With "I"
 # ("when the system goes down I lead the fix") it is the work of handling it.
@@ -436,6 +439,7 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
     typed = " ".join(raw)  # as typed: the corrector knows no product names ("systmone")
     query.off_topic = bool(
         _OFF_TOPIC.search(joined)
+        or (_PAY.search(joined) and not query.describes)
         or _CHAT.search(typed)
         or (
             _FAULT.search(typed)
