@@ -72,7 +72,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 TEXT_WORTH = 0.75  # a word found in an item's text, rather than in its name
 TEXT_WORTH_ONE = 0.45  # ... when it is the only word of the query the text has
 DESCRIPTION_PADDING = 0.6  # "I ...": unexplained words of a description count this much
-PHRASE_FLOOR = 1.0
+PHRASE_FLOOR = 1.0  # a word of a name of two or more words weighs at least this much
 GENERIC_WEIGHT = 0.35  # everyday job words ("practice", "staff") count for this much
 OPTIONAL_WEIGHT = 0.3  # an optional word the item does not use
 FOUND = 0.25  # below this, "I could not find that" (unless the meaning is close, see below)
@@ -528,21 +528,24 @@ class LookupEngine(Following, Stages):
         # A weakly supported reading of a described task is offered with its near rivals.
         close = CLOSE if best.score >= FOUND else CLOSE_WEAK
         stages = self._named_stages(query, mentions)
+        # A range read from the words is the competency framework's: no career item rivals it.
         work = self.items[best.index].kind == "range"
         bare = len(query.tokens) == 1  # "IM&T", "SEA": perhaps an abbreviation alone
         near = [
             r
             for r in scored[1:]
             if (bare and self._same_thing(r, best))
-            or not self._of_other_stage(r, best, stages)
-            and not (work and not self.items[r.index].is_competency)
-            and (
-                r.fused >= best.fused * close
-                or (
-                    self._twins(r, best)
-                    and (
-                        r.score >= best.score * self._twin_close(best, close)
-                        or (bool(best.covered) and set(r.covered) == set(best.covered))
+            or (
+                not self._of_other_stage(r, best, stages)
+                and not (work and not self.items[r.index].is_competency)
+                and (
+                    r.fused >= best.fused * close
+                    or (
+                        self._twins(r, best)
+                        and (
+                            r.score >= best.score * self._twin_close(best, close)
+                            or (bool(best.covered) and set(r.covered) == set(best.covered))
+                        )
                     )
                 )
             )
@@ -589,14 +592,15 @@ class LookupEngine(Following, Stages):
             return None
         named = set()
         for m in self._mentions(query):
-            other = self.items[m.item]
-            if tables and other.kind == "stage":
-                m_item = self.by_ident.get(f"{context.kind}:{other.obj.id}")
-                other = self.items[m_item] if m_item is not None else other
-            else:
-                m_item = m.item
-            if other.kind == context.kind and other is not context and m_item is not None:
-                named.add(m_item)
+            index: int | None = m.item
+            if tables and self.items[m.item].kind == "stage":  # that stage's table
+                index = self.by_ident.get(f"{context.kind}:{self.items[m.item].obj.id}")
+            if (
+                index is not None
+                and self.items[index] not in (context,)
+                and (self.items[index].kind == context.kind)
+            ):
+                named.add(index)
         return named.pop() if len(named) == 1 else None
 
     def _with_meaning(self, text: str, scored: list[_Scored]) -> list[_Scored]:
