@@ -595,11 +595,9 @@ class LookupEngine(Following, Stages):
             index: int | None = m.item
             if tables and self.items[m.item].kind == "stage":  # that stage's table
                 index = self.by_ident.get(f"{context.kind}:{self.items[m.item].obj.id}")
-            if (
-                index is not None
-                and self.items[index] not in (context,)
-                and (self.items[index].kind == context.kind)
-            ):
+            if index is None:
+                continue
+            if self.items[index].kind == context.kind and self.items[index] is not context:
                 named.add(index)
         return named.pop() if len(named) == 1 else None
 
