@@ -47,6 +47,24 @@ ROOT = Path(__file__).resolve().parents[1]
             ("administrative",),
         ),
         ("winding down", "and legacy?", "direction:legacy", ()),
+        (
+            "resource negotiation finance",
+            "and the population care one?",
+            "resource-negotiation-population-care",
+            None,
+        ),
+        (
+            "i love that every day is different in this job",
+            "which motivation is that",
+            "driver:variety-of-roles-and-responsibilities",
+            (),
+        ),
+        (
+            "i line manage the deputy and everyone below her",
+            "and what level is that",
+            "staff-management",
+            ("managerial",),
+        ),
     ],
 )
 def test_a_follow_up_is_read_against_the_last_answer(lookup, first, then, ident, levels):

@@ -443,6 +443,9 @@ class LookupEngine(Following, Stages):
                 return chosen
         prior = self._context(context) if context else None
         if prior is not None:
+            twin = self._twin_named(query, prior[0])
+            if twin is not None:  # "and the population care one?" after its namesake
+                return self._range_answer(text, twin, list(prior[1] or SENIORITY), 1.0)
             other = self._compared_with(query, prior[0])
             if other is not None:  # "how is that different from a practice manager"
                 pair = (self.by_ident[prior[0].ident], other)
@@ -583,6 +586,23 @@ class LookupEngine(Following, Stages):
         if item.kind == "domain" and len(named) == 1:  # "finance managerial"
             return self._domain_level_answer(text, item, named.pop(), best.score)
         return self._item_answer(text, item, best.score)
+
+    def _twin_named(self, query: ParsedQuery, context: Item) -> Item | None:
+        """The range of the context's name in the other domain the query names."""
+        if context.kind != "range":
+            return None
+        domains = {self.items[m.item].ident for m in self._mentions(query)}
+        return next(
+            (
+                item
+                for item in self.items
+                if item.kind == "range"
+                and item.title == context.title
+                and item is not context
+                and item.parent in domains
+            ),
+            None,
+        )
 
     def _compared_with(self, query: ParsedQuery, context: Item) -> int | None:
         """The one item of the context's kind that a comparison names beside "that"; after a

@@ -67,6 +67,22 @@ _AGAIN = re.compile(
     r"more detail|tell me more|more info|go on|how long( is (that|it)| does (that|it) last)?|"
     r"how many years( is (that|it))?)( please| pls)?$"
 )
+# What the item in view is called: "which motivation is that", "and what level is that".
+_WHICH_IS_THAT = re.compile(
+    r"^(and |so |ok )?(what|which) (\w+ ){1,2}(is|s) (that|it|this)( in| then)?$"
+)
+_NAMED_KIND = {
+    "area": "core",
+    "motivation": "driver",
+    "driver": "driver",
+    "direction": "direction",
+    "level": "range",
+    "range": "range",
+    "competency": "range",
+    "stage": "stage",
+    "role": "role",
+    "job": "role",
+}
 # A range's work told again at another level: "what if i also advise other practices on it",
 # "and if i do it without supervision?", "what about if i just do the admin side".
 _RELEVEL = re.compile(
@@ -119,7 +135,11 @@ class Followup:
     def read(self, query: ParsedQuery, context: Item, levels: tuple[Level, ...]) -> Reading | None:
         """The item (and levels) a follow-up to `context` asks for, or None."""
         tokens = query.tokens
-        if _AGAIN.match(query.folded.strip(" ?!.")):
+        asked = query.folded.strip(" ?!.")
+        which = _WHICH_IS_THAT.match(asked)
+        if which and _NAMED_KIND.get(which.group(3).split()[-1], context.kind) != context.kind:
+            which = None  # "which core area is that in" after a glossary entry: not this item
+        if _AGAIN.match(asked) or which:
             return Reading(context.ident, levels)
         named = tuple(lv for lv in Level if any(t.level is lv for t in tokens))
         rest = [t for t in tokens if t.level is None and t.stem not in _FILLER]
