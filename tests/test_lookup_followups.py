@@ -48,6 +48,12 @@ ROOT = Path(__file__).resolve().parents[1]
         ),
         ("winding down", "and legacy?", "direction:legacy", ()),
         (
+            "im in my first year as a practice manager",
+            "is there a network for that",
+            "training:early/first5-network",
+            (),
+        ),
+        (
             "resource negotiation finance",
             "and the population care one?",
             "resource-negotiation-population-care",

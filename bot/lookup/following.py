@@ -140,10 +140,13 @@ class Following(Answering):
         """One item of a list just shown: "the appraisal one" after the HR ranges, "the middle
         one" after the stages, "tell me more about estates" after the core areas."""
         listed = self._listed(item)
+        table = self.by_ident.get(f"training:{item.obj.id}") if item.kind == "stage" else None
+        if table is not None:  # "is there a network for that": the stage's options, by name
+            listed = self._listed(self.items[table])
         if not listed or len(query.tokens) > MAX_PICK_WORDS:
             return None
         ordinal = _ORDINAL.search(query.folded)
-        if ordinal:
+        if ordinal and item.kind != "stage":
             named = ORDINALS[ordinal.group(1)]
             at = named if isinstance(named, int) else len(listed) // 2
             if named == "middle" and not len(listed) % 2:
