@@ -30,6 +30,10 @@ from bot.lookup.format import MAX_ANSWER
         ("list the stages from early to late", "overview:stages"),
         ("give me a summary of the competency framework", "overview:competency-framework"),
         ("is strategic higher than managerial?", "overview:levels"),
+        ("what areas does the competency framework cover", "overview:domains"),
+        ("what are the main areas of practice management", "overview:domains"),
+        ("early established and late career explained", "overview:stages"),
+        ("when was the career framework written", "overview:career-framework"),
     ],
 )
 def test_overview_questions_get_the_overview(lookup, query, ident):

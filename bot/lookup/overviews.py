@@ -49,6 +49,7 @@ FILLER = frozenset(
         "pls plz please thing things stuff according exactly again here r u wat wot full "
         "complete entire whole split into up at main altogether overall from broadly "
         "nutshell brief briefly basically simple simply short across primary care manager "
+        "cover covers include includes contain contains consist consists "
         "managers pm pms they them those"
     )
 )
@@ -56,7 +57,7 @@ _FOR_MANAGERS = re.compile(
     r"\b(for|of|in) (practice|pcn|primary care) (managers?|management)\b|\b(for|of) pms\b|"
     r"\baccording to (the|this) framework\b|\bin (this|the) (job|role)\b|"
     r"\bin (gp|general practice|primary care)( land| world)?\b|"
-    r"\b(pm|pms|practice management|practice managers?)\b(?= competenc)"
+    r"\b(pm|pms|practice management|practice managers?)\b(?= (competenc|framework))"
 )
 _QUALIFICATION_LEVEL = re.compile(r"\blevel \d\b")  # "level 7": an apprenticeship, not a role level
 _AUTHORS = re.compile(r"\bwho (wrote|made|developed|designed|published|produced|created)\b")
@@ -104,7 +105,7 @@ _ABOUT_WORDS = frozenset(
     for w in words(
         "who wrote write written made make developed develop designed design published produced "
         "created when where why old year it for about development nhse still current date "
-        "valid aimed aim intended meant target audience at"
+        "valid aimed aim intended meant target audience at was were been"
     )
 )
 # Words that turn "the framework" into a question about one of its parts.
@@ -140,14 +141,20 @@ def overview_of(folded: str) -> list[str]:
     # strategic, what's the difference", "early established late - what are those".
     for ident, names in (("levels", _LEVEL_NAMES), ("stages", _STAGE_NAMES)):
         named = {names[s] for s in left if s in names}
-        asked = len(named) == len(set(names.values())) or set(left) & _SET_WORDS
-        if len(named) >= 2 and asked and all(s in names or s in _SET_WORDS for s in left):
+        every = len(named) == len(set(names.values()))  # all three: "early established late"
+        asked = every or set(left) & _SET_WORDS
+        words_ok = all(s in names or s in _SET_WORDS or (every and s == "career") for s in left)
+        if len(named) >= 2 and asked and words_ok:
             return [f"overview:{ident}"]
     if "level" in left:  # "what levels are there, admin managerial and?"
         left = [s for s in left if s not in _LEVEL_STEMS]
     # "the levels in the competency framework": the framework's name only says which.
     left = [s for s in left if s not in _FRAMEWORK_NAME_STEMS] or left
-    if left == ["area"] and (_COUNT.search(folded) or _COMPETENCY_FRAMEWORK.search(folded)):
+    if left == ["area"] and (
+        _COUNT.search(folded)
+        or _COMPETENCY_FRAMEWORK.search(folded)
+        or re.search(r"\bareas of (practice|pcn|primary care) management\b", folded)
+    ):
         # "the 9 areas", "the 12 areas", "the competency areas"
         return [
             "overview:core-areas" if "12" in folded or "twelve" in folded else "overview:domains"
