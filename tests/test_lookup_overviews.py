@@ -231,3 +231,20 @@ def test_an_option_of_two_stages_compared_shows_that_option_of_each(lookup):
 )
 def test_the_askers_age_or_time_in_the_job_names_a_stage(lookup, query, ident):
     assert lookup.ask(query).ident == ident
+
+
+@pytest.mark.parametrize(
+    ("query", "items"),
+    [
+        ("difference between established and late stage", {"stage:established", "stage:late"}),
+        ("is winding down the same as legacy", {"direction:winding-down", "direction:legacy"}),
+        (
+            "communications or day to day operations which is which",
+            {"core:communications", "core:day-to-day-operations"},
+        ),
+    ],
+)
+def test_two_items_set_against_each_other_are_compared(lookup, query, items):
+    answer = lookup.ask(query)
+    assert answer.kind == "compare"
+    assert set(answer.compared) == items

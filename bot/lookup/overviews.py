@@ -96,6 +96,8 @@ _SET_WORDS = frozenset(
         "higher lower above below than senior junior order"
     )
 )
+# Two stages set against each other ("established vs late") are compared, not listed.
+_CONTRAST = frozenset(term(w) for w in words("vs versus v or differ difference differences"))
 # What a question may call the competency framework's domains without saying "domain".
 _PART_STEMS = frozenset(term(w) for w in words("heading headings section sections category part"))
 _COUNT = re.compile(r"\b(9|nine|12|twelve)\b")
@@ -144,7 +146,8 @@ def overview_of(folded: str) -> list[str]:
         every = len(named) == len(set(names.values()))  # all three: "early established late"
         asked = every or set(left) & _SET_WORDS
         words_ok = all(s in names or s in _SET_WORDS or (every and s == "career") for s in left)
-        if len(named) >= 2 and asked and words_ok:
+        two_compared = not every and ident == "stages" and bool(set(left) & _CONTRAST)
+        if len(named) >= 2 and asked and words_ok and not two_compared:
             return [f"overview:{ident}"]
     if "level" in left:  # "what levels are there, admin managerial and?"
         left = [s for s in left if s not in _LEVEL_STEMS]

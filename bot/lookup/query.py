@@ -370,6 +370,7 @@ _COMPARING_WORK = re.compile(
 _WHICH_SUITS = re.compile(
     r"\bwhich\b.*\b(better|best|for me|suits?|should i|right for|go for)\b|"
     r"\bwhich (one |of them )?(is|s) (more|less|bigger|harder|higher|senior|easier)\b|"
+    r"\bwhich is which\b|"
     r"\b(better|best|right) for me\b"
 )
 
@@ -399,6 +400,8 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
     levels_in_text = [lv for i in range(len(ws)) if (lv := _level_of(ws, i, compare)) is not None]
     if not compare and len(set(levels_in_text)) >= 2 and re.search(r"\b(or|and)\b", joined):
         compare = True
+    if not compare and re.search(r"^(is|are|isn t|isnt) .+ (the )?same (thing )?as\b", joined):
+        compare = True  # "is winding down the same as legacy"
     if not compare and re.search(r"\bor\b", joined) and _WHICH_SUITS.search(joined):
         compare = True  # "level 6 or level 7 apprenticeship, which is for me"
     tokens: list[Token] = []
