@@ -146,7 +146,7 @@ def overview_of(folded: str) -> list[str]:
         every = len(named) == len(set(names.values()))  # all three: "early established late"
         asked = every or set(left) & _SET_WORDS
         words_ok = all(s in names or s in _SET_WORDS or (every and s == "career") for s in left)
-        two_compared = not every and ident == "stages" and bool(set(left) & _CONTRAST)
+        two_compared = not every and ident == "stages" and bool(set(stems) & _CONTRAST)
         if len(named) >= 2 and asked and words_ok and not two_compared:
             return [f"overview:{ident}"]
     if "level" in left:  # "what levels are there, admin managerial and?"
