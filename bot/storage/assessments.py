@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
-
 from bot.storage import statements
 from bot.storage.records import AssessmentRecord, NoOpenAssessmentError
 from bot.storage.store import Store
 from bot.storage.tables import (
     Executor,
     _assessment_records,
-    _assessments,
     _range_key,
     dialect_name,
     rowcount,
@@ -84,8 +81,6 @@ class AssessmentStore(Store):
     @staticmethod
     def _complete(s: Executor, assessment_id: int, now: datetime) -> bool:
         result = s.execute(
-            update(_assessments)
-            .where(_assessments.c.id == assessment_id, _assessments.c.completed_at.is_(None))
-            .values(completed_at=now)
+            statements.COMPLETE_ASSESSMENT, {"b_id": assessment_id, "b_completed_at": now}
         )
         return bool(rowcount(result))

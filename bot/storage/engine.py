@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool, QueuePool
 
+from bot.storage.direct import DirectConnection
 from bot.storage.transactions import OnAsyncEngine, OnLoop
 
 if TYPE_CHECKING:
@@ -210,6 +211,9 @@ def create_loop_engine(url: str | URL) -> Engine:
     _install_sqlite_listeners(
         engine, wal=True, foreign_keys=True, busy_timeout_ms=0, direct_begin=True
     )
+    # Its statements built once run on the driver itself (`direct`); Engine.connect() makes
+    # its connections of this class.
+    engine._connection_cls = DirectConnection
     return engine
 
 

@@ -58,8 +58,6 @@ from bot.storage.records import (
 from bot.storage.shares import ShareStore
 from bot.storage.tables import (
     _assessment_records,
-    _assessments,
-    _assessments_with_ratings,
     _members,
     _range_key,
     _ratings,
@@ -141,9 +139,8 @@ class Repository(
         snapshot = cls._snapshot(conn, user_id)
         if snapshot.user is None:
             return snapshot
-        open_id = statements.OPEN_ASSESSMENT_ID.scalar_subquery()
-        query = _assessments_with_ratings().where(_assessments.c.id == open_id)
-        found = _assessment_records(conn.execute(query, {"b_user_id": user_id}).all())
+        rows = conn.execute(statements.OPEN_ASSESSMENT, {"b_user_id": user_id}).all()
+        found = _assessment_records(rows)
         return replace(snapshot, open_assessment=found[0] if found else None)
 
     @staticmethod

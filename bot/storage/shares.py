@@ -10,15 +10,16 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 
+from bot.storage.direct import built_once
 from bot.storage.records import CommentRecord, PlanShareRecord
 from bot.storage.statements import param
 from bot.storage.store import Store
 from bot.storage.tables import Executor, _comments, _objectives, _shares, rowcount
 
-_SHARES = (
+_SHARES = built_once(
     select(_shares).where(_shares.c.user_id == param(_shares.c.user_id)).order_by(_shares.c.id)
 )
-_COMMENTS = (
+_COMMENTS = built_once(
     select(_comments)
     .join(_shares, _shares.c.id == _comments.c.share_id)
     .where(_shares.c.user_id == param(_shares.c.user_id))
