@@ -5,9 +5,11 @@ worker thread) to a square PNG sized for a phone. Colours are from the Okabe-Ito
 each line also differs in style and marker, so the chart reads without colour vision.
 
 Most of the picture is the same for most charts (rings, level names, title, date, domain
-names, legend): each drawing thread draws that into a figure of its own once per variant (the
-date, with or without a previous assessment, which domains were skipped), keeps it as a bitmap,
-and for each chart restores the bitmap and draws only the lines. The PNG is written by Pillow
+names, legend): it is drawn into the process's one figure once per variant (the date, with or
+without a previous assessment, which domains were skipped), kept as a bitmap, and for each
+chart the bitmap is restored and only the lines drawn. Charts are drawn one at a time, whichever
+thread asks: drawing holds the GIL, so a figure per drawing thread drew no faster and cost
+each thread about 9 MB. The PNG is written by Pillow
 straight from the canvas buffer, in 64 colours (a quarter of the size, and faster to write
 than full colour, whose row filtering takes longer than the drawing).
 """
@@ -34,7 +36,7 @@ from bot.vocabulary import LABELS, RATING_LEVELS, label, rank
 
 SIZE_INCHES = 7.2
 DPI = 100  # 7.2 in x 100 dpi = 720 x 720 px: the 1080 px layout, scaled
-BACKGROUNDS = 8  # per drawing thread: variants of the shared parts kept as bitmaps
+BACKGROUNDS = 8  # variants of the shared parts kept as bitmaps (2 MB each)
 COLOURS = 64
 #: Part of every chart's key: bump it when the picture's look changes, and stored charts are
 #: drawn again.
@@ -190,15 +192,16 @@ class _Canvas:
         return out.getvalue()
 
 
-_threads = threading.local()
+_canvases: dict[int, _Canvas] = {}
+#: Held while a figure is used: one chart at a time.
+_drawing = threading.Lock()
 
 
 def _canvas(count: int) -> _Canvas:
-    """This thread's figure for `count` domains (made the first time)."""
-    canvases: dict[int, _Canvas] = _threads.__dict__.setdefault("canvases", {})
-    if count not in canvases:
-        canvases[count] = _Canvas(count)
-    return canvases[count]
+    """The figure for `count` domains (made the first time); hold `_drawing` to use it."""
+    if count not in _canvases:
+        _canvases[count] = _Canvas(count)
+    return _canvases[count]
 
 
 def chart_lines(plan: PlanData) -> ChartLines:
@@ -214,7 +217,8 @@ def chart_key(plan: PlanData, previous: Mapping[str, str] | None = None) -> str:
 def render_radar(plan: PlanData, previous: Mapping[str, str] | None = None) -> bytes:
     """The chart as PNG bytes (1080 x 1080 px). Blocking: call it from a worker thread."""
     lines = chart_lines(plan)
-    return _canvas(len(lines)).render(lines, plan.assessed_on, previous or None)
+    with _drawing:
+        return _canvas(len(lines)).render(lines, plan.assessed_on, previous or None)
 
 
 def caption(plan: PlanData) -> str:
