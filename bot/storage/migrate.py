@@ -118,7 +118,8 @@ def _current_revision(connection: Connection) -> str | None:
     `MigrationContext.get_current_revision` reads it, without loading Alembic."""
     if not inspect(connection).has_table(VERSION_TABLE):
         return None
-    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    query = text(f"SELECT version_num FROM {VERSION_TABLE}")
+    rows: list[str] = list(connection.execute(query).scalars())
     if len(rows) > 1:
         raise SchemaUnknownError(f"the database is at several revisions at once: {rows}")
     return rows[0] if rows else None
