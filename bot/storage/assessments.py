@@ -22,12 +22,12 @@ class AssessmentStore(Store):
 
     async def assessment_history(self, user_id: int) -> list[AssessmentRecord]:
         """Completed assessments, oldest first, with their dated ratings."""
-        return await self._transactions.run(self._history, user_id)
+        return await self._transactions.run_each(self._history, user_id)
 
     async def stored_chart(self, assessment_id: int, key: str) -> bytes | None:
         """The assessment's chart PNG if one was stored with this key (what it shows)."""
         params = {"b_id": assessment_id, "b_chart_key": key}
-        return await self._transactions.run(
+        return await self._transactions.run_each(
             lambda conn: conn.execute(statements.STORED_CHART, params).scalar_one_or_none()
         )
 

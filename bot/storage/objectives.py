@@ -44,7 +44,7 @@ class ObjectiveStore(ReminderStore):
 
     async def objectives(self, user_id: int) -> list[ObjectiveRecord]:
         """The user's objectives, oldest first (read by every plan view: a hot-path transaction)."""
-        return await self._transactions.run(_objectives_of, user_id)
+        return await self._transactions.run_each(_objectives_of, user_id)
 
     async def objective(self, objective_id: int) -> ObjectiveRecord | None:
         async with self._sessions.begin() as s:

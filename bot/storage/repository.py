@@ -95,16 +95,17 @@ class Repository(
     """The bot's storage: one transaction per public method."""
 
     async def load_snapshot(self, user_id: int) -> Snapshot:
-        return await self._transactions.run(self._full_snapshot, user_id)
+        return await self._transactions.run_each(self._full_snapshot, user_id)
 
     async def begin_turn(
         self, user_id: int, name: str, needs_history: Callable[[Snapshot], bool] | None = None
     ) -> Snapshot:
-        """The read at the start of one update, in one transaction: the user is recorded as seen
-        (created if new) and what a conversation step needs comes back (without the open
-        assessment, which the steps carry in their payload), with the assessment history when
-        `needs_history(snapshot)` says the turn reads it."""
-        return await self._transactions.run(
+        """The read at the start of one update: the user is recorded as seen (created if new)
+        and what a conversation step needs comes back (without the open assessment, which the
+        steps carry in their payload), with the assessment history when `needs_history(snapshot)`
+        says the turn reads it. Its statements need not commit together (`run_each`): the
+        user's upsert stands alone, and a user's updates are handled one at a time."""
+        return await self._transactions.run_each(
             self._open_turn, user_id, name, self._now(), needs_history
         )
 

@@ -52,11 +52,11 @@ class ShareStore(Store):
 
     async def shares(self, user_id: int) -> list[PlanShareRecord]:
         """The user's own shares, oldest first (read by plan views: a hot-path transaction)."""
-        return await self._transactions.run(_shares_of, user_id)
+        return await self._transactions.run_each(_shares_of, user_id)
 
     async def comments(self, user_id: int) -> list[CommentRecord]:
         """Comments on the user's objectives, through any of their shares, oldest first."""
-        return await self._transactions.run(_comments_of, user_id)
+        return await self._transactions.run_each(_comments_of, user_id)
 
     @staticmethod
     def _create_share(s: Executor, user_id: int, token: str, now: datetime) -> None:
