@@ -42,7 +42,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.settings import Settings  # noqa: E402
-from bot.storage.migrate import upgrade_to_head_async  # noqa: E402
 from bot.telegram.app import build_application  # noqa: E402
 
 TOKEN = "123456:BENCH"
@@ -245,6 +244,16 @@ def figures(name: str, timings: list[float], elapsed: float, cpu: float) -> dict
     }
 
 
+def migrate(url: str) -> None:
+    """Migrate the database in a process of its own, as `careerbot db upgrade` does (always,
+    for PostgreSQL; for SQLite the bot does it itself at its first start, loading Alembic):
+    the bot's peak RSS is that of a bot started on a current schema."""
+    code = (
+        "import sys; from bot.storage.migrate import upgrade_to_head; upgrade_to_head(sys.argv[1])"
+    )
+    subprocess.run([sys.executable, "-c", code, url], cwd=ROOT, check=True)
+
+
 async def one(engine: str, users: int, think: float) -> dict[str, Any]:
     if engine.endswith("-no-charts"):
         # Attribution only: the same journey with the profile chart not drawn (matplotlib).
@@ -259,7 +268,9 @@ async def one(engine: str, users: int, think: float) -> dict[str, Any]:
         return figures("PTB echo floor", *await run_echo(users * 18, users, think))
     if engine == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
-            run = await run_journeys(f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", users, think)
+            url = f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
+            migrate(url)
+            run = await run_journeys(url, users, think)
         return figures("careerbot, SQLite", *run)
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     import asyncpg
@@ -269,7 +280,7 @@ async def one(engine: str, users: int, think: float) -> dict[str, Any]:
     await conn.execute(f'CREATE SCHEMA "{schema}"')
     url = f"{POSTGRES}?search_path={schema}"
     try:
-        await upgrade_to_head_async(url)  # PostgreSQL is migrated by `careerbot db upgrade`
+        migrate(url)
         run = await run_journeys(url, users, think)
     finally:
         await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

@@ -376,7 +376,7 @@ async def server_pids(engine: AsyncEngine) -> set[int]:
 @pytest.mark.postgres
 async def test_postgres_backends_terminated_between_updates(pg_url, rec, engines):
     """An administrator (or a failover) kills the bot's connections: the next update gets a
-    fresh connection (pool_pre_ping) and the user notices nothing."""
+    fresh connection (pinged on checkout) and the user notices nothing."""
     async with started(build_application(bot_settings(pg_url), request=rec)) as app:
         alice = TgUser(app, rec, user_id=ALICE, first_name="Alice")
         m = await at_first_rating(alice)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from bot.storage.engine import create_engine, is_sqlite
 from bot.storage.migrate import (
+    SCHEMA_HEAD,
     UPGRADE_COMMAND,
     SchemaBehindError,
     alembic_config,
@@ -43,6 +44,12 @@ async def _run(url: str, fn):
             return await conn.run_sync(fn)
     finally:
         await engine.dispose()
+
+
+def test_the_head_the_bot_starts_on_is_alembics() -> None:
+    """`SCHEMA_HEAD` (what a starting bot compares with, without loading Alembic) moves with
+    every new migration."""
+    assert head_revision() == SCHEMA_HEAD
 
 
 async def test_upgrade_downgrade_upgrade_matches_models(db_url: str) -> None:

@@ -5,11 +5,15 @@ worker thread) to a square PNG sized for a phone. Colours are from the Okabe-Ito
 each line also differs in style and marker, so the chart reads without colour vision.
 
 Most of the picture is the same for most charts (rings, level names, title, date, domain
-names, legend): each drawing thread draws that into a figure of its own once per variant (the
-date, with or without a previous assessment, which domains were skipped), keeps it as a bitmap,
-and for each chart restores the bitmap and draws only the lines. The PNG is written by Pillow
+names, legend): it is drawn into the process's one figure once per variant (the date, with or
+without a previous assessment, which domains were skipped), kept as a bitmap, and for each
+chart the bitmap is restored and only the lines drawn. Charts are drawn one at a time, whichever
+thread asks: drawing holds the GIL, so a figure per drawing thread drew no faster and cost
+each thread about 9 MB. The PNG is written by Pillow
 straight from the canvas buffer, in 64 colours (a quarter of the size, and faster to write
-than full colour, whose row filtering takes longer than the drawing).
+than full colour, whose row filtering takes longer than the drawing): the colours of a
+variant are found once, from a sample chart with every line on it, and each chart's pixels
+are mapped onto them (finding each chart's own took half of its drawing time).
 """
 
 from __future__ import annotations
@@ -34,11 +38,11 @@ from bot.vocabulary import LABELS, RATING_LEVELS, label, rank
 
 SIZE_INCHES = 7.2
 DPI = 100  # 7.2 in x 100 dpi = 720 x 720 px: the 1080 px layout, scaled
-BACKGROUNDS = 8  # per drawing thread: variants of the shared parts kept as bitmaps
+BACKGROUNDS = 8  # variants of the shared parts kept as bitmaps (2 MB each)
 COLOURS = 64
 #: Part of every chart's key: bump it when the picture's look changes, and stored charts are
 #: drawn again.
-STYLE = 1
+STYLE = 2
 BLUE, VERMILLION, BLACK = "#0072B2", "#D55E00", "#000000"
 SHORT_LEVELS = {**LABELS, "administrative": "Admin"}
 NOW_STYLE: dict[str, Any] = {"color": BLUE, "lw": 3, "marker": "o", "ms": 9, "zorder": 4}
@@ -136,13 +140,14 @@ class _Canvas:
             )
             for with_previous in (True, False)
         }
-        self.backgrounds: dict[tuple[Any, ...], tuple[Any, list[Any]]] = {}
+        self.backgrounds: dict[tuple[Any, ...], tuple[Any, list[Any], Image.Image]] = {}
 
     def _background(
         self, lines: ChartLines, assessed_on: str, with_previous: bool
-    ) -> tuple[Any, list[Any]]:
-        """The bitmap of everything but the lines, for this variant, and the bitmaps of the
-        level names (in their white boxes), which go back on top of the lines."""
+    ) -> tuple[Any, list[Any], Image.Image]:
+        """The bitmap of everything but the lines, for this variant, the bitmaps of the level
+        names (in their white boxes), which go back on top of the lines, and the variant's
+        palette."""
         names = tuple((name, current is None) for _, name, current, _ in lines)
         key = (names, assessed_on, with_previous)
         if key not in self.backgrounds:
@@ -162,43 +167,75 @@ class _Canvas:
                 if patch is not None  # each level name has its white box
             ]
             whole = self.canvas.copy_from_bbox(self.canvas.figure.bbox)
-            self.backgrounds[key] = (whole, level_names)
+            palette = self._palette(whole, level_names, with_previous)
+            self.backgrounds[key] = (whole, level_names, palette)
         return self.backgrounds[key]
 
-    def render(
-        self, lines: ChartLines, assessed_on: str, previous: Mapping[str, str] | None
-    ) -> bytes:
-        background, level_names = self._background(lines, assessed_on, previous is not None)
+    def _palette(self, background: Any, level_names: list[Any], with_previous: bool) -> Any:
+        """The variant's `COLOURS` colours, from a sample chart with every line of it crossing
+        every other at every level: each chart of the variant is mapped onto them (a fraction
+        of the time of finding each chart's own colours, and the same picture to the eye)."""
+        count = len(self.angles) - 1
+        levels = [float(1 + i % 4) for i in range(count)]
+        sample = {
+            self.now: levels,
+            self.target: levels[1:] + levels[:1],
+            self.previous: (levels[2:] + levels[:2]) if with_previous else [],
+        }
+        return self._pixels(background, level_names, sample).quantize(
+            COLOURS, method=Image.Quantize.FASTOCTREE
+        )
+
+    def _pixels(
+        self, background: Any, level_names: list[Any], radii: Mapping[Line2D, list[float]]
+    ) -> Image.Image:
+        """The background with these lines (and the area inside the current one) on it, as
+        RGB pixels."""
         self.canvas.restore_region(background)
-        now = _closed([_radius(current) for _, _, current, _ in lines])
-        self.now.set_data(self.angles, now)
+        for line, values in radii.items():
+            line.set_data(self.angles if values else [], _closed(values) if values else [])
+        now = _closed(radii[self.now])
         self.fill.set_xy(
             list(zip(self.angles, [0.0 if math.isnan(v) else v for v in now], strict=True))
         )
-        self.target.set_data(self.angles, _closed([_radius(goal) for *_, goal in lines]))
-        before = [_radius(previous.get(domain_id)) for domain_id, *_ in lines] if previous else []
-        self.previous.set_data(self.angles if previous else [], _closed(before) if before else [])
         for artist in (self.fill, self.now, self.target, self.previous):
             self.ax.draw_artist(artist)
         for region in level_names:
             self.canvas.restore_region(region)
         width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba())
-        palette = image.convert("RGB").quantize(COLOURS, method=Image.Quantize.FASTOCTREE)
+        return Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba()).convert("RGB")
+
+    def render(
+        self, lines: ChartLines, assessed_on: str, previous: Mapping[str, str] | None
+    ) -> bytes:
+        background, level_names, palette = self._background(
+            lines, assessed_on, previous is not None
+        )
+        radii = {
+            self.now: [_radius(current) for _, _, current, _ in lines],
+            self.target: [_radius(goal) for *_, goal in lines],
+            self.previous: (
+                [_radius(previous.get(domain_id)) for domain_id, *_ in lines] if previous else []
+            ),
+        }
+        pixels = self._pixels(background, level_names, radii)
         out = BytesIO()
-        palette.save(out, format="PNG", compress_level=1)
+        pixels.quantize(palette=palette, dither=Image.Dither.NONE).save(
+            out, format="PNG", compress_level=1
+        )
         return out.getvalue()
 
 
-_threads = threading.local()
+_canvases: dict[int, _Canvas] = {}
+#: Held while a figure is used: one chart at a time.
+_drawing = threading.Lock()
 
 
 def _canvas(count: int) -> _Canvas:
-    """This thread's figure for `count` domains (made the first time)."""
-    canvases: dict[int, _Canvas] = _threads.__dict__.setdefault("canvases", {})
-    if count not in canvases:
-        canvases[count] = _Canvas(count)
-    return canvases[count]
+    """The figure for `count` domains (made the first time); hold `_drawing` to use it."""
+    if count not in _canvases:
+        _canvases[count] = _Canvas(count)
+    return _canvases[count]
 
 
 def chart_lines(plan: PlanData) -> ChartLines:
@@ -214,7 +251,8 @@ def chart_key(plan: PlanData, previous: Mapping[str, str] | None = None) -> str:
 def render_radar(plan: PlanData, previous: Mapping[str, str] | None = None) -> bytes:
     """The chart as PNG bytes (1080 x 1080 px). Blocking: call it from a worker thread."""
     lines = chart_lines(plan)
-    return _canvas(len(lines)).render(lines, plan.assessed_on, previous or None)
+    with _drawing:
+        return _canvas(len(lines)).render(lines, plan.assessed_on, previous or None)
 
 
 def caption(plan: PlanData) -> str:

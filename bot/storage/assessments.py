@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
-
 from bot.storage import statements
 from bot.storage.records import AssessmentRecord, NoOpenAssessmentError
 from bot.storage.store import Store
 from bot.storage.tables import (
     Executor,
     _assessment_records,
-    _assessments,
     _range_key,
     dialect_name,
     rowcount,
@@ -25,12 +22,12 @@ class AssessmentStore(Store):
 
     async def assessment_history(self, user_id: int) -> list[AssessmentRecord]:
         """Completed assessments, oldest first, with their dated ratings."""
-        return await self._transactions.run(self._history, user_id)
+        return await self._transactions.run_each(self._history, user_id)
 
     async def stored_chart(self, assessment_id: int, key: str) -> bytes | None:
         """The assessment's chart PNG if one was stored with this key (what it shows)."""
         params = {"b_id": assessment_id, "b_chart_key": key}
-        return await self._transactions.run(
+        return await self._transactions.run_each(
             lambda conn: conn.execute(statements.STORED_CHART, params).scalar_one_or_none()
         )
 
@@ -84,8 +81,6 @@ class AssessmentStore(Store):
     @staticmethod
     def _complete(s: Executor, assessment_id: int, now: datetime) -> bool:
         result = s.execute(
-            update(_assessments)
-            .where(_assessments.c.id == assessment_id, _assessments.c.completed_at.is_(None))
-            .values(completed_at=now)
+            statements.COMPLETE_ASSESSMENT, {"b_id": assessment_id, "b_completed_at": now}
         )
         return bool(rowcount(result))

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete
 
+from bot.storage.direct import built_once
 from bot.storage.models import HandledUpdate
 from bot.storage.statements import _insert_for, param, params
 
@@ -64,14 +65,14 @@ def current() -> Delivery | None:
 @cache
 def _claim_statement(dialect: str) -> Any:
     h = _handled
-    return (
+    return built_once(
         _insert_for(dialect)(h)
         .values(**params(h, "update_id", "handled_at"))
         .on_conflict_do_nothing(index_elements=[h.c.update_id])
     )
 
 
-_PRUNE = delete(_handled).where(_handled.c.handled_at < param(_handled.c.handled_at))
+_PRUNE = built_once(delete(_handled).where(_handled.c.handled_at < param(_handled.c.handled_at)))
 
 
 def claim(conn: Connection, delivery: Delivery, now: datetime) -> bool:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool, QueuePool
+from sqlalchemy.util import await_
 
+from bot.storage.direct import DirectConnection
 from bot.storage.transactions import OnAsyncEngine, OnLoop
 
 if TYPE_CHECKING:
@@ -123,9 +125,27 @@ def create_engine(
     if "poolclass" not in kwargs:  # the default queue pool (a NullPool has no waiting)
         kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT_S)
     # A connection broken by a database restart is noticed and replaced on checkout, so the
-    # bot recovers by itself when PostgreSQL comes back.
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(u, connect_args=connect_args, **kwargs)
+    # bot recovers by itself when PostgreSQL comes back: pinged by `_ping_on_checkout`, not
+    # by SQLAlchemy's pool_pre_ping (which costs three round trips on asyncpg).
+    ping = not kwargs.get("pool_pre_ping", False)
+    engine = create_async_engine(u, connect_args=connect_args, **kwargs)
+    if ping and u.get_backend_name() == "postgresql":
+        event.listen(engine.sync_engine.pool, "checkout", _ping_on_checkout)
+    return engine
+
+
+def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Ask PostgreSQL for nothing (`;`) before a pooled connection is used: one round trip.
+
+    SQLAlchemy's `pool_pre_ping` does the same on asyncpg inside a transaction of its own
+    (BEGIN, `;`, ROLLBACK: three round trips, for PgBouncer's transaction mode, not used
+    here), before every transaction. When the connection is broken, the pool discards it and
+    every connection older than it, as pre-ping does, and connects afresh.
+    """
+    try:
+        await_(dbapi_connection.driver_connection.fetchrow(";"))
+    except Exception as exc:  # broken, closed, timed out: the pool connects afresh
+        raise InvalidatePoolError(f"ping failed: {exc!r}") from exc
 
 
 def _install_sqlite_listeners(
@@ -210,6 +230,9 @@ def create_loop_engine(url: str | URL) -> Engine:
     _install_sqlite_listeners(
         engine, wal=True, foreign_keys=True, busy_timeout_ms=0, direct_begin=True
     )
+    # Its statements built once run on the driver itself (`direct`); Engine.connect() makes
+    # its connections of this class.
+    engine._connection_cls = DirectConnection
     return engine
 
 

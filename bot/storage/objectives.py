@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select, update
 
 from bot.storage.changes import AddObjective
+from bot.storage.direct import built_once
 from bot.storage.records import ObjectiveRecord
 from bot.storage.reminders import ReminderStore
 from bot.storage.statements import param
@@ -26,7 +27,7 @@ def objective_of(kind: str) -> int | None:
     return int(tail) if tail != kind and tail.isdigit() else None
 
 
-_OBJECTIVES = (
+_OBJECTIVES = built_once(
     select(_objectives)
     .where(_objectives.c.user_id == param(_objectives.c.user_id))
     .order_by(_objectives.c.id)
@@ -43,7 +44,7 @@ class ObjectiveStore(ReminderStore):
 
     async def objectives(self, user_id: int) -> list[ObjectiveRecord]:
         """The user's objectives, oldest first (read by every plan view: a hot-path transaction)."""
-        return await self._transactions.run(_objectives_of, user_id)
+        return await self._transactions.run_each(_objectives_of, user_id)
 
     async def objective(self, objective_id: int) -> ObjectiveRecord | None:
         async with self._sessions.begin() as s:

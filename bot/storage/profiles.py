@@ -33,11 +33,7 @@ class ProfileStore(Store):
 
     @staticmethod
     def _accept_privacy(s: Executor, user_id: int, now: datetime) -> None:
-        s.execute(
-            update(_users)
-            .where(_users.c.id == user_id, _users.c.privacy_accepted_at.is_(None))
-            .values(privacy_accepted_at=now)
-        )
+        s.execute(statements.ACCEPT_PRIVACY, {"b_id": user_id, "b_privacy_accepted_at": now})
 
     @staticmethod
     def _set_profile(

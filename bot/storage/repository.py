@@ -58,8 +58,6 @@ from bot.storage.records import (
 from bot.storage.shares import ShareStore
 from bot.storage.tables import (
     _assessment_records,
-    _assessments,
-    _assessments_with_ratings,
     _members,
     _range_key,
     _ratings,
@@ -97,16 +95,17 @@ class Repository(
     """The bot's storage: one transaction per public method."""
 
     async def load_snapshot(self, user_id: int) -> Snapshot:
-        return await self._transactions.run(self._full_snapshot, user_id)
+        return await self._transactions.run_each(self._full_snapshot, user_id)
 
     async def begin_turn(
         self, user_id: int, name: str, needs_history: Callable[[Snapshot], bool] | None = None
     ) -> Snapshot:
-        """The read at the start of one update, in one transaction: the user is recorded as seen
-        (created if new) and what a conversation step needs comes back (without the open
-        assessment, which the steps carry in their payload), with the assessment history when
-        `needs_history(snapshot)` says the turn reads it."""
-        return await self._transactions.run(
+        """The read at the start of one update: the user is recorded as seen (created if new)
+        and what a conversation step needs comes back (without the open assessment, which the
+        steps carry in their payload), with the assessment history when `needs_history(snapshot)`
+        says the turn reads it. Its statements need not commit together (`run_each`): the
+        user's upsert stands alone, and a user's updates are handled one at a time."""
+        return await self._transactions.run_each(
             self._open_turn, user_id, name, self._now(), needs_history
         )
 
@@ -141,9 +140,8 @@ class Repository(
         snapshot = cls._snapshot(conn, user_id)
         if snapshot.user is None:
             return snapshot
-        open_id = statements.OPEN_ASSESSMENT_ID.scalar_subquery()
-        query = _assessments_with_ratings().where(_assessments.c.id == open_id)
-        found = _assessment_records(conn.execute(query, {"b_user_id": user_id}).all())
+        rows = conn.execute(statements.OPEN_ASSESSMENT, {"b_user_id": user_id}).all()
+        found = _assessment_records(rows)
         return replace(snapshot, open_assessment=found[0] if found else None)
 
     @staticmethod

@@ -10,15 +10,16 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 
+from bot.storage.direct import built_once
 from bot.storage.records import CommentRecord, PlanShareRecord
 from bot.storage.statements import param
 from bot.storage.store import Store
 from bot.storage.tables import Executor, _comments, _objectives, _shares, rowcount
 
-_SHARES = (
+_SHARES = built_once(
     select(_shares).where(_shares.c.user_id == param(_shares.c.user_id)).order_by(_shares.c.id)
 )
-_COMMENTS = (
+_COMMENTS = built_once(
     select(_comments)
     .join(_shares, _shares.c.id == _comments.c.share_id)
     .where(_shares.c.user_id == param(_shares.c.user_id))
@@ -51,11 +52,11 @@ class ShareStore(Store):
 
     async def shares(self, user_id: int) -> list[PlanShareRecord]:
         """The user's own shares, oldest first (read by plan views: a hot-path transaction)."""
-        return await self._transactions.run(_shares_of, user_id)
+        return await self._transactions.run_each(_shares_of, user_id)
 
     async def comments(self, user_id: int) -> list[CommentRecord]:
         """Comments on the user's objectives, through any of their shares, oldest first."""
-        return await self._transactions.run(_comments_of, user_id)
+        return await self._transactions.run_each(_comments_of, user_id)
 
     @staticmethod
     def _create_share(s: Executor, user_id: int, token: str, now: datetime) -> None:

@@ -3,7 +3,8 @@
 A statement built afresh for every call costs SQLAlchemy a cache-key walk (and, the first
 time, a compilation) each time; these are built once per dialect, so each execution only
 binds its parameters to an already compiled statement. Parameter names start with `b_`
-(SQLAlchemy reserves a column's own name for the SET clause).
+(SQLAlchemy reserves a column's own name for the SET clause). Each is marked `built_once`: on
+the event loop's SQLite engine it runs on the driver itself (`direct`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.storage.direct import built_once
 from bot.storage.tables import (
     _assessments,
     _assessments_with_ratings,
@@ -59,15 +61,21 @@ def touch_user(dialect: str) -> Any:
         last_seen=param(u.c.last_seen, "now"),
         active=true(),
     )
-    return stmt.on_conflict_do_update(
-        index_elements=[u.c.id],
-        set_={"name": stmt.excluded.name, "last_seen": stmt.excluded.last_seen, "active": true()},
+    return built_once(
+        stmt.on_conflict_do_update(
+            index_elements=[u.c.id],
+            set_={
+                "name": stmt.excluded.name,
+                "last_seen": stmt.excluded.last_seen,
+                "active": true(),
+            },
+        )
     )
 
 
 #: One user's row with their profile, conversation and targets (one row per target, or one
 #: row with NULL target columns): what a conversation step reads.
-SNAPSHOT = (
+SNAPSHOT = built_once(
     select(
         _users,
         _profiles.c.user_id.label("p_user_id"),
@@ -100,7 +108,7 @@ def insert_conversation(dialect: str) -> Any:
     """The first conversation row of a user, at the version given (a random first version,
     `repository.first_version`); nothing when one exists."""
     c = _conversations
-    return (
+    return built_once(
         _insert_for(dialect)(c)
         .values(**params(c, "user_id", "flow", "step", "payload", "version", "updated_at"))
         .on_conflict_do_nothing(index_elements=[c.c.user_id])
@@ -115,7 +123,7 @@ def update_conversation() -> Any:
     c = _conversations
     names = ["flow", "step", "payload", "updated_at"]
     values: dict[str, Any] = {**params(c, *names), "version": c.c.version + 1}
-    return (
+    return built_once(
         update(c)
         .where(c.c.user_id == param(c.c.user_id), c.c.version == param(c.c.version, "expected"))
         .values(**values)
@@ -124,13 +132,34 @@ def update_conversation() -> Any:
 
 
 #: The id of the user's open (not completed) assessment, or NULL.
-OPEN_ASSESSMENT_ID = select(func.max(_assessments.c.id)).where(
-    _assessments.c.user_id == param(_assessments.c.user_id),
-    _assessments.c.completed_at.is_(None),
+OPEN_ASSESSMENT_ID = built_once(
+    select(func.max(_assessments.c.id)).where(
+        _assessments.c.user_id == param(_assessments.c.user_id),
+        _assessments.c.completed_at.is_(None),
+    )
+)
+
+#: The user's open assessment with its ratings (no rows when none is open).
+OPEN_ASSESSMENT = built_once(
+    _assessments_with_ratings().where(_assessments.c.id == OPEN_ASSESSMENT_ID.scalar_subquery())
+)
+
+#: Completing an assessment: no row when it was completed already.
+COMPLETE_ASSESSMENT = built_once(
+    update(_assessments)
+    .where(_assessments.c.id == param(_assessments.c.id), _assessments.c.completed_at.is_(None))
+    .values(completed_at=param(_assessments.c.completed_at))
+)
+
+#: Privacy accepted (the first acceptance is kept).
+ACCEPT_PRIVACY = built_once(
+    update(_users)
+    .where(_users.c.id == param(_users.c.id), _users.c.privacy_accepted_at.is_(None))
+    .values(privacy_accepted_at=param(_users.c.privacy_accepted_at))
 )
 
 #: A user's completed assessments with their ratings, oldest first.
-HISTORY = (
+HISTORY = built_once(
     _assessments_with_ratings()
     .where(
         _assessments.c.user_id == param(_assessments.c.user_id),
@@ -141,12 +170,14 @@ HISTORY = (
 )
 
 #: An assessment's stored chart, when it was drawn from the same key.
-STORED_CHART = select(_assessments.c.chart_png).where(
-    _assessments.c.id == param(_assessments.c.id),
-    _assessments.c.chart_key == param(_assessments.c.chart_key),
+STORED_CHART = built_once(
+    select(_assessments.c.chart_png).where(
+        _assessments.c.id == param(_assessments.c.id),
+        _assessments.c.chart_key == param(_assessments.c.chart_key),
+    )
 )
 
-STORE_CHART = (
+STORE_CHART = built_once(
     update(_assessments)
     .where(_assessments.c.id == param(_assessments.c.id))
     .values(**params(_assessments, "chart_key", "chart_png"))
@@ -158,10 +189,14 @@ _LEFT_OPEN = select(_assessments.c.id).where(
     _assessments.c.completed_at.is_(None),
 )
 #: Starting an assessment replaces one left open: its ratings, then the assessment itself.
-DELETE_LEFT_OPEN_RATINGS = delete(_ratings).where(_ratings.c.assessment_id.in_(_LEFT_OPEN))
-DELETE_LEFT_OPEN_ASSESSMENTS = delete(_assessments).where(_assessments.c.id.in_(_LEFT_OPEN))
+DELETE_LEFT_OPEN_RATINGS = built_once(
+    delete(_ratings).where(_ratings.c.assessment_id.in_(_LEFT_OPEN))
+)
+DELETE_LEFT_OPEN_ASSESSMENTS = built_once(
+    delete(_assessments).where(_assessments.c.id.in_(_LEFT_OPEN))
+)
 
-START_ASSESSMENT = (
+START_ASSESSMENT = built_once(
     _assessments.insert()
     .values(**params(_assessments, "user_id", "started_at"))
     .returning(_assessments.c.id)
@@ -179,9 +214,11 @@ def upsert(
     """INSERT a row (every named column a parameter) or, when its `keys` clash with a stored
     row, UPDATE that row's `updated` columns from it."""
     stmt = _insert_for(dialect)(table).values(**params(table, *keys, *columns))
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c[key] for key in keys],
-        set_={name: stmt.excluded[name] for name in updated},
+    return built_once(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c[key] for key in keys],
+            set_={name: stmt.excluded[name] for name in updated},
+        )
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from bot.storage.direct import Rows
 from bot.storage.models import (
     DOMAIN_RATING,
     Assessment,
@@ -60,7 +61,7 @@ Executor = Connection | Session
 
 def rowcount(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE matched (its result is a cursor's)."""
-    assert isinstance(result, CursorResult)
+    assert isinstance(result, CursorResult | Rows)  # Rows: on the loop engine (`direct`)
     return result.rowcount
 
 

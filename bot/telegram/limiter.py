@@ -18,9 +18,6 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
@@ -48,6 +45,12 @@ class SharedRateLimiter(BaseRateLimiter[int]):
         group_per_minute: int = GROUP_MESSAGES_PER_MINUTE,
         max_retries: int = MAX_RETRIES,
     ) -> None:
+        # `limits` (and redis) loaded only by a worker that shares its limits: a single
+        # process's limiter (`workers.process_limiter`) does without them.
+        from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
+        from limits.aio.storage import RedisStorage
+        from limits.aio.strategies import MovingWindowRateLimiter
+
         self._storage = RedisStorage(
             "async+" + redis_url, implementation="redispy", key_prefix=f"{key_prefix}:limits"
         )

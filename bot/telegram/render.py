@@ -11,7 +11,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.flows.views import MAX_TEXT, Button, View, utf16_len, utf16_prefix
 
 PARSE_MODE = "HTML"
-KEYBOARDS = 2048
+#: Keyboards kept built. Most carry a conversation's version in their buttons' data and are
+#: never sent again (about 80% of the journey's); the rest (menus, links) are hit again and
+#: again, and a small cache keeps them: 2,048 kept about 6 MB of one-off keyboards.
+KEYBOARDS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +31,8 @@ def keyboard(view: View) -> InlineKeyboardMarkup | None:
 
 @lru_cache(maxsize=KEYBOARDS)
 def _keyboard(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
-    """Built once per distinct set of buttons (a step at a version looks the same to everyone
-    there); PTB's markup objects are immutable, so one can be sent to many chats."""
+    """Built once per distinct set of buttons (the same menu for everyone); PTB's markup
+    objects are immutable, so one can be sent to many chats."""
     return InlineKeyboardMarkup(
         [
             [

@@ -16,13 +16,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from redis.asyncio import Redis
-from redis.exceptions import LockError
 from telegram import Update
 
 from bot.telegram.ordering import MAX_CONCURRENT_UPDATES, PerUserOrder, _owner
+
+if TYPE_CHECKING:  # redis is loaded only by workers that share (`workers.workers_for`)
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ class SharedUserOrder(PerUserOrder):
                 raise_on_release_error=False,
             )
             if not await lock.acquire():
+                from redis.exceptions import LockError
+
                 _close(coroutine)
                 raise LockError(f"a user's lock was not free within {WAIT_SECONDS} s")
         key = f"{self._prefix}:update:{update.update_id}" if isinstance(update, Update) else None

@@ -1,0 +1,204 @@
+"""The SQLite hot path's statements run on the driver, compiled and typed once.
+
+The event loop's SQLite engine (`engine.create_loop_engine`) hands its transactions a
+`DirectConnection`: a SQLAlchemy `Connection` whose `execute` runs a statement marked
+`built_once` (the `statements` module's: built at import or by a cached builder, every value
+given per call a `b_` bind parameter) straight on the sqlite3 connection. What SQLAlchemy
+would do for it each time is done once per statement: the SQL string, the order of its
+parameters, each parameter's and each result column's type conversion (UTC datetimes, JSON,
+booleans), taken from the column types themselves (`TypeEngine.dialect_impl`'s bind and
+result processors). Per execution what is left is binding the values, SQLite itself and
+converting the rows, not SQLAlchemy's events, execution context and cursor result set-up.
+
+Anything else (a statement built per call, Python-side column defaults, execution options,
+or a connection outside a transaction) goes through SQLAlchemy as before, on the same
+connection and in the same transaction. So do transactions themselves: BEGIN (the engine's
+listener), COMMIT and ROLLBACK, the pool's checkout. A driver error is raised as SQLAlchemy
+raises it (`OperationalError` for a busy or read-only file, a disk I/O error...), and a
+`before_cursor_execute` listener (the fault tests' hook) still sees every statement.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
+from sqlalchemy.sql.elements import ClauseElement
+
+#: How many distinct statements are kept compiled (the hot path has a few dozen, and only
+#: statements marked `built_once` are: past this many, the rest are compiled each time).
+KEPT = 512
+
+T = TypeVar("T")
+Processor = Callable[[Any], Any] | None
+
+
+class Plan:
+    """A statement as the driver runs it: SQL, parameter names in order, conversions."""
+
+    __slots__ = ("sql", "names", "binds", "constants", "row", "columns", "returns_rows")
+
+    def __init__(self, compiled: Any, dialect: Dialect) -> None:
+        self.sql: str = compiled.string
+        self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
+        binds = {name: compiled.binds[name] for name in self.names}
+        #: The values bound in the statement itself (e.g. the 1 of `version + 1`).
+        self.constants = {
+            name: bind.effective_value for name, bind in binds.items() if not name.startswith("b_")
+        }
+        self.binds: tuple[Processor, ...] = tuple(
+            binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.names
+        )
+        result_columns = compiled._result_columns
+        self.returns_rows = bool(result_columns)
+        keys = [column[0] for column in result_columns]
+        self.row: Any = _row_class(keys) if keys else None
+        self.columns: tuple[Processor, ...] = tuple(
+            column[3].dialect_impl(dialect).result_processor(dialect, None)
+            for column in result_columns
+        )
+
+
+def _row_class(keys: list[str]) -> Any:
+    """Rows as named tuples, with SQLAlchemy's `_mapping` (column name to value) too."""
+    base = namedtuple("Row", keys)  # type: ignore[misc]  # noqa: PYI024
+
+    def mapping(row: Any) -> dict[str, Any]:
+        return dict(zip(row._fields, row, strict=True))
+
+    return type("Row", (base,), {"__slots__": (), "_mapping": property(mapping)})
+
+
+def built_once(statement: T) -> T:
+    """Mark a statement built once (at import, or by a cached builder) for the driver path:
+    its bound values are constants of it, every value per call a `b_` parameter."""
+    return statement.execution_options(built_once=True)  # type: ignore[attr-defined, no-any-return]
+
+
+def plan_for(statement: ClauseElement, dialect: Dialect) -> Plan | None:
+    """The plan of a statement marked `built_once`, or None when it must go through
+    SQLAlchemy: column defaults computed in Python, IN lists expanded per call, names a row
+    cannot carry as attributes."""
+    compiled: Any = statement.compile(dialect=dialect)
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        return None
+    if dialect.paramstyle != "qmark" or getattr(compiled, "_numeric_binds", False):
+        return None
+    if any(bind.expanding or bind.callable for bind in compiled.binds.values()):
+        return None
+    keys = [column[0] for column in compiled._result_columns]
+    if len(set(keys)) != len(keys) or not all(k.isidentifier() and k[0] != "_" for k in keys):
+        return None
+    return Plan(compiled, dialect)
+
+
+class Rows:
+    """What `Connection.execute` returns, as far as the stores use it."""
+
+    __slots__ = ("_rows", "rowcount")
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    def all(self) -> list[Any]:
+        return self._rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows)
+
+    def first(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def one_or_none(self) -> Any:
+        if len(self._rows) > 1:
+            raise MultipleResultsFound("Multiple rows were found when one or none was required")
+        return self.first()
+
+    def one(self) -> Any:
+        row = self.one_or_none()
+        if row is None:
+            raise NoResultFound("No row was found when one was required")
+        return row
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+    def scalar_one_or_none(self) -> Any:
+        row = self.one_or_none()
+        return None if row is None else row[0]
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
+
+
+#: statement -> its plan (None: through SQLAlchemy), for the loop engine's one dialect.
+_plans: dict[ClauseElement, Plan | None] = {}
+
+
+class DirectConnection(Connection):
+    """A `Connection` that runs planned statements on the sqlite3 connection itself."""
+
+    def execute(
+        self,
+        statement: Any,
+        parameters: Any = None,
+        *,
+        execution_options: Any = None,
+    ) -> Any:
+        if execution_options or self._transaction is None or isinstance(parameters, list):
+            return super().execute(statement, parameters, execution_options=execution_options)
+        try:
+            plan = _plans[statement]
+        except KeyError:
+            if not statement.get_execution_options().get("built_once"):
+                return super().execute(statement, parameters, execution_options=execution_options)
+            plan = plan_for(statement, self.dialect)
+            if len(_plans) < KEPT:
+                _plans[statement] = plan
+        if plan is None:
+            return super().execute(statement, parameters, execution_options=execution_options)
+        return self._run(plan, parameters or {})
+
+    def _run(self, plan: Plan, parameters: dict[str, Any]) -> Rows:
+        if plan.constants:
+            parameters = {**plan.constants, **parameters}
+        values = [
+            parameters[name] if convert is None else convert(parameters[name])
+            for name, convert in zip(plan.names, plan.binds, strict=True)
+        ]
+        raw: Any = self._dbapi_connection.dbapi_connection  # type: ignore[union-attr]
+        try:
+            cursor = raw.cursor()
+            if self._has_events or self.engine._has_events:
+                self.dispatch.before_cursor_execute(
+                    self, cursor, plan.sql, tuple(values), None, False
+                )
+            cursor.execute(plan.sql, values)
+            fetched = cursor.fetchall() if plan.returns_rows else []
+            rowcount = cursor.rowcount
+            cursor.close()
+        except sqlite3.Error as exc:  # as SQLAlchemy raises it: OperationalError etc.
+            raise DBAPIError.instance(plan.sql, values, exc, sqlite3.Error) from exc
+        return Rows(_converted(plan, fetched), rowcount)
+
+
+def _converted(plan: Plan, fetched: Sequence[Any]) -> list[Any]:
+    if not fetched:
+        return []
+    make, columns = plan.row._make, plan.columns
+    if not any(columns):
+        return [make(row) for row in fetched]
+    return [
+        make(
+            [
+                value if convert is None else convert(value)
+                for convert, value in zip(columns, row, strict=True)
+            ]
+        )
+        for row in fetched
+    ]
