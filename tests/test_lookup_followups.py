@@ -47,6 +47,13 @@ ROOT = Path(__file__).resolve().parents[1]
             ("administrative",),
         ),
         ("winding down", "and legacy?", "direction:legacy", ()),
+        ("finance", "which ranges are in it", "domain:finance", ()),
+        (
+            "what does qof stand for",
+            "which range covers it",
+            "claims-targets-quality-payments",
+            None,
+        ),
         (
             "im in my first year as a practice manager",
             "is there a network for that",

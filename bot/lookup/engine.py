@@ -69,6 +69,7 @@ from bot.lookup.text import GENERIC, STOPWORDS, fold, term, words
 
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _LETTER = re.compile(r"[^\W\d_]")
+_ITS_RANGES = re.compile(r"\branges?\b.*\b(in|of|under) (it|that|this|there)\b|\bits ranges\b")
 TEXT_WORTH = 0.75  # a word found in an item's text, rather than in its name
 TEXT_WORTH_ONE = 0.45  # ... when it is the only word of the query the text has
 DESCRIPTION_PADDING = 0.6  # "I ...": unexplained words of a description count this much
@@ -467,6 +468,11 @@ class LookupEngine(Following, Stages):
             picked = self._pick(text, query, prior[0])
             if picked is not None:
                 return picked
+            covering = self._range_of_term(text, query, prior[0])
+            if covering is not None:  # "which range covers it", after "what does QOF stand for"
+                return covering
+            if prior[0].kind == "domain" and _ITS_RANGES.search(query.folded):
+                return self._item_answer(text, prior[0], 1.0)  # "which ranges are in it"
         answer = self._fresh(text, query)
         if (
             prior is not None

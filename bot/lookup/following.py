@@ -17,10 +17,14 @@ from bot.lookup.answer import Answer, Candidate
 from bot.lookup.answering import CHOICE, SENIORITY, Answering, _Scored
 from bot.lookup.followup import Reading
 from bot.lookup.items import Item
-from bot.lookup.query import ParsedQuery
+from bot.lookup.names import Corrector
+from bot.lookup.query import ParsedQuery, parse
 from bot.lookup.text import STOPWORDS, term, words
 
 NAMED = 0.5  # a lexical score this high names an item outright (the engine's CLEAR)
+TERM_RANGE = 0.8  # a range this close to an abbreviation covers it ...
+TERM_RANGE_LEAD = 0.8  # ... when the next range scores at most this share of it
+_WHICH_RANGE = re.compile(r"\b(range|ranges|competency|competencies|competence)\b")
 
 
 class Following(Answering):
@@ -31,6 +35,24 @@ class Following(Answering):
     resolve: Callable[[str], Answer]
     _score: Callable[[ParsedQuery], list[_Scored]]
     _with_meaning: Callable[[str, list[_Scored]], list[_Scored]]
+    corrector: Corrector
+
+    def _range_of_term(self, text: str, query: ParsedQuery, item: Item) -> Answer | None:
+        """After an abbreviation, "which range covers it": the range whose text uses the term,
+        when one clearly does (QOF: Claims/targets/quality payments; SEA, LIFT, ARRS)."""
+        if item.kind != "glossary" or not _WHICH_RANGE.search(query.folded):
+            return None
+        term_query = parse(item.title, self.corrector)
+        ranges = [
+            r
+            for r in self._with_meaning(item.title, self._score(term_query))
+            if self.items[r.index].kind == "range"
+        ]
+        if not ranges or ranges[0].fused < TERM_RANGE:
+            return None
+        if len(ranges) > 1 and ranges[1].fused > ranges[0].fused * TERM_RANGE_LEAD:
+            return None
+        return self._range_answer(text, self.items[ranges[0].index], list(SENIORITY), 1.0)
 
     def _context(self, context: str) -> tuple[Item, tuple[Level, ...]] | None:
         """The item (and levels shown) of a previous answer, from its key or id."""
