@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.knowledge.competency import Level
 from bot.lookup.names import CORRECTION_FACTOR, Corrector
+from bot.lookup.offtopic import is_off_topic
 from bot.lookup.text import GENERIC, STOPWORDS, is_optional, term, words, wordset
 
 A, M, S = Level.ADMINISTRATIVE, Level.MANAGERIAL, Level.STRATEGIC
@@ -112,66 +113,6 @@ CUE_VERBS = wordset(
 )
 ADVERBS = wordset("just only mainly mostly usually sometimes also often generally")
 
-# Messages for a GP surgery's front desk or a general chatbot, not for the frameworks.
-_OFF_TOPIC = re.compile(
-    r"\b(book|cancel|change|move|reschedule|make) (me |my )?(an? )?(appointment|appt|"
-    r"blood test|test|jab|vaccination)s?\b|\b(sick|fit) note\b|\bprescriptions?\b|"
-    r"\btest results?\b|\bsee (a|the|my) (doctor|gp|nurse)\b|\bweather\b|\bjoke\b|"
-    r"\bwhat time is it\b|\bopening (hours|times)\b|\bopen on (saturday|sunday)\b|"
-    r"\b(order|buy|get) me\b|"
-    r"\b(salary|pay band|pay scale|wage) (for|of)\b|\bagenda for change\b|"
-    r"\btax (threshold|band|bracket)s?\b|\bpersonal allowance\b|"
-    # The asker's own entitlements and gadgets, not the work of managing them.
-    r"\bhow (much|many)\b.*\b(do|will|would) i get\b|\b(do|will|would) i get (paid|a pay|pay|"
-    r"holiday|holidays|leave|sick|maternity|paternity|a bonus|bonus|overtime|time off|expenses|"
-    r"mileage|a pension|pension|days off|a day off|a break|breaks|lunch)\b|"
-    r"\bam i entitled\b|\bmy (nhs )?pension\b|"
-    r"\bmy own (leave|holidays?|mileage|expenses|pay|sick|annual)\b|\bbook my (own )?leave\b|"
-    r"\b(ringtone|wallpaper|reset my password|my password)\b|"
-    r"\bmy (own )?(tax code|payslip|password|printer|phone|smartcard|laptop|car|holidays?|"
-    r"leave|pension|pay|salary|uniform)\b|"
-    # Tasks for an assistant, not questions about the frameworks.
-    r"\b(can|could|would|will) you (write|translate|draft|send|make|book|order|find|email|"
-    r"do|sort|arrange|organise|organize|create|prepare|fill in|cover)\b|"
-    r"\bwrite me\b|\btranslate\b|\bshould i buy\b|\bwhen is the next\b|\bwhat date\b|"
-    # ... or told to do it: "renew the insurance for me", "send the rota to the team".
-    r"^(please |pls |can you |could you )?(book|send|pay|renew|order|email|ring|phone|print|"
-    r"cancel|schedule|arrange|fix|reset|unlock|buy|sign|submit|forward|upload|install|"
-    r"log me)\b(?! (of|for|level|levels)\b)|\bnear me\b|\bdirections to\b|"
-    r"\b(my|our) (son|daughter|husband|wife|partner|kids?|children)\b|"
-    # How to work a system or a gadget: an IT helpdesk question.
-    r"\bhow do i\b.*\b(emis|systmone|teams|outlook|excel|smartcard|printer|laptop|password|"
-    r"app|phone)\b"
-)
-# Pay: a question about what a job pays, not the payroll work of "I run the salaries" or "I check
-# what we have submitted has been paid".
-_PAY = re.compile(
-    r"\b(what|whats|how much)\b.*\b(salary|salaries|pay band|pay scale|paid|earn|earns|wage)\b"
-)
-# A fault reported, not work described: "docman keeps crashing", "heating's broken". With "I"
-# ("when the system goes down I lead the fix") it is the work of handling it.
-_FAULT = re.compile(
-    r"\b(crash|crashes|crashing|crashed|frozen|freezing|broken|broke|not working|wont work|"
-    r"won'?t let me|keeps? (timing out|dropping|freezing|crashing)|locked out|cant log ?in|"
-    r"can'?t log ?in|wont load|won'?t load)\b"
-)
-_HANDLING = re.compile(
-    r"\b(report|reporting|reported|check|checking|chase|chasing|arrange|arranging|sort|sorting|"
-    r"log|logging|service|servicing|maintenance|repair|repairing|contract|contractor)\b"
-)
-_PRODUCT = re.compile(
-    r"\b(emis|systmone|system one|docman|ardens|accurx|klinik|teams|outlook|excel|word|"
-    r"smartcard|printer|laptop|pc|computer|wifi|internet|phone|phones|email)\b"
-)
-# Small talk on its own, a recommendation, a figure of the day: "good morning!", "recommend a
-# good accountant", "statutory maternity pay rate this year", "our cqc rating".
-_CHAT = re.compile(
-    r"^(hi|hiya|hello|hey|morning|good (morning|afternoon|evening)|thanks|thank you|cheers|"
-    r"ta|ok|okay|bye)( (there|all|everyone|careerbot|bot|again|so much|very much))?[!. ]*$|"
-    r"\brecommend (me )?(a|an|some|any) (good )?\w+ (in|near|round|around)\b|"
-    r"\b(pay|reimbursement|hourly|mileage|interest|locum|sessional|vat|tax|ssp|smp) rates?\b|"
-    r"\bcalculator\b|\bour (cqc |ofsted )?(rating|inspection date|list size)\b"
-)
 # "bank holiday" is a day off, not the practice's bank.
 _BANK_HOLIDAY = re.compile(r"\bbank holidays?\b", re.IGNORECASE)
 
@@ -440,15 +381,7 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
         query.kinds.add("core")
     query.describes = bool(_FIRST_PERSON.search(joined))
     typed = " ".join(raw)  # as typed: the corrector knows no product names ("systmone")
-    query.off_topic = bool(
-        _OFF_TOPIC.search(joined)
-        or (_PAY.search(joined) and not query.describes)
-        or _CHAT.search(typed)
-        or (
-            _FAULT.search(typed)
-            and (_PRODUCT.search(typed) or not (query.describes or _HANDLING.search(typed)))
-        )
-    )
+    query.off_topic = is_off_topic(joined, typed, query.describes)
     query.intention = bool(_INTENTION.search(joined))
     query.alternatives = compare or bool(re.search(r"\b(or|vs|versus)\b", joined))
     if match := _AGE.search(typed):
