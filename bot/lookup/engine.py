@@ -31,7 +31,7 @@ from typing import Any
 from bot.knowledge.competency import Level
 from bot.lookup.answer import Answer, Candidate
 from bot.lookup.answering import CHOICE, SENIORITY, _Scored
-from bot.lookup.compare import COMPARABLE, pick_pair
+from bot.lookup.compare import pick_pair
 from bot.lookup.elsewhere import ELSEWHERE
 from bot.lookup.following import Following
 from bot.lookup.followup import Followup, Reading
@@ -592,40 +592,6 @@ class LookupEngine(Following, Stages):
         if item.kind == "domain" and len(named) == 1:  # "finance managerial"
             return self._domain_level_answer(text, item, named.pop(), best.score)
         return self._item_answer(text, item, best.score)
-
-    def _twin_named(self, query: ParsedQuery, context: Item) -> Item | None:
-        """The range of the context's name in the other domain the query names."""
-        if context.kind != "range":
-            return None
-        domains = {self.items[m.item].ident for m in self._mentions(query)}
-        return next(
-            (
-                item
-                for item in self.items
-                if item.kind == "range"
-                and item.title == context.title
-                and item is not context
-                and item.parent in domains
-            ),
-            None,
-        )
-
-    def _compared_with(self, query: ParsedQuery, context: Item) -> int | None:
-        """The one item of the context's kind that a comparison names beside "that"; after a
-        stage's table, a stage named is that stage's table ("how is it different from early")."""
-        tables = context.kind in ("ksa", "training")
-        if not query.compare or not (context.kind in COMPARABLE or tables):
-            return None
-        named = set()
-        for m in self._mentions(query):
-            index: int | None = m.item
-            if tables and self.items[m.item].kind == "stage":  # that stage's table
-                index = self.by_ident.get(f"{context.kind}:{self.items[m.item].obj.id}")
-            if index is None:
-                continue
-            if self.items[index].kind == context.kind and self.items[index] is not context:
-                named.add(index)
-        return named.pop() if len(named) == 1 else None
 
     def _with_meaning(self, text: str, scored: list[_Scored]) -> list[_Scored]:
         """The lexical candidates with their semantic closeness, and the items close in

@@ -15,9 +15,10 @@ from bot.knowledge.competency import Level
 from bot.lookup import format as fmt
 from bot.lookup.answer import Answer, Candidate
 from bot.lookup.answering import CHOICE, SENIORITY, Answering, _Scored
+from bot.lookup.compare import COMPARABLE
 from bot.lookup.followup import Reading
 from bot.lookup.items import Item
-from bot.lookup.names import Corrector
+from bot.lookup.names import Corrector, Mention
 from bot.lookup.query import ParsedQuery, parse
 from bot.lookup.text import STOPWORDS, term, words
 
@@ -36,6 +37,7 @@ class Following(Answering):
     _score: Callable[[ParsedQuery], list[_Scored]]
     _with_meaning: Callable[[str, list[_Scored]], list[_Scored]]
     corrector: Corrector
+    _mentions: Callable[[ParsedQuery], list[Mention]]
 
     def _range_of_term(self, text: str, query: ParsedQuery, item: Item) -> Answer | None:
         """After an abbreviation, "which range covers it": the range whose text uses the term,
@@ -201,6 +203,40 @@ class Following(Answering):
         if item.kind == "range" and len(named) == 1:
             return self._range_answer(text, item, [named.pop()], 1.0)
         return replace(self.resolve(item.key), query=text)
+
+    def _twin_named(self, query: ParsedQuery, context: Item) -> Item | None:
+        """The range of the context's name in the other domain the query names."""
+        if context.kind != "range":
+            return None
+        domains = {self.items[m.item].ident for m in self._mentions(query)}
+        return next(
+            (
+                item
+                for item in self.items
+                if item.kind == "range"
+                and item.title == context.title
+                and item is not context
+                and item.parent in domains
+            ),
+            None,
+        )
+
+    def _compared_with(self, query: ParsedQuery, context: Item) -> int | None:
+        """The one item of the context's kind that a comparison names beside "that"; after a
+        stage's table, a stage named is that stage's table ("how is it different from early")."""
+        tables = context.kind in ("ksa", "training")
+        if not query.compare or not (context.kind in COMPARABLE or tables):
+            return None
+        named = set()
+        for m in self._mentions(query):
+            index: int | None = m.item
+            if tables and self.items[m.item].kind == "stage":  # that stage's table
+                index = self.by_ident.get(f"{context.kind}:{self.items[m.item].obj.id}")
+            if index is None:
+                continue
+            if self.items[index].kind == context.kind and self.items[index] is not context:
+                named.add(index)
+        return named.pop() if len(named) == 1 else None
 
     @staticmethod
     def _name_stems(item: Item) -> set[str]:
