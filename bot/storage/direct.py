@@ -217,13 +217,18 @@ class DirectConnection(Connection):
         if self._has_events or self.engine._has_events:
             self.dispatch.before_cursor_execute(self, None, plan.sql, tuple(values), None, False)
         try:
+            fetched, status = await_(_asyncpg_fetch(adapted, plan.sql, values, self.dialect))
+        except Exception as exc:
             try:
-                fetched, status = await_(_asyncpg_fetch(adapted, plan.sql, values, self.dialect))
-            except Exception as exc:  # noqa: BLE001 - translated into the DB-API's errors
-                adapted._handle_exception(exc)
-        except adapted.dbapi.Error as exc:
+                adapted._handle_exception(exc)  # raises it as the DB-API's error
+            except adapted.dbapi.Error as translated:
+                self._handle_dbapi_exception(translated, plan.sql, tuple(values), None, None)
+            raise  # (not reached: the lines above raise)
+        except BaseException as exc:
+            # Cancelled (a transaction's time limit) with the statement in flight: the
+            # connection is invalidated, not handed out again mid-statement, as SQLAlchemy does.
             self._handle_dbapi_exception(exc, plan.sql, tuple(values), None, None)
-            raise  # (not reached: the line above raises)
+            raise
         rowcount = int(status.rpartition(" ")[2]) if status and status[-1].isdigit() else -1
         return Rows(_converted(plan, fetched), rowcount)
 
