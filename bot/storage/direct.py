@@ -1,4 +1,4 @@
-"""The SQLite hot path's statements run on the driver, compiled and typed once.
+"""The hot path's statements run on the driver, compiled and typed once (SQLite, PostgreSQL).
 
 The event loop's SQLite engine (`engine.create_loop_engine`) hands its transactions a
 `DirectConnection`: a SQLAlchemy `Connection` whose `execute` runs a statement marked
@@ -9,6 +9,11 @@ parameters, each parameter's and each result column's type conversion (UTC datet
 booleans), taken from the column types themselves (`TypeEngine.dialect_impl`'s bind and
 result processors). Per execution what is left is binding the values, SQLite itself and
 converting the rows, not SQLAlchemy's events, execution context and cursor result set-up.
+
+On PostgreSQL the same plans run on asyncpg (`DirectConnection._run_asyncpg`): the SQL with
+its `$n` parameters, prepared once per connection in the cache SQLAlchemy's asyncpg adapter
+keeps, fetched in one round trip; BEGIN sent first as the adapter's cursor sends it; a driver
+error translated and handled as SQLAlchemy handles it (a broken connection invalidated).
 
 Anything else (a statement built per call, Python-side column defaults, execution options,
 or a connection outside a transaction) goes through SQLAlchemy as before, on the same
@@ -28,6 +33,11 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.util import await_
+
+#: The drivers' parameter styles planned for: sqlite3's `?`, asyncpg's `$1` (each parameter
+#: named once in `positiontup`, however often the SQL repeats it).
+PARAMSTYLES = ("qmark", "numeric_dollar")
 
 #: How many distinct statements are kept compiled (the hot path has a few dozen, and only
 #: statements marked `built_once` are: past this many, the rest are compiled each time).
@@ -86,7 +96,9 @@ def plan_for(statement: ClauseElement, dialect: Dialect) -> Plan | None:
     compiled: Any = statement.compile(dialect=dialect)
     if compiled.insert_prefetch or compiled.update_prefetch:
         return None
-    if dialect.paramstyle != "qmark" or getattr(compiled, "_numeric_binds", False):
+    if dialect.paramstyle not in PARAMSTYLES:
+        return None
+    if dialect.paramstyle == "qmark" and getattr(compiled, "_numeric_binds", False):
         return None
     if any(bind.expanding or bind.callable for bind in compiled.binds.values()):
         return None
@@ -136,12 +148,14 @@ class Rows:
         return self.one()[0]
 
 
-#: statement -> its plan (None: through SQLAlchemy), for the loop engine's one dialect.
-_plans: dict[ClauseElement, Plan | None] = {}
+#: dialect name -> statement -> its plan (None: through SQLAlchemy).
+_plans: dict[str, dict[ClauseElement, Plan | None]] = {"sqlite": {}, "postgresql": {}}
 
 
 class DirectConnection(Connection):
-    """A `Connection` that runs planned statements on the sqlite3 connection itself."""
+    """A `Connection` that runs planned statements on the driver's connection itself: sqlite3
+    (the loop engine), or asyncpg (PostgreSQL's async engine: in its `run_sync` greenlet, each
+    statement one awaited round trip, inside the transaction SQLAlchemy began)."""
 
     def execute(
         self,
@@ -150,27 +164,33 @@ class DirectConnection(Connection):
         *,
         execution_options: Any = None,
     ) -> Any:
-        if execution_options or self._transaction is None or isinstance(parameters, list):
+        if execution_options or isinstance(parameters, list):
             return super().execute(statement, parameters, execution_options=execution_options)
+        if self._transaction is None:
+            if not self._on_asyncpg:
+                return super().execute(statement, parameters, execution_options=execution_options)
+            self._autobegin()  # as SQLAlchemy would (asyncpg's BEGIN comes with the statement)
+        plans = _plans[self.dialect.name]
         try:
-            plan = _plans[statement]
+            plan = plans[statement]
         except KeyError:
             if not statement.get_execution_options().get("built_once"):
                 return super().execute(statement, parameters, execution_options=execution_options)
             plan = plan_for(statement, self.dialect)
-            if len(_plans) < KEPT:
-                _plans[statement] = plan
+            if len(plans) < KEPT:
+                plans[statement] = plan
         if plan is None:
             return super().execute(statement, parameters, execution_options=execution_options)
+        if self._on_asyncpg:
+            return self._run_asyncpg(plan, parameters or {})
         return self._run(plan, parameters or {})
 
+    @property
+    def _on_asyncpg(self) -> bool:
+        return self.dialect.driver == "asyncpg"
+
     def _run(self, plan: Plan, parameters: dict[str, Any]) -> Rows:
-        if plan.constants:
-            parameters = {**plan.constants, **parameters}
-        values = [
-            parameters[name] if convert is None else convert(parameters[name])
-            for name, convert in zip(plan.names, plan.binds, strict=True)
-        ]
+        values = _values(plan, parameters)
         raw: Any = self._dbapi_connection.dbapi_connection  # type: ignore[union-attr]
         try:
             cursor = raw.cursor()
@@ -185,6 +205,52 @@ class DirectConnection(Connection):
         except sqlite3.Error as exc:  # as SQLAlchemy raises it: OperationalError etc.
             raise DBAPIError.instance(plan.sql, values, exc, sqlite3.Error) from exc
         return Rows(_converted(plan, fetched), rowcount)
+
+    def _run_asyncpg(self, plan: Plan, parameters: dict[str, Any]) -> Rows:
+        """The statement on the asyncpg connection, prepared once per connection (SQLAlchemy's
+        adapter's own cache of prepared statements) and run in one round trip; BEGIN first when
+        the adapter has not begun the transaction yet (not in autocommit), as its cursor does.
+        A driver error is translated and handled as SQLAlchemy's own execution handles it:
+        a broken connection is invalidated, and the error raised as `DBAPIError`."""
+        values = _values(plan, parameters)
+        adapted: Any = self._dbapi_connection.dbapi_connection  # type: ignore[union-attr]
+        if self._has_events or self.engine._has_events:
+            self.dispatch.before_cursor_execute(self, None, plan.sql, tuple(values), None, False)
+        try:
+            fetched, status = await_(_asyncpg_fetch(adapted, plan.sql, values, self.dialect))
+        except Exception as exc:
+            try:
+                adapted._handle_exception(exc)  # raises it as the DB-API's error
+            except adapted.dbapi.Error as translated:
+                self._handle_dbapi_exception(translated, plan.sql, tuple(values), None, None)
+            raise  # (not reached: the lines above raise)
+        except BaseException as exc:
+            # Cancelled (a transaction's time limit) with the statement in flight: the
+            # connection is invalidated, not handed out again mid-statement, as SQLAlchemy does.
+            self._handle_dbapi_exception(exc, plan.sql, tuple(values), None, None)
+            raise
+        rowcount = int(status.rpartition(" ")[2]) if status and status[-1].isdigit() else -1
+        return Rows(_converted(plan, fetched), rowcount)
+
+
+async def _asyncpg_fetch(
+    adapted: Any, sql: str, values: list[Any], dialect: Any
+) -> tuple[list[Any], str | None]:
+    async with adapted._execute_mutex:
+        if adapted._transaction is None:
+            await adapted._start_transaction()
+        prepared, _ = await adapted._prepare(sql, dialect._invalidate_schema_cache_asof)
+        fetched = await prepared.fetch(*values)
+        return fetched, prepared.get_statusmsg()
+
+
+def _values(plan: Plan, parameters: dict[str, Any]) -> list[Any]:
+    if plan.constants:
+        parameters = {**plan.constants, **parameters}
+    return [
+        parameters[name] if convert is None else convert(parameters[name])
+        for name, convert in zip(plan.names, plan.binds, strict=True)
+    ]
 
 
 def _converted(plan: Plan, fetched: Sequence[Any]) -> list[Any]:

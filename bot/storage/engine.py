@@ -131,6 +131,9 @@ def create_engine(
     engine = create_async_engine(u, connect_args=connect_args, **kwargs)
     if ping and u.get_backend_name() == "postgresql":
         event.listen(engine.sync_engine.pool, "checkout", _ping_on_checkout)
+    if u.get_backend_name() == "postgresql" and engine.dialect.driver == "asyncpg":
+        # Statements built once run on asyncpg itself, prepared once per connection (`direct`).
+        engine.sync_engine._connection_cls = DirectConnection
     return engine
 
 

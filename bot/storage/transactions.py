@@ -50,6 +50,8 @@ class OnAsyncEngine:
         self._limit = limit
         # The same pool, its connections in autocommit while checked out from here.
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # (an OptionEngine does not take over the class of its engine's connections: `direct`)
+        self._autocommit.sync_engine._connection_cls = engine.sync_engine._connection_cls
         self._each = engine.dialect.name == "postgresql"
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
