@@ -34,7 +34,7 @@ from bot.lookup.answering import CHOICE, SENIORITY, _Scored
 from bot.lookup.compare import pick_pair
 from bot.lookup.elsewhere import ELSEWHERE
 from bot.lookup.following import Following
-from bot.lookup.followup import Followup, Reading
+from bot.lookup.followup import Followup
 from bot.lookup.items import (
     W_ALIAS,
     W_CAREER_ALIAS,
@@ -69,7 +69,6 @@ from bot.lookup.text import GENERIC, STOPWORDS, fold, term, words
 
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _LETTER = re.compile(r"[^\W\d_]")
-_ITS_RANGES = re.compile(r"\branges?\b.*\b(in|of|under) (it|that|this|there)\b|\bits ranges\b")
 TEXT_WORTH = 0.75  # a word found in an item's text, rather than in its name
 TEXT_WORTH_ONE = 0.45  # ... when it is the only word of the query the text has
 DESCRIPTION_PADDING = 0.6  # "I ...": unexplained words of a description count this much
@@ -444,35 +443,9 @@ class LookupEngine(Following, Stages):
                 return chosen
         prior = self._context(context) if context else None
         if prior is not None:
-            twin = self._twin_named(query, prior[0])
-            if twin is not None:  # "and the population care one?" after its namesake
-                return self._range_answer(text, twin, list(prior[1] or SENIORITY), 1.0)
-            other = self._compared_with(query, prior[0])
-            if other is not None:  # "how is that different from a practice manager"
-                pair = (self.by_ident[prior[0].ident], other)
-                level = prior[1][0] if len(prior[1]) == 1 else None
-                return self._compare_answer(text, pair, level)
-            reading = self.followup.read(query, *prior)
-            linked = self.glossary_links.get(self.by_ident[prior[0].ident])
-            if reading is None and linked is not None:  # "SEA", then "the admin level of it"
-                reading = self.followup.read(query, self.items[linked], ())
-            if reading is not None and reading.abbreviation:
-                entry = self._abbreviation_of(prior[0])
-                if entry is not None:
-                    return self._item_answer(text, entry, 1.0)
-            elif reading is not None and reading.ident not in self.by_ident and reading.fallback:
-                stage = reading.ident.split(":")[1].split("/")[0]
-                reading = Reading(f"{reading.fallback}:{stage}")
-            if reading is not None and reading.ident in self.by_ident:
-                return self._reading(text, reading)
-            picked = self._pick(text, query, prior[0])
-            if picked is not None:
-                return picked
-            covering = self._range_of_term(text, query, prior[0])
-            if covering is not None:  # "which range covers it", after "what does QOF stand for"
-                return covering
-            if prior[0].kind == "domain" and _ITS_RANGES.search(query.folded):
-                return self._item_answer(text, prior[0], 1.0)  # "which ranges are in it"
+            followed = self._follow(text, query, *prior)
+            if followed is not None:
+                return followed
         answer = self._fresh(text, query)
         if (
             prior is not None

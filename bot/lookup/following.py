@@ -16,7 +16,7 @@ from bot.lookup import format as fmt
 from bot.lookup.answer import Answer, Candidate
 from bot.lookup.answering import CHOICE, SENIORITY, Answering, _Scored
 from bot.lookup.compare import COMPARABLE
-from bot.lookup.followup import Reading
+from bot.lookup.followup import Followup, Reading
 from bot.lookup.items import Item
 from bot.lookup.names import Corrector, Mention
 from bot.lookup.query import ParsedQuery, parse
@@ -38,6 +38,8 @@ class Following(Answering):
     _with_meaning: Callable[[str, list[_Scored]], list[_Scored]]
     corrector: Corrector
     _mentions: Callable[[ParsedQuery], list[Mention]]
+    twin_names: list[tuple[str, str]]
+    followup: Followup
 
     def _range_of_term(self, text: str, query: ParsedQuery, item: Item) -> Answer | None:
         """After an abbreviation, "which range covers it": the range whose text uses the term,
@@ -204,19 +206,47 @@ class Following(Answering):
             return self._range_answer(text, item, [named.pop()], 1.0)
         return replace(self.resolve(item.key), query=text)
 
+    def _follow(
+        self, text: str, query: ParsedQuery, context: Item, levels: tuple[Level, ...]
+    ) -> Answer | None:
+        """The answer to a follow-up of `context` (shown at `levels`), or None: read it fresh."""
+        twin = self._twin_named(query, context)
+        if twin is not None:  # "and the population care one?" after its namesake
+            return self._range_answer(text, twin, list(levels or SENIORITY), 1.0)
+        other = self._compared_with(query, context)
+        if other is not None:  # "how is that different from a practice manager"
+            pair = (self.by_ident[context.ident], other)
+            level = levels[0] if len(levels) == 1 else None
+            return self._compare_answer(text, pair, level)
+        reading = self.followup.read(query, context, levels)
+        linked = self.glossary_links.get(self.by_ident[context.ident])
+        if reading is None and linked is not None:  # "SEA", then "the admin level of it"
+            reading = self.followup.read(query, self.items[linked], ())
+        if reading is not None and reading.abbreviation:
+            entry = self._abbreviation_of(context)
+            if entry is not None:
+                return self._item_answer(text, entry, 1.0)
+        elif reading is not None and reading.ident not in self.by_ident and reading.fallback:
+            stage = reading.ident.split(":")[1].split("/")[0]
+            reading = Reading(f"{reading.fallback}:{stage}")
+        if reading is not None and reading.ident in self.by_ident:
+            return self._reading(text, reading)
+        picked = self._pick(text, query, context)
+        if picked is not None:
+            return picked
+        return self._range_of_term(text, query, context)  # "which range covers it" (QOF)
+
     def _twin_named(self, query: ParsedQuery, context: Item) -> Item | None:
         """The range of the context's name in the other domain the query names."""
         if context.kind != "range":
             return None
+        name = self.twin_names[self.by_ident[context.ident]]
         domains = {self.items[m.item].ident for m in self._mentions(query)}
         return next(
             (
                 item
-                for item in self.items
-                if item.kind == "range"
-                and item.title == context.title
-                and item is not context
-                and item.parent in domains
+                for i, item in enumerate(self.items)
+                if self.twin_names[i] == name and item is not context and item.parent in domains
             ),
             None,
         )

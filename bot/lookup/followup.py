@@ -83,6 +83,7 @@ _NAMED_KIND = {
     "role": "role",
     "job": "role",
 }
+_ITS_RANGES = re.compile(r"\branges?\b.*\b(in|of|under) (it|that|this|there)\b|\bits ranges\b")
 # A range's work told again at another level: "what if i also advise other practices on it",
 # "and if i do it without supervision?", "what about if i just do the admin side".
 _RELEVEL = re.compile(
@@ -139,7 +140,8 @@ class Followup:
         which = _WHICH_IS_THAT.match(asked)
         if which and _NAMED_KIND.get(which.group(3).split()[-1], context.kind) != context.kind:
             which = None  # "which core area is that in" after a glossary entry: not this item
-        if _AGAIN.match(asked) or which:
+        its_ranges = context.kind == "domain" and _ITS_RANGES.search(asked)  # "ranges in it"
+        if _AGAIN.match(asked) or which or its_ranges:
             return Reading(context.ident, levels)
         named = tuple(lv for lv in Level if any(t.level is lv for t in tokens))
         rest = [t for t in tokens if t.level is None and t.stem not in _FILLER]
