@@ -578,3 +578,36 @@ def test_which_of_two_suits_me_compares_them(engine):
         "training:established/coaching-programme",
         "training:established/mentoring-programme",
     }
+
+
+@pytest.mark.parametrize(
+    ("query", "direction"),
+    [
+        ("ex army officer thinking about practice management, any advice", "moving-in"),
+        ("worked in a bank 10yrs, never been in the nhs, could i be a pcn manager", "moving-in"),
+        ("im a receptionist and want to get into management", "moving-in"),
+        ("how do i go from deputy to pm", "moving-up"),
+        ("im the pcn finance lead but want to be an all rounder pm", "moving-across"),
+    ],
+)
+def test_a_move_told_as_the_askers_situation_is_its_career_direction(engine, query, direction):
+    answer = engine.ask(query)
+    assert answer.topic == f"direction:{direction}"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "i liaise with the consultants at the hospital for the pcn",
+        "i reconcile the practice bank account every month for the pm",
+        "i manage the reception team and want to become a pm",
+    ],
+)
+def test_work_that_mentions_other_places_is_not_read_as_a_move_in(engine, query):
+    assert engine.ask(query).topic != "direction:moving-in"
+
+
+def test_the_askers_lead_is_the_level_whose_text_leads(engine):
+    """'leads crisis resolution' is the Managerial text of Crisis management."""
+    answer = engine.ask("when the clinical system goes down i lead sorting it out")
+    assert (answer.range_id, answer.level) == ("crisis-management", "managerial")

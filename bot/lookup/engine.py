@@ -41,6 +41,7 @@ from bot.lookup.items import (
     Item,
     build_items,
 )
+from bot.lookup.moves import direction_of_move
 from bot.lookup.names import Corrector, Lexicon, Mention
 from bot.lookup.overviews import overview_items, overview_of
 from bot.lookup.query import (
@@ -482,6 +483,9 @@ class LookupEngine(Following, Stages):
             return self._clarify(
                 text, query, [_Scored(self.by_ident[o.ident], 1.0, {}) for o in overviews]
             )
+        move = None if query.compare else direction_of_move(query.folded)
+        if move is not None:  # "ex army officer thinking about practice management"
+            return self._item_answer(text, self.items[self.by_ident[f"direction:{move}"]], 1.0)
         mentions = self._mentions(query)  # read once: comparison, stage tables, scoring
         if query.compare:
             pair = pick_pair(self.items, mentions)
@@ -627,7 +631,8 @@ class LookupEngine(Following, Stages):
         named = {t.level for i, t in enumerate(query.tokens) if t.level and i not in best.covered}
         if query.all_levels:
             return list(SENIORITY)
-        if named:
+        cued = self._cue_in_text(query, best)
+        if named and not (cued and named == {query.cue_level}):
             return [lv for lv in SENIORITY if lv in named]
         # Work described: which level's descriptor explains the words best?
         uncovered = any(
@@ -635,6 +640,8 @@ class LookupEngine(Following, Stages):
             for i, t in enumerate(query.tokens)
         )
         if query.describes or uncovered:
+            if cued:
+                return [cued]  # the asker's own verb, where the framework uses it
             level, margin = self._level_evidence(query, best, name_weight=NAME_EVIDENCE)
             if level is not None and margin >= STRONG_LEVEL:
                 return [level]  # one descriptor says it in the person's words
@@ -649,6 +656,18 @@ class LookupEngine(Following, Stages):
         elif query.cue_level is not None:
             return [query.cue_level]
         return list(SENIORITY)
+
+    def _cue_in_text(self, query: ParsedQuery, best: _Scored) -> Level | None:
+        """The one level whose descriptor uses the asker's own cue verb, when only one does and
+        the verb alone would say another: "I lead the fix" is Managerial where the framework
+        says a manager "leads crisis resolution" and its strategic text says nothing of
+        leading."""
+        parts = self.text.part_stems[best.index]
+        cues = [t for t in query.tokens if t.cue]
+        using = {lv for lv in SENIORITY for t in cues if t.stem in parts[lv.value]}
+        if len(using) == 1 and (level := next(iter(using))) != query.cue_level:
+            return level
+        return None
 
     def _level_evidence(
         self, query: ParsedQuery, best: _Scored, name_weight: float
