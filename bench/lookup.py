@@ -38,11 +38,13 @@ SETS = {
     "development set 4 (tuned on)": ROOT / "tests" / "lookup_devset4.yaml",
     "development set 5 (tuned on)": ROOT / "tests" / "lookup_devset5.yaml",
     "development set 6 (tuned on)": ROOT / "tests" / "lookup_devset6.yaml",
+    "development set 7 (tuned on)": ROOT / "tests" / "lookup_devset7.yaml",
     "held-out split of the old devset": ROOT / "tests" / "lookup_heldout.yaml",
     "fresh held-out set (helper-written)": ROOT / "tests" / "lookup_heldout_fresh.yaml",
     "held-out set 3 (helper-written 7 Dec)": ROOT / "tests" / "lookup_heldout_fresh2.yaml",
     "held-out set 4 (helper-written 7 Dec, evening)": ROOT / "tests" / "lookup_heldout4.yaml",
     "held-out set 5 (helper-written 7 Dec, night)": ROOT / "tests" / "lookup_heldout5.yaml",
+    "held-out set 6 (helper-written 7 Dec, late)": ROOT / "tests" / "lookup_heldout6.yaml",
 }
 BASELINE = "be5ab17"  # the first release's engine
 

@@ -228,13 +228,28 @@ class Following(Answering):
                 return self._item_answer(text, entry, 1.0)
         elif reading is not None and reading.ident not in self.by_ident and reading.fallback:
             stage = reading.ident.split(":")[1].split("/")[0]
-            reading = Reading(f"{reading.fallback}:{stage}")
+            reading = Reading(self._counterpart(context, stage) or f"{reading.fallback}:{stage}")
         if reading is not None and reading.ident in self.by_ident:
             return self._reading(text, reading)
         picked = self._pick(text, query, context)
         if picked is not None:
             return picked
         return self._range_of_term(text, query, context)  # "which range covers it" (QOF)
+
+    def _counterpart(self, option: Item, stage: str) -> str | None:
+        """The option of another stage most like this one by its title's words, when one
+        alone shares any: the late career's "Mentor" for the early "Mentoring programme",
+        "Level 7 specialist apprenticeships" for "Level 6 Business Administration
+        Apprenticeship"."""
+        mine = _stems(option.title) - _COUNTERPART_FILLER
+        shared = {
+            it.ident: len(mine & _stems(it.title))
+            for it in self.items
+            if it.kind == "option" and it.extra is not None and it.extra.id == stage
+        }
+        best = max(shared.values(), default=0)
+        winners = [ident for ident, n in shared.items() if n == best]
+        return winners[0] if best and len(winners) == 1 else None
 
     def _twin_named(self, query: ParsedQuery, context: Item) -> Item | None:
         """The range of the context's name in the other domain the query names."""
@@ -278,6 +293,8 @@ def _stems(name: str) -> set[str]:
 
 
 MAX_PICK_WORDS = 6
+# Words many options' titles share, which make no two of them counterparts.
+_COUNTERPART_FILLER = _stems("programme training primary care and the")
 PICK_MEANING = 0.3  # "the money one" picks the listed item this close in meaning
 _ONE = re.compile(r"\b(one|bit|part|area|thing)\b")
 _LISTS = {
