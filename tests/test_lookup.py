@@ -611,3 +611,14 @@ def test_the_askers_lead_is_the_level_whose_text_leads(engine):
     """'leads crisis resolution' is the Managerial text of Crisis management."""
     answer = engine.ask("when the clinical system goes down i lead sorting it out")
     assert (answer.range_id, answer.level) == ("crisis-management", "managerial")
+
+
+@pytest.mark.parametrize(
+    ("query", "topic"),
+    [
+        ("what does a practice manager actually do according to nhse", "role:practice-manager"),
+        ("what does nhs stand for", "glossary:nhs"),
+    ],
+)
+def test_who_says_it_is_not_what_is_asked(engine, query, topic):
+    assert engine.ask(query).topic == topic

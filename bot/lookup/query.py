@@ -115,6 +115,14 @@ ADVERBS = wordset("just only mainly mostly usually sometimes also often generall
 
 # "bank holiday" is a day off, not the practice's bank.
 _BANK_HOLIDAY = re.compile(r"\bbank holidays?\b", re.IGNORECASE)
+# "according to nhs england": who says it, not what is asked about (the glossary's NHS).
+_ATTRIBUTION = re.compile(
+    r"\b(according to|as per|as set out by|in the eyes of) (the )?nhs ?(e|england)?\b"
+    r"|\bnhs ?(e|england)('?s)? (?=(career|guidance|document))",
+    re.IGNORECASE,
+)
+# NHS England's framework is the career development framework (2024).
+_ITS_FRAMEWORK = re.compile(r"\bnhs ?(e|england)('?s)? framework\b", re.IGNORECASE)
 
 # Everyday words for what the framework's text says in its own words. Used only to find
 # descriptors that describe the work, never to match names.
@@ -317,6 +325,7 @@ _WHICH_SUITS = re.compile(
 
 
 def parse(text: str, corrector: Corrector) -> ParsedQuery:
+    text = _ITS_FRAMEWORK.sub("career framework", _ATTRIBUTION.sub(" ", text))
     raw = words(_BANK_HOLIDAY.sub("holiday", text))
     compare = any(
         w in COMPARE_WORDS
