@@ -254,6 +254,7 @@ def test_close_answers_ask_which_with_distinguishing_titles(engine):
         ),
         ("security", {"security", "data-security"}),
         ("rota", {"rotas-and-work", "gp-time-management"}),
+        ("rotas competency range", {"rotas-and-work", "gp-time-management"}),
         (
             "mentoring",
             {

@@ -87,6 +87,7 @@ FOUND_AGREE = 0.15
 SEMANTIC_CANDIDATES = 40
 NAME_EVIDENCE = 0.5  # see _levels / _level_evidence
 STRONG_LEVEL = 0.4  # one level's descriptor explains this much more of the words ...
+_RANGE_NOUNS = frozenset(term(w) for w in words("range ranges competency competencies which"))
 WEAK_LEVEL = 0.07  # ... or, with no cue verb ("I just help", "I lead"), this much more
 MIN_LEVEL_SHARE = 0.2
 EXAMPLE_EVIDENCE = 0.5  # a word found in careerbot's example of a level, not in its descriptor
@@ -260,14 +261,15 @@ class LookupEngine(Following, Stages):
         ("meetings", "data", "budgets"), or, with no level named, is in one range's title and
         is the last word of another's short name ("security": Data security; "rota": GP rota) or of
         training options' titles ("mentoring"); not "complaints"."""
-        content = [t for t in query.tokens if t.level is None]
+        tokens = [t for t in query.tokens if t.stem not in _RANGE_NOUNS]  # "rotas range"
+        content = [t for t in tokens if t.level is None]
         if len(content) != 1 or query.compare:
             return []
         stem_ = content[0].stem
         found = self.title_words.get(stem_, [])
         exact = any(term(fold(self.items[i].title)) == stem_ for i in found)
         if exact or len(found) == 1:
-            if len(content) != len(query.tokens) or query.glossary_intent:  # "security managerial"
+            if len(content) != len(tokens) or query.glossary_intent:  # "security managerial"
                 return []
             if self.items[found[0]].kind == "range":
                 found = self.short_heads.get(stem_, [])
