@@ -305,6 +305,8 @@ OFF_TOPIC = [
     "statutory maternity pay rate this year?",
     "recommend a good accountant in bristol",
     "nhs pension lump sum calculator",
+    "going rate for a locum gp session in the north west",
+    "whats the phone number for the icb primary care team",
 ]
 
 
@@ -324,6 +326,7 @@ def test_off_topic_gets_not_found_with_suggestions(engine, query):
         ("ecg machine broken again, reporting it and checking the servicing schedule", "equipment"),
         ("when the clinical system goes down i lead sorting it out", "crisis-management"),
         ("how do i get promoted", "direction:moving-up"),
+        ("i update the practice phone number on the website", "information"),
         ("what are the main responsibilities of a practice manager", "role:practice-manager"),
     ],
 )

@@ -64,7 +64,13 @@ _CHAT = re.compile(
     r"ta|ok|okay|bye)( (there|all|everyone|careerbot|bot|again|so much|very much))?[!. ]*$|"
     r"\brecommend (me )?(a|an|some|any) (good )?\w+ (in|near|round|around)\b|"
     r"\b(pay|reimbursement|hourly|mileage|interest|locum|sessional|vat|tax|ssp|smp) rates?\b|"
-    r"\bcalculator\b|\bour (cqc |ofsted )?(rating|inspection date|list size)\b"
+    r"\bcalculator\b|\bour (cqc |ofsted )?(rating|inspection date|list size)\b|"
+    r"\bgoing rates?\b|\bhow much (does|do|should|would|will) (a |an |the )?[\w ]{0,20}"
+    r"(cost|charge)\b"
+)
+# Contact details asked for: "whats the phone number for the icb primary care team".
+_CONTACT = re.compile(
+    r"\b(phone|telephone|contact|fax) (number|no|details)\b|\bemail address\b|\bpostcode\b"
 )
 
 
@@ -73,7 +79,7 @@ def is_off_topic(joined: str, typed: str, describes: bool) -> bool:
     first person ("I check whether it's been paid"), which is never a question about pay."""
     return bool(
         _OFF_TOPIC.search(joined)
-        or (_PAY.search(joined) and not describes)
+        or ((_PAY.search(joined) or _CONTACT.search(typed)) and not describes)
         or _CHAT.search(typed)
         or (
             _FAULT.search(typed)
