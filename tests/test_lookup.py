@@ -626,3 +626,19 @@ def test_the_askers_lead_is_the_level_whose_text_leads(engine):
 )
 def test_who_says_it_is_not_what_is_asked(engine, query, topic):
     assert engine.ask(query).topic == topic
+
+
+@pytest.mark.parametrize(
+    ("query", "topic"),
+    [
+        ("lvl 6 apprenticeship", "training:early/level-6-business-administration-apprenticeship"),
+        ("edu supervisor late career", "training:late/education-supervisor"),
+        (
+            "is there a qualification for new practice managers",
+            "training:early/foundation-qualification",
+        ),
+        ("what qualifications are there for new practice managers", "training:early"),
+    ],
+)
+def test_shorthand_and_one_option_of_a_stage(engine, query, topic):
+    assert engine.ask(query).topic == topic

@@ -33,6 +33,13 @@ ROOT = Path(__file__).resolve().parents[1]
             (),
         ),
         ("first5 network", "and for late career?", "training:late", ()),
+        (
+            "tell me about the first5 network",
+            "is there something similar later on",
+            "training:established/primary-care-managers-network",
+            (),
+        ),
+        ("what are the career stages", "how long does the early one last", "stage:early", ()),
         ("early career", "what training is there", "training:early", ()),
         ("established career", "and the skills?", "ksa:established", ()),
         ("what is moving across", "what training helps with that", "direction:moving-across", ()),

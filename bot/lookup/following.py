@@ -171,7 +171,7 @@ class Following(Answering):
             listed = self._listed(self.items[table])
         if not listed or len(query.tokens) > MAX_PICK_WORDS:
             return None
-        ordinal = _ORDINAL.search(query.folded)
+        ordinal = None if _LASTS.search(query.folded) else _ORDINAL.search(query.folded)
         if ordinal and item.kind != "stage":
             named = ORDINALS[ordinal.group(1)]
             at = named if isinstance(named, int) else len(listed) // 2
@@ -325,6 +325,7 @@ ORDINALS: dict[str, int | str] = {
     "last": -1,
     "middle": "middle",
 }
+_LASTS = re.compile(r"\b(does|do|did|will|would|it|one|that|this) last\b")  # a verb: how long
 _ORDINAL = re.compile(r"\b(" + "|".join(ORDINALS) + r")( one)?\b")
 PICK_FILLER = frozenset(
     term(w)

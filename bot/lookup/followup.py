@@ -102,7 +102,7 @@ _RELATIVE = frozenset(
     for w in words(
         "above higher next up step more senior one below lower down junior less later stage go "
         "further along after earlier previous before start abbreviation acronym stand stands "
-        "short initials career"
+        "short initials career something similar equivalent like"
     )
 )
 STAGES = ("early", "established", "late")

@@ -23,6 +23,8 @@ TABLE_WORDS = wordset(
     "training course courses qualification qualifications options skills abilities qualities "
     "attributes ksa ksas interventions intervention"
 )
+# Words that name one option when singular ("a qualification"), the list when plural.
+ONE_OPTION_WORDS = frozenset({"qualification", "apprenticeship"})
 STAGE_KINDS = frozenset({"stage", "training", "development", "ksa", "option"})
 STAGE_BOOST = 1.06  # an item of the stage the query names ("a mentor in my first year") ...
 STAGE_PENALTY = 0.94  # ... and one of another stage
@@ -151,7 +153,23 @@ class Stages:
         ]
         if len(other) > 2:
             return None
-        return self.by_ident.get(f"{kinds.pop()}:{stage}")
+        kind = kinds.pop()
+        if kind == "training" and (option := self._the_one_option(query, stage)) is not None:
+            return option
+        return self.by_ident.get(f"{kind}:{stage}")
+
+    def _the_one_option(self, query: ParsedQuery, stage: str) -> int | None:
+        """ "a qualification for new pms": the one option of the stage so named (the early
+        career's foundation qualification), when the query asks for one, not the list."""
+        asked = {t.stem for t in query.tokens if t.word in ONE_OPTION_WORDS}
+        named = [
+            i
+            for i, item in enumerate(self.items)
+            if item.kind == "option"
+            and self.stage_of.get(i) == stage
+            and asked & {term(w) for w in words(item.title)}
+        ]
+        return named[0] if asked and len(named) == 1 else None
 
     def _tables_of_every_stage(self, query: ParsedQuery, mentions: list[Mention]) -> list[int]:
         """One of a stage's tables asked for with no stage, no time in the job and little else

@@ -105,6 +105,13 @@ CHAT = {
     "accs": "accounts",
     "reg": "register",
     "regs": "regulations",
+    "lvl": "level",
+    "lvls": "levels",
+    "edu": "education",
+    "ed": "education",
+    "qual": "qualification",
+    "quals": "qualifications",
+    "apprentice": "apprenticeship",
 }
 
 
