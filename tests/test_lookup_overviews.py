@@ -12,6 +12,9 @@ from bot.lookup.format import MAX_ANSWER
     ("query", "ident"),
     [
         ("what are the 9 domains", "overview:domains"),
+        ("what kinds of manager jobs exist in gp land", "overview:roles"),
+        ("which ways can a pm career go", "overview:directions"),
+        ("which technical areas does a pm need to be expert in", "overview:core-areas"),
         ("how many domains are there", "overview:domains"),
         ("list the domains", "overview:domains"),
         ("how many ranges are there", "overview:ranges"),

@@ -30,8 +30,19 @@ HEADS: dict[str, frozenset[str]] = {
     "ranges": frozenset({"range", "competency", "competence"}),
     "levels": frozenset({"level", "role level"}),
     "stages": frozenset({"stage", "career stage"}),
-    "directions": frozenset({"direction", "career direction", "intention"}),
-    "core-areas": frozenset({"core area", "area of technical expertise", "technical expertise"}),
+    "directions": frozenset(
+        {"direction", "career direction", "intention", "ways career go", "ways go"}
+    ),
+    "core-areas": frozenset(
+        {
+            "core area",
+            "area of technical expertise",
+            "technical expertise",
+            "technical area",
+            "area of expertise",
+            "technical area expert",
+        }
+    ),
     "roles": frozenset({"role", "management role", "career role", "job role", "job"}),
     "drivers": frozenset({"driver", "career driver", "motivation", "motivate", "motivate people"}),
 }
@@ -50,7 +61,7 @@ FILLER = frozenset(
         "complete entire whole split into up at main altogether overall from broadly "
         "nutshell brief briefly basically simple simply short across primary care manager "
         "cover covers include includes contain contains consist consists "
-        "managers pm pms they them those"
+        "managers pm pms they them those need be"
     )
 )
 _FOR_MANAGERS = re.compile(
@@ -167,7 +178,7 @@ def overview_of(folded: str) -> list[str]:
     if left[:1] == ["rang"] and left[1:] == ["domain"]:  # "the ranges across all domains"
         return ["overview:ranges"]
     rest = " ".join(dict.fromkeys(left))
-    head = _HEAD_FORMS.get(rest)
+    head = _HEAD_FORMS.get(rest) or _HEAD_FORMS.get(rest.replace("manag ", ""))  # manager jobs
     return [f"overview:{head}"] if head is not None else []
 
 
