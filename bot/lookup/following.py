@@ -172,6 +172,9 @@ class Following(Answering):
         if not listed or len(query.tokens) > MAX_PICK_WORDS:
             return None
         ordinal = None if _LASTS.search(query.folded) else _ORDINAL.search(query.folded)
+        numbered = _NUMBERED.search(query.folded)
+        if numbered and item.kind != "stage" and 1 <= int(numbered.group(2)) <= len(listed):
+            return self._picked(text, query, self.items[listed[int(numbered.group(2)) - 1]])
         if ordinal and item.kind != "stage":
             named = ORDINALS[ordinal.group(1)]
             at = named if isinstance(named, int) else len(listed) // 2
@@ -325,6 +328,7 @@ ORDINALS: dict[str, int | str] = {
     "last": -1,
     "middle": "middle",
 }
+_NUMBERED = re.compile(r"\b(number|no|num|#) ?(\d{1,2})\b")  # "whats in number 6"
 _LASTS = re.compile(r"\b(does|do|did|will|would|it|one|that|this) last\b")  # a verb: how long
 _ORDINAL = re.compile(r"\b(" + "|".join(ORDINALS) + r")( one)?\b")
 PICK_FILLER = frozenset(

@@ -96,6 +96,13 @@ _RELEVEL_WORDS = frozenset(
         "just only whole instead checks checking nobody no one admin"
     )
 )
+# Who wrote the framework in view, and when: "who helped write it", "when was this published".
+_WHO_WROTE = re.compile(
+    r"^(and |so |ok )?(who (helped )?(wrote|write|made|make|developed|develop|published|"
+    r"produced|created|put together)( (it|this|that|them|these))?|"
+    r"when was (it|this|that) (written|published|made)|what year (is|was) (it|this|that))$"
+)
+COMPETENCY_KINDS = frozenset({"domain", "range"})
 _ABBREVIATION = re.compile(r"\b(abbreviation|acronym|stands? for|short for|initials)\b")
 _RELATIVE = frozenset(
     term(w)
@@ -143,6 +150,13 @@ class Followup:
         its_ranges = context.kind == "domain" and _ITS_RANGES.search(asked)  # "ranges in it"
         if _AGAIN.match(asked) or which or its_ranges:
             return Reading(context.ident, levels)
+        if _WHO_WROTE.match(asked) and context.kind != "glossary":  # the framework's authors
+            framework = "competency" if context.kind in COMPETENCY_KINDS else "career"
+            if context.ident in ("overview:domains", "overview:ranges", "overview:levels"):
+                framework = "competency"
+            if context.ident == "overview:competency-framework":
+                framework = "competency"
+            return Reading(f"overview:{framework}-framework")
         named = tuple(lv for lv in Level if any(t.level is lv for t in tokens))
         rest = [t for t in tokens if t.level is None and t.stem not in _FILLER]
         if (
