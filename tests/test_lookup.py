@@ -642,3 +642,18 @@ def test_who_says_it_is_not_what_is_asked(engine, query, topic):
 )
 def test_shorthand_and_one_option_of_a_stage(engine, query, topic):
     assert engine.ask(query).topic == topic
+
+
+def test_two_options_offered_with_or_are_compared(engine):
+    answer = engine.ask("mentoring or coaching programme for an established pm")
+    assert answer.kind == "compare"
+    assert set(answer.compared) == {
+        "training:established/coaching-programme",
+        "training:established/mentoring-programme",
+    }
+
+
+def test_two_ranges_offered_with_or_are_asked_about(engine):
+    answer = engine.ask("clinical or organisational audit")
+    assert answer.kind == "clarify"
+    assert offered(engine, answer) >= {"clinical-audit", "organisational-audit"}

@@ -88,6 +88,7 @@ SEMANTIC_CANDIDATES = 40
 NAME_EVIDENCE = 0.5  # see _levels / _level_evidence
 STRONG_LEVEL = 0.4  # one level's descriptor explains this much more of the words ...
 _RANGE_NOUNS = frozenset(term(w) for w in words("range ranges competency competencies which"))
+CAREER_CHOICES = frozenset({"option", "direction", "role", "core", "driver"})
 WEAK_LEVEL = 0.07  # ... or, with no cue verb ("I just help", "I lead"), this much more
 MIN_LEVEL_SHARE = 0.2
 EXAMPLE_EVIDENCE = 0.5  # a word found in careerbot's example of a level, not in its descriptor
@@ -556,6 +557,9 @@ class LookupEngine(Following, Stages):
             other = next((r for r in scored[1:] if r.covered and r.score >= FOUND), None)
             if other is not None and best.covered and not set(best.covered) >= set(other.covered):
                 rivals = [other]
+        option = self._other_option(query, best, scored)
+        if option is not None:  # "mentoring or coaching programme for an established pm"
+            return self._compare_answer(text, (best.index, option), None)
         if rivals:
             chosen = [best, *rivals]
             if best.score < CLEAR:  # a task read weakly: offer the next readings too
@@ -571,6 +575,23 @@ class LookupEngine(Following, Stages):
         if item.kind == "domain" and len(named) == 1:  # "finance managerial"
             return self._domain_level_answer(text, item, named.pop(), best.score)
         return self._item_answer(text, item, best.score)
+
+    def _other_option(self, query: ParsedQuery, best: _Scored, scored: list[_Scored]) -> int | None:
+        """A second career item of the best reading's kind, set beside it by "or", each named
+        by words of its own: a choice between them, to be shown compared (two ranges so
+        offered are asked about instead)."""
+        if not query.alternatives or self.items[best.index].kind not in CAREER_CHOICES:
+            return None
+        mine = set(best.covered)
+        for other in scored[1:3]:
+            theirs = set(other.covered)
+            if (
+                self.items[other.index].kind == self.items[best.index].kind
+                and mine - theirs
+                and theirs - mine
+            ):
+                return other.index
+        return None
 
     def _with_meaning(self, text: str, scored: list[_Scored]) -> list[_Scored]:
         """The lexical candidates with their semantic closeness, and the items close in
