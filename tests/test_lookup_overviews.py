@@ -143,9 +143,18 @@ def test_two_stages_compared_for_training_list_both_tables(lookup, kb):
         assert all(option.title in text for option in stage.training_options)
 
 
-def test_two_levels_of_one_range_stay_a_range_answer(lookup):
-    answer = lookup.ask("complaints managerial vs strategic")
+@pytest.mark.parametrize(
+    ("query", "range_id"),
+    [
+        ("complaints managerial vs strategic", "complaints"),
+        # "maintenance" is part of the name, not Facilities management and maintenance
+        ("hardware maintenance managerial vs strategic", "hardware-maintenance"),
+    ],
+)
+def test_two_levels_of_one_range_stay_a_range_answer(lookup, query, range_id):
+    answer = lookup.ask(query)
     assert answer.kind == "competency" and answer.levels == ("managerial", "strategic")
+    assert answer.range_id == range_id
 
 
 def test_a_bare_abbreviation_is_one_answer_not_a_choice(lookup):

@@ -41,10 +41,21 @@ def pick_pair(items: list[Item], mentions: list[Mention]) -> tuple[int, int] | N
             else 0.0
         )
 
+    # The longer names each item is found by as well: "maintenance" in "hardware maintenance"
+    # is part of that name, not a second item (Facilities management and maintenance).
+    spans: dict[int, list[tuple[set[int], float]]] = {}
+    for m in mentions:
+        spans.setdefault(m.item, []).append((set(m.tokens), m.weight))
+
+    def inside(m: Mention, other: int) -> bool:
+        return any(set(m.tokens) < span and weight >= m.weight for span, weight in spans[other])
+
     best: tuple[float, Mention, Mention] | None = None
     for i, first in enumerate(named):
         for second in named[i + 1 :]:
             if first.item == second.item or items[first.item].kind != items[second.item].kind:
+                continue
+            if inside(second, first.item) or inside(first, second.item):
                 continue
             shared = set(first.tokens) & set(second.tokens)
             twins = items[first.item].title == items[second.item].title  # one name, two domains
