@@ -611,10 +611,29 @@ def test_work_that_mentions_other_places_is_not_read_as_a_move_in(engine, query)
     assert engine.ask(query).topic != "direction:moving-in"
 
 
-def test_the_askers_lead_is_the_level_whose_text_leads(engine):
-    """'leads crisis resolution' is the Managerial text of Crisis management."""
-    answer = engine.ask("when the clinical system goes down i lead sorting it out")
-    assert (answer.range_id, answer.level) == ("crisis-management", "managerial")
+@pytest.mark.parametrize(
+    ("query", "range_id", "level"),
+    [
+        # 'leads crisis resolution' is the Managerial text of Crisis management
+        (
+            "when the clinical system goes down i lead sorting it out",
+            "crisis-management",
+            "managerial",
+        ),
+        # the managerial text's "lead clinician" is a person, not leading
+        ("i lead on infection control", "infection-control", "strategic"),
+        # "the ... lead" who decides is a person, not the asker's level
+        (
+            "our clinical governance lead decides which audits we do and i coordinate them",
+            "clinical-audit",
+            "managerial",
+        ),
+        ("complaints lead", "complaints", "strategic"),
+    ],
+)
+def test_lead_as_the_askers_verb_a_person_or_a_level(engine, query, range_id, level):
+    answer = engine.ask(query)
+    assert (answer.range_id, answer.level) == (range_id, level)
 
 
 @pytest.mark.parametrize(

@@ -88,6 +88,7 @@ SEMANTIC_CANDIDATES = 40
 NAME_EVIDENCE = 0.5  # see _levels / _level_evidence
 STRONG_LEVEL = 0.4  # one level's descriptor explains this much more of the words ...
 _RANGE_NOUNS = frozenset(term(w) for w in words("range ranges competency competencies which"))
+_PERSON = r"(clinician|gp|nurse|partner|doctor|practitioner)s?\b"
 CAREER_CHOICES = frozenset({"option", "direction", "role", "core", "driver"})
 WEAK_LEVEL = 0.07  # ... or, with no cue verb ("I just help", "I lead"), this much more
 MIN_LEVEL_SHARE = 0.2
@@ -685,9 +686,18 @@ class LookupEngine(Following, Stages):
         the verb alone would say another: "I lead the fix" is Managerial where the framework
         says a manager "leads crisis resolution" and its strategic text says nothing of
         leading."""
-        parts = self.text.part_stems[best.index]
+        item = self.items[best.index]
+        if item.kind != "range":
+            return None
         cues = [t for t in query.tokens if t.cue]
-        using = {lv for lv in SENIORITY for t in cues if t.stem in parts[lv.value]}
+        using = {
+            lv
+            for lv in SENIORITY
+            for t in cues
+            if re.search(
+                rf"\b{re.escape(t.stem)}\w*\b(?! {_PERSON})", getattr(item.obj, lv.value), re.I
+            )
+        }  # the verb, not a person: "leads crisis resolution", not "with lead clinician"
         if len(using) == 1 and (level := next(iter(using))) != query.cue_level:
             return level
         return None

@@ -306,12 +306,18 @@ def _level_of(ws: list[str], i: int, compare: bool) -> Level | None:
     if word in LEAD_WORDS:
         if nxt in PEOPLE or nxt in ("to", "time", "times"):
             return None
+        if word in ("lead", "leader") and prev and nxt and prev not in _LEADS_WHO:
+            return None  # a person: "the clinical governance lead decides" (not "IC lead")
         return S
     if word == "top" and nxt in LEVEL_NOUNS:
         return S
     return None
 
 
+# Who leads, when "lead" is the verb ("i lead", "we lead", "to lead", "who lead").
+_LEADS_WHO = wordset(
+    "i we to will would also and or they who can could should must may strategic level senior"
+)
 _MAKE = wordset("make makes making made")
 _COMPARING_WORK = re.compile(
     r"\b(compare|compares|compared|comparing) (against|with|different|our|ourselves|us|how)\b"
