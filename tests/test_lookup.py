@@ -676,3 +676,23 @@ def test_two_ranges_offered_with_or_are_asked_about(engine):
     answer = engine.ask("clinical or organisational audit")
     assert answer.kind == "clarify"
     assert offered(engine, answer) >= {"clinical-audit", "organisational-audit"}
+
+
+@pytest.mark.parametrize(
+    ("query", "ident", "level"),
+    [
+        (
+            "i manage every clinical and non clinical employee on my own",
+            "staff-management",
+            "strategic",
+        ),
+        (
+            "i like working on my own but also with the team",
+            "driver:autonomy-and-collaboration",
+            None,
+        ),
+    ],
+)
+def test_on_my_own_is_the_frameworks_autonomous(engine, query, ident, level):
+    answer = engine.ask(query)
+    assert (answer.ident, answer.level) == (ident, level)

@@ -93,6 +93,7 @@ _RELEVEL_WORDS = frozenset(
     term(w)
     for w in words(
         "also other practices practice pcn supervision without unsupervised myself own alone "
+        "autonomously "
         "just only whole instead checks checking nobody no one admin"
     )
 )

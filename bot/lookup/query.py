@@ -91,7 +91,8 @@ _CUES: tuple[tuple[re.Pattern[str], Level], ...] = (
     (
         re.compile(
             r"\b(i|we) (coordinate|co ordinate|manage|run|organise|organize|oversee|arrange)\b|"
-            r"\bwithout (any )?supervision\b|\bunsupervised\b|\b(no one|nobody) checks\b"
+            r"\bwithout (any )?supervision\b|\bunsupervised\b|\b(no one|nobody) checks\b|"
+            r"\b(i|we) (do|did|run|ran) (it|them|this|that) autonomously\b"
         ),
         M,
     ),
@@ -120,6 +121,11 @@ _ATTRIBUTION = re.compile(
     r"\b(according to|as per|as set out by|in the eyes of) (the )?nhs ?(e|england)?\b"
     r"|\bnhs ?(e|england)('?s)? (?=(career|guidance|document))",
     re.IGNORECASE,
+)
+# Working without anyone over one, in the framework's word ("autonomous management of all ...
+# staff", "working autonomously as well as collaborating").
+_ALONE = re.compile(
+    r"\b(on my own|by myself|all by myself|single ?handed(ly)?|independently)\b", re.IGNORECASE
 )
 # NHS England's framework is the career development framework (2024).
 _ITS_FRAMEWORK = re.compile(r"\bnhs ?(e|england)('?s)? framework\b", re.IGNORECASE)
@@ -332,6 +338,7 @@ _WHICH_SUITS = re.compile(
 
 def parse(text: str, corrector: Corrector) -> ParsedQuery:
     text = _ITS_FRAMEWORK.sub("career framework", _ATTRIBUTION.sub(" ", text))
+    text = _ALONE.sub("autonomously", text)
     raw = words(_BANK_HOLIDAY.sub("holiday", text))
     compare = any(
         w in COMPARE_WORDS
