@@ -696,3 +696,22 @@ def test_two_ranges_offered_with_or_are_asked_about(engine):
 def test_on_my_own_is_the_frameworks_autonomous(engine, query, ident, level):
     answer = engine.ask(query)
     assert (answer.ident, answer.level) == (ident, level)
+
+
+@pytest.mark.parametrize(
+    ("query", "ident"),
+    [
+        ("near the end of my career and i want to leave something behind", "direction:legacy"),
+        (
+            "2 yrs in as pm, not looking to move, just want to be better at it",
+            "direction:building-up",
+        ),
+        (
+            "nearing the end of my working life in practice management, what stage is that",
+            "stage:late",
+        ),
+        ("late career", "stage:late"),
+    ],
+)
+def test_a_stage_the_asker_is_in_is_context_when_the_query_says_more(engine, query, ident):
+    assert engine.ask(query).ident == ident

@@ -514,7 +514,9 @@ class LookupEngine(Following, Stages):
             return self._clarify(text, query, chosen)
         if not scored or not self._found(text, query, scored[0]):
             return self._none(text, scored)
-        best = scored[0]
+        best = self._beyond_stage(query, scored)
+        if best is not scored[0]:  # the stage was the asker's context, not the question
+            scored = [best, *(r for r in scored[1:] if r is not best)]
         # A weakly supported reading of a described task is offered with its near rivals.
         close = CLOSE if best.score >= FOUND else CLOSE_WEAK
         stages = self._named_stages(query, mentions)

@@ -8,6 +8,7 @@ The half of `LookupEngine` that reads stages (mixed in; the engine has the index
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.lookup.answering import _Scored
@@ -28,6 +29,20 @@ ONE_OPTION_WORDS = frozenset({"qualification", "apprenticeship"})
 STAGE_KINDS = frozenset({"stage", "training", "development", "ksa", "option"})
 STAGE_BOOST = 1.06  # an item of the stage the query names ("a mentor in my first year") ...
 STAGE_PENALTY = 0.94  # ... and one of another stage
+
+
+# A stage is the asker's context, not the question, when this many other words say more, and
+# one of the next readings is named by them or this much closer in meaning.
+MIN_BEYOND_STAGE = 2
+_STAGE_ASKED = re.compile(
+    r"\bstages?\b|\bwhere (do|does|would|will) (i|we|that|this) (sit|fit|stand|come|go)\b|"
+    r"\bwhere am i\b|\babout me\b|\bam i (in )?(early|established|late)\b"
+)
+BEYOND_STAGE_READINGS = 4
+BEYOND_STAGE_MEANING = 0.1
+BEYOND_STAGE_KINDS = frozenset(
+    {"direction", "driver", "option", "role", "core", "development", "ksa", "training"}
+)
 
 
 # careerbot's own reading, not the seed's (it gives the late career no age): an asker of this
@@ -118,6 +133,34 @@ class Stages:
         if len(stages) != 1 or other.index not in self.stage_of:
             return False
         return self.stage_of.get(best.index) in stages and self.stage_of[other.index] not in stages
+
+    def _beyond_stage(self, query: ParsedQuery, scored: list[_Scored]) -> _Scored:
+        """The best reading, or, when that is a career stage and the query says more than its
+        stage ("near the end of my career and i want to leave something behind", "2 yrs in,
+        just want to be better at it"), the next career reading that its other words name or
+        that is clearly closer in meaning: the stage is the asker's context there."""
+        best = scored[0]
+        if self.items[best.index].kind != "stage" or _STAGE_ASKED.search(query.folded):
+            return best  # "nearing the end of my working life, what stage is that"
+        span = set(best.covered)
+        rest = [
+            i
+            for i, t in enumerate(query.tokens)
+            if i not in span and not (t.generic or t.optional) and self.text.weight(t.stem) > 1.0
+        ]
+        if len(rest) < MIN_BEYOND_STAGE:
+            return best
+        for other in scored[1:BEYOND_STAGE_READINGS]:
+            item = self.items[other.index]
+            if item.kind not in BEYOND_STAGE_KINDS:
+                continue
+            if other.index in self.stage_of and self.stage_of[other.index] != self.stage_of.get(
+                best.index
+            ):
+                continue  # another stage's table or option
+            if set(other.covered) - span or other.meaning >= best.meaning + BEYOND_STAGE_MEANING:
+                return other
+        return best
 
     def _stage_table(self, query: ParsedQuery, mentions: list[Mention]) -> int | None:
         """A stage, named or given as time in the job, and one of a stage's tables, and
