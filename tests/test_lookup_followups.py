@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("what are the career stages", "how long does the early one last", "stage:early", ()),
         ("list the 9 domains", "whats in number 6", "domain:human-resources", ()),
         ("payroll admin", "and if i do it on my own?", "payroll-and-pensions", ("managerial",)),
+        ("what does qof stand for", "which core area is that in", "core:contract-management", ()),
         (
             "what is the career development framework",
             "who helped write it",

@@ -25,7 +25,13 @@ from bot.lookup.text import STOPWORDS, term, words
 NAMED = 0.5  # a lexical score this high names an item outright (the engine's CLEAR)
 TERM_RANGE = 0.8  # a range this close to an abbreviation covers it ...
 TERM_RANGE_LEAD = 0.8  # ... when the next range scores at most this share of it
-_WHICH_RANGE = re.compile(r"\b(range|ranges|competency|competencies|competence)\b")
+# The kind of item asked for after an abbreviation ("which range covers it", "which core area
+# is that in", "what domain is it under").
+_WHICH_KIND = (
+    (re.compile(r"\b(range|ranges|competency|competencies|competence)\b"), "range"),
+    (re.compile(r"\b(core area|core areas|area|areas|core)\b"), "core"),
+    (re.compile(r"\b(domain|domains)\b"), "domain"),
+)
 
 
 class Following(Answering):
@@ -42,21 +48,28 @@ class Following(Answering):
     followup: Followup
 
     def _range_of_term(self, text: str, query: ParsedQuery, item: Item) -> Answer | None:
-        """After an abbreviation, "which range covers it": the range whose text uses the term,
-        when one clearly does (QOF: Claims/targets/quality payments; SEA, LIFT, ARRS)."""
-        if item.kind != "glossary" or not _WHICH_RANGE.search(query.folded):
+        """After an abbreviation, "which range covers it" (or core area, or domain): the item
+        of that kind whose text uses the term, when one clearly does (QOF: Claims/targets/
+        quality payments, and the core area Contract management; SEA, LIFT, ARRS)."""
+        if item.kind != "glossary":
+            return None
+        kind = next((k for pattern, k in _WHICH_KIND if pattern.search(query.folded)), None)
+        if kind is None:
             return None
         term_query = parse(item.title, self.corrector)
-        ranges = [
+        found = [
             r
             for r in self._with_meaning(item.title, self._score(term_query))
-            if self.items[r.index].kind == "range"
+            if self.items[r.index].kind == kind
         ]
-        if not ranges or ranges[0].fused < TERM_RANGE:
+        if not found or found[0].fused < TERM_RANGE:
             return None
-        if len(ranges) > 1 and ranges[1].fused > ranges[0].fused * TERM_RANGE_LEAD:
+        if len(found) > 1 and found[1].fused > found[0].fused * TERM_RANGE_LEAD:
             return None
-        return self._range_answer(text, self.items[ranges[0].index], list(SENIORITY), 1.0)
+        chosen = self.items[found[0].index]
+        if kind == "range":
+            return self._range_answer(text, chosen, list(SENIORITY), 1.0)
+        return self._item_answer(text, chosen, 1.0)
 
     def _context(self, context: str) -> tuple[Item, tuple[Level, ...]] | None:
         """The item (and levels shown) of a previous answer, from its key or id."""
