@@ -44,6 +44,18 @@ ROOT = Path(__file__).resolve().parents[1]
         ("payroll admin", "and if i do it on my own?", "payroll-and-pensions", ("managerial",)),
         ("what does qof stand for", "which core area is that in", "core:contract-management", ()),
         (
+            "i draft the gp rotas",
+            "what if i also assess how many locums we need",
+            "gp-time-management",
+            ("managerial",),
+        ),
+        (
+            "payroll admin",
+            "im doing it all without supervision now tho",
+            "payroll-and-pensions",
+            ("managerial",),
+        ),
+        (
             "what is the career development framework",
             "who helped write it",
             "overview:career-framework",

@@ -16,7 +16,7 @@ from bot.lookup import format as fmt
 from bot.lookup.answer import Answer, Candidate
 from bot.lookup.answering import CHOICE, SENIORITY, Answering, _Scored
 from bot.lookup.compare import COMPARABLE
-from bot.lookup.followup import Followup, Reading
+from bot.lookup.followup import RELEVEL, Followup, Reading
 from bot.lookup.items import Item
 from bot.lookup.names import Corrector, Mention
 from bot.lookup.query import ParsedQuery, parse
@@ -46,6 +46,7 @@ class Following(Answering):
     _mentions: Callable[[ParsedQuery], list[Mention]]
     twin_names: list[tuple[str, str]]
     followup: Followup
+    _level_evidence: Callable[[ParsedQuery, _Scored, float], tuple[Level | None, float]]
 
     def _range_of_term(self, text: str, query: ParsedQuery, item: Item) -> Answer | None:
         """After an abbreviation, "which range covers it" (or core area, or domain): the item
@@ -250,7 +251,20 @@ class Following(Answering):
         picked = self._pick(text, query, context)
         if picked is not None:
             return picked
-        return self._range_of_term(text, query, context)  # "which range covers it" (QOF)
+        return self._range_of_term(text, query, context) or self._relevelled(text, query, context)
+
+    def _relevelled(self, text: str, query: ParsedQuery, context: Item) -> Answer | None:
+        """The range in view at the level whose descriptor tells the work added ("what if i
+        also assess how many locums we need" after drafting GP rotas: Managerial, "assesses
+        locum needs"), rather than another range the added words name."""
+        if context.kind != "range" or not RELEVEL.search(query.folded):
+            return None
+        level, margin = self._level_evidence(
+            query, _Scored(self.by_ident[context.ident], 1.0, {}), 1.0
+        )
+        if level is None or margin < RELEVEL_MARGIN:
+            return None
+        return self._range_answer(text, context, [level], 1.0)
 
     def _counterpart(self, option: Item, stage: str) -> str | None:
         """The option of another stage most like this one by its title's words, when one
@@ -309,6 +323,7 @@ def _stems(name: str) -> set[str]:
 
 
 MAX_PICK_WORDS = 6
+RELEVEL_MARGIN = 0.2  # a level's descriptor tells this much more of the added work
 # Words many options' titles share, which make no two of them counterparts.
 _COUNTERPART_FILLER = _stems("programme training primary care and the")
 PICK_MEANING = 0.3  # "the money one" picks the listed item this close in meaning

@@ -86,14 +86,16 @@ _NAMED_KIND = {
 _ITS_RANGES = re.compile(r"\branges?\b.*\b(in|of|under) (it|that|this|there)\b|\bits ranges\b")
 # A range's work told again at another level: "what if i also advise other practices on it",
 # "and if i do it without supervision?", "what about if i just do the admin side".
-_RELEVEL = re.compile(
-    r"^(and |but |so |ok )?(what about |what |how about )?if i\b|^(and )?i also\b"
+RELEVEL = re.compile(
+    r"^(and |but |so |ok )?(what about |what |how about )?if i\b|^(and )?i also\b|"
+    r"^(and |but |so |well )?(i m|im|i am|i now|now i)( now)? (doing|do|running|handling|"
+    r"managing|coordinating) (it|them|this|that)\b"
 )
 _RELEVEL_WORDS = frozenset(
     term(w)
     for w in words(
         "also other practices practice pcn supervision without unsupervised myself own alone "
-        "autonomously "
+        "autonomously now tho though all everything "
         "just only whole instead checks checking nobody no one admin"
     )
 )
@@ -163,7 +165,7 @@ class Followup:
         if (
             context.kind == "range"
             and query.cue_level is not None
-            and _RELEVEL.search(query.folded)
+            and RELEVEL.search(query.folded)
             and all(t.cue or t.stem in _RELEVEL_WORDS for t in rest)
         ):
             return Reading(context.ident, (query.cue_level,))
