@@ -715,3 +715,20 @@ def test_on_my_own_is_the_frameworks_autonomous(engine, query, ident, level):
 )
 def test_a_stage_the_asker_is_in_is_context_when_the_query_says_more(engine, query, ident):
     assert engine.ask(query).ident == ident
+
+
+def test_comparing_as_the_askers_own_work_is_not_a_comparison(engine):
+    answer = engine.ask(
+        "i compared options for a new surgery building and started talks with the icb"
+    )
+    assert (answer.kind, answer.range_id) == ("competency", "facilities-provision")
+
+
+def test_a_comparison_sets_side_by_side_the_items_either_side_of_vs(engine):
+    answer = engine.ask("any training for someone brand new that explains pcn vs practice")
+    assert answer.kind != "compare"
+    both = engine.ask("resource negotiation finance vs population care")
+    assert set(both.compared) == {
+        "resource-negotiation-finance",
+        "resource-negotiation-population-care",
+    }

@@ -20,9 +20,20 @@ MAX_SIDE = 1600
 STAGE_BONUS = 0.5
 
 
-def pick_pair(items: list[Item], mentions: list[Mention]) -> tuple[int, int] | None:
+def either_side(pivot: int | None, first: set[int], second: set[int]) -> bool:
+    """With "X or Y" / "X vs Y" (`pivot` the first token after the word): one name's words
+    all before it and the other's all after, in either order. True with no such word."""
+    if pivot is None or not first or not second:
+        return True
+    return (max(first) < pivot <= min(second)) or (max(second) < pivot <= min(first))
+
+
+def pick_pair(
+    items: list[Item], mentions: list[Mention], pivot: int | None = None
+) -> tuple[int, int] | None:
     """The two items of one comparable kind that the query names by separate words (the
-    pair of non-overlapping names that covers the most), in the order they were named."""
+    pair of non-overlapping names that covers the most), in the order they were named, on
+    either side of its "or" / "vs" when it has one."""
     named = [
         m
         for m in mentions
@@ -58,6 +69,8 @@ def pick_pair(items: list[Item], mentions: list[Mention]) -> tuple[int, int] | N
             if inside(second, first.item) or inside(first, second.item):
                 continue
             shared = set(first.tokens) & set(second.tokens)
+            if not either_side(pivot, set(first.tokens) - shared, set(second.tokens) - shared):
+                continue
             twins = items[first.item].title == items[second.item].title  # one name, two domains
             if shared and not (
                 twins and set(first.tokens) - shared and set(second.tokens) - shared

@@ -31,7 +31,7 @@ from typing import Any
 from bot.knowledge.competency import Level
 from bot.lookup.answer import Answer, Candidate
 from bot.lookup.answering import CHOICE, SENIORITY, _Scored
-from bot.lookup.compare import pick_pair
+from bot.lookup.compare import either_side, pick_pair
 from bot.lookup.elsewhere import ELSEWHERE
 from bot.lookup.following import Following
 from bot.lookup.followup import Followup
@@ -492,7 +492,7 @@ class LookupEngine(Following, Stages):
             return self._item_answer(text, self.items[self.by_ident[f"direction:{move}"]], 1.0)
         mentions = self._mentions(query)  # read once: comparison, stage tables, scoring
         if query.compare:
-            pair = pick_pair(self.items, mentions)
+            pair = pick_pair(self.items, mentions, query.pivot)
             if pair is not None:
                 pair = self._of_stages(query, pair, mentions)
                 named = {t.level for t in query.tokens if t.level}
@@ -592,6 +592,7 @@ class LookupEngine(Following, Stages):
                 self.items[other.index].kind == self.items[best.index].kind
                 and mine - theirs
                 and theirs - mine
+                and either_side(query.pivot, mine - theirs, theirs - mine)
             ):
                 return other.index
         return None

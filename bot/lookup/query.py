@@ -60,6 +60,7 @@ COMPARE_WORDS = wordset(
     "compare compared comparing comparison vs versus v difference differences different diff "
     "differ contrast"
 )
+PIVOTS = wordset("or vs versus v")
 DOMAIN_WORDS = wordset("domain domains ranges competencies competences list")
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 NUMBERS |= {"eight": 8, "nine": 9}
@@ -262,6 +263,7 @@ class ParsedQuery:
     off_topic: bool = False
     intention: bool = False
     alternatives: bool = False  # "X or Y", "compare X and Y"
+    pivot: int | None = None  # the first token after "or" / "vs": X's words before, Y's after
     years: int | None = None  # time in the job, when the query gives it
     age: int | None = None  # the asker's age ("im 63"), when the query gives it
 
@@ -326,7 +328,8 @@ _LEADS_WHO = wordset(
 )
 _MAKE = wordset("make makes making made")
 _COMPARING_WORK = re.compile(
-    r"\b(compare|compares|compared|comparing) (against|with|different|our|ourselves|us|how)\b"
+    r"\b(compare|compares|compared|comparing) (against|with|different|our|ourselves|us|how)\b|"
+    r"\b(i|we|im|ive|i m|i ve) (have |also |then |just )?(compare|compared|comparing)\b"
 )
 _WHICH_SUITS = re.compile(
     r"\bwhich\b.*\b(better|best|for me|suits?|should i|right for|go for)\b|"
@@ -368,7 +371,10 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
     if not compare and re.search(r"\bor\b", joined) and _WHICH_SUITS.search(joined):
         compare = True  # "level 6 or level 7 apprenticeship, which is for me"
     tokens: list[Token] = []
+    pivot: int | None = None
     for i, word in enumerate(ws):
+        if word in PIVOTS and pivot is None and tokens:
+            pivot = len(tokens)
         if word in STOPWORDS and not (word in SYNONYMS and i > 0 and ws[i - 1] in ("i", "we")):
             continue
         j = i - 1
@@ -386,7 +392,7 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
                 cue=word in CUE_VERBS and j >= 0 and ws[j] in ("i", "we"),
             )
         )
-    query = ParsedQuery(text=text, folded=joined, tokens=tokens, compare=compare)
+    query = ParsedQuery(text=text, folded=joined, tokens=tokens, compare=compare, pivot=pivot)
     query.all_levels = bool(_ALL_LEVELS.search(joined))
     query.glossary_intent = bool(_GLOSSARY.search(joined) or _WHAT_IS.match(joined))
     words_set = set(ws)
