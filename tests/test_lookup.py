@@ -657,6 +657,10 @@ def test_who_says_it_is_not_what_is_asked(engine, query, topic):
             "training:early/foundation-qualification",
         ),
         ("what qualifications are there for new practice managers", "training:early"),
+        (
+            "help design courses for pms in my last few years",
+            "training:late/education-and-training-design-and-delivery",
+        ),
     ],
 )
 def test_shorthand_and_one_option_of_a_stage(engine, query, topic):

@@ -24,6 +24,11 @@ TABLE_WORDS = wordset(
     "training course courses qualification qualifications options skills abilities qualities "
     "attributes ksa ksas interventions intervention"
 )
+# Words many options' titles share, which name none of them.
+OPTION_FILLER = frozenset(
+    term(w)
+    for w in words("development career option options programme training plan support primary care")
+)
 # Words that name one option when singular ("a qualification"), the list when plural.
 ONE_OPTION_WORDS = frozenset({"qualification", "apprenticeship"})
 STAGE_KINDS = frozenset({"stage", "training", "development", "ksa", "option"})
@@ -197,9 +202,25 @@ class Stages:
         if len(other) > 2:
             return None
         kind = kinds.pop()
-        if kind == "training" and (option := self._the_one_option(query, stage)) is not None:
-            return option
+        if kind == "training":
+            named = self._options_named(stage, {t.stem for t in other} - OPTION_FILLER)
+            if len(named) == 1:  # "help design courses in my last few years"
+                return named[0]
+            if named:
+                return None
+            if (option := self._the_one_option(query, stage)) is not None:
+                return option
         return self.by_ident.get(f"{kind}:{stage}")
+
+    def _options_named(self, stage: str, stems: set[str]) -> list[int]:
+        """The stage's training options whose titles use one of these words."""
+        return [
+            i
+            for i, item in enumerate(self.items)
+            if item.kind == "option"
+            and self.stage_of.get(i) == stage
+            and stems & {term(w) for w in words(item.title)}
+        ]
 
     def _the_one_option(self, query: ParsedQuery, stage: str) -> int | None:
         """ "a qualification for new pms": the one option of the stage so named (the early
