@@ -203,10 +203,10 @@ class Stages:
             return None
         kind = kinds.pop()
         if kind == "training":
-            named = self._options_named(stage, {t.stem for t in other} - OPTION_FILLER)
-            if len(named) == 1:  # "help design courses in my last few years"
-                return named[0]
-            if named:
+            options = self._options_named(stage, {t.stem for t in other} - OPTION_FILLER)
+            if len(options) == 1:  # "help design courses in my last few years"
+                return options[0]
+            if options:
                 return None
             if (option := self._the_one_option(query, stage)) is not None:
                 return option
