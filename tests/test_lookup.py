@@ -307,6 +307,12 @@ OFF_TOPIC = [
     "nhs pension lump sum calculator",
     "going rate for a locum gp session in the north west",
     "whats the phone number for the icb primary care team",
+    "how do i bulk message patients through accurx",
+    "can our pharmacist change a patients statin dose",
+    "draft an email to the partners about the new rota",
+    "any good accountants near leeds that know gp practices",
+    "can i sack a receptionist for being late twice",
+    "whats the cqc annual fee for our practice",
 ]
 
 
@@ -327,6 +333,10 @@ def test_off_topic_gets_not_found_with_suggestions(engine, query):
         ("when the clinical system goes down i lead sorting it out", "crisis-management"),
         ("how do i get promoted", "direction:moving-up"),
         ("i update the practice phone number on the website", "information"),
+        ("in charge of the rota", "rotas-and-work"),
+        ("organising asthma reviews and flu clinics", "clinics-health-promotion"),
+        ("overtime claims for reception staff", "payroll-and-pensions"),
+        ("when does early career end", "stage:early"),
         ("what are the main responsibilities of a practice manager", "role:practice-manager"),
     ],
 )

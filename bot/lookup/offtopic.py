@@ -35,7 +35,7 @@ _OFF_TOPIC = re.compile(
     r"\b(my|our) (son|daughter|husband|wife|partner|kids?|children)\b|"
     # How to work a system or a gadget: an IT helpdesk question.
     r"\bhow do i\b.*\b(emis|systmone|teams|outlook|excel|smartcard|printer|laptop|password|"
-    r"app|phone)\b"
+    r"app|phone|accurx|docman|florey|ardens)\b"
 )
 # Pay: a question about what a job pays, not the payroll work of "I run the salaries" or "I check
 # what we have submitted has been paid".
@@ -74,12 +74,67 @@ _CONTACT = re.compile(
 )
 
 
+# Asked, not told as work: the asker's own terms, a product's how-to or fault, a clinical or
+# patient's question, a date or a contact, a document to write, a firm to recommend, one
+# case's law, a figure of the year. Each is for someone other than careerbot.
+_ASKED_ELSEWHERE = re.compile(
+    # the asker's own grade, pay and leave; what a job or an agency pays or charges
+    r"\b(am i|are we|is (she|he|it)) (on )?(a )?band \d|\bband \d\w? or \d|"
+    r"\bmy [\w ]{0,20}entitlement\b|\bentitlement (after|if|for me)\b|"
+    r"\bbank hols?\b|\bsalary sacrifice\b|\bacting up pay\b|\blump sum\b|"
+    r"\b(get|getting|be) paid overtime\b|"
+    r"\b(day|hourly|session|sessional) rates?\b|\bper (hour|session|day|point)\b|"
+    r"\bcommission (do|does|on|off)\b|\b\d+k (fair|enough|a year)\b|\bfair for an?\b|"
+    r"\bwhat do [\w ]{0,30} charge\b|\bhow much [\w ]{0,30} charge\b|"
+    # how to work a product, or it failing
+    r"\b(accurx|florey|docman|systmone|system one|emis|x ?on|cloud phones?|ms teams|ardens|"
+    r"smartcards?)\b.*\b(down|not|keeps?|wont|won t|cant|can t)\b|"
+    r"\b(how (do|can|could|does|to)|why (is|does|do|are|cant|can t|wont|won t))\b.*"
+    r"\b(accurx|florey|docman|systmone|emis|x ?on|cloud phones?|ms teams|"
+    r"teams (meeting|call|chat))\b|\bteams keeps\b|"
+    r"^(emis|systmone|docman|accurx|the phones?|phones?|teams|wifi|internet) (is |are )?down\b|"
+    # clinical questions and a patient's own requests
+    r"\b(bp target|blood pressure target|statins?|metformin|dose|dosage|temp of|999|"
+    r"symptoms?|antibiotics?|collapsed)\b|\bbloods (does|do|before)\b|"
+    r"\bhow often should \w+ patients\b|"
+    r"\bmy (own )?(medical )?records\b|\bmy (named|own) (gp|doctor)\b|"
+    r"\bchange my (gp|doctor)\b|"
+    # when something is due or published, and who or where to contact
+    r"^when (does|do|is|are|will)\b.*\b(year end|published|announced|released|due out)\b|"
+    r"\b(deadline for submitting|whats the deadline|when is the deadline)\b|"
+    r"\bwho is (the|our) [\w ]{1,30} (at|in|for) (our|my)\b|\bwho do i (contact|ring|call|"
+    r"email|ask)\b|\bwhats the address\b|\baddress (to|for)\b|\bnumber for the\b|"
+    # a document to write or a deck to make
+    r"^(please |pls )?(draft|rewrite|proofread|summarise|summarize|make me|put together|"
+    r"write (me |an? |something|some ))|\bmy cv\b|"
+    # a firm to recommend
+    r"\b(any good|know any|best|which)\b.*\b(compan(y|ies)|firms?|consultanc(y|ies)|"
+    r"consultants?|accountants?|bureaus?|suppliers?|solicitors?|agenc(y|ies))\b.*\b(in|near|round|"
+    r"use|for)\b|\bround here\b|\bnear (me|here|us)\b|"
+    r"\b(snow|rain|raining|sunny|forecast)\b|"
+    # a figure of the year
+    r"\b(point value|worth per point|annual fee|contribution rates?|registration threshold|"
+    r"item of service fee)\b|\bhow much (is|does|do) .* (worth|pay|cost)\b|\bpoint (is )?worth\b"
+)
+
+
+# One case's law, asked in the first person but never work told: "can i sack her for that".
+_CASE_LAW = re.compile(
+    r"\b(can|could) (i|we) (actually |legally )?(sack|dismiss|fire|force|refuse|sue)\b|"
+    r"\b(am i|are we) (allowed|legally)\b|\b(do|must) (i|we) legally\b|\bis it legal\b|"
+    r"\bstatutory (redundancy|sick|maternity|paternity) pay\b|\bhow much notice\b|"
+    r"\bhow long (do|must|should) (we|i) (have to )?keep\b"
+)
+
+
 def is_off_topic(joined: str, typed: str, describes: bool) -> bool:
     """Is the message for someone other than careerbot? `describes`: it tells work in the
     first person ("I check whether it's been paid"), which is never a question about pay."""
     return bool(
         _OFF_TOPIC.search(joined)
         or ((_PAY.search(joined) or _CONTACT.search(typed)) and not describes)
+        or (_ASKED_ELSEWHERE.search(typed.casefold()) and not describes)
+        or _CASE_LAW.search(typed.casefold())
         or _CHAT.search(typed)
         or (
             _FAULT.search(typed)
