@@ -313,6 +313,8 @@ OFF_TOPIC = [
     "any good accountants near leeds that know gp practices",
     "can i sack a receptionist for being late twice",
     "whats the cqc annual fee for our practice",
+    "do i get bank hols on top of my annual leave",
+    "who do i ring when our cloud phones are down",
 ]
 
 

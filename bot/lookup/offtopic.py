@@ -118,6 +118,11 @@ _ASKED_ELSEWHERE = re.compile(
 )
 
 
+# A question in the first person ("do i get", "how do i", "who do i ring"), not work told.
+_ASKS = re.compile(
+    r"\b(do|am|can|could|should|would|will|did|shall|must|cant|can t|wont|won t) i\b|"
+    r"\b(how|why|who|when|where|what|which) (do|does|can|should|would) (i|we)\b"
+)
 # One case's law, asked in the first person but never work told: "can i sack her for that".
 _CASE_LAW = re.compile(
     r"\b(can|could) (i|we) (actually |legally )?(sack|dismiss|fire|force|refuse|sue)\b|"
@@ -133,7 +138,10 @@ def is_off_topic(joined: str, typed: str, describes: bool) -> bool:
     return bool(
         _OFF_TOPIC.search(joined)
         or ((_PAY.search(joined) or _CONTACT.search(typed)) and not describes)
-        or (_ASKED_ELSEWHERE.search(typed.casefold()) and not describes)
+        or (
+            _ASKED_ELSEWHERE.search(typed.casefold())
+            and not (describes and not _ASKS.search(joined))
+        )
         or _CASE_LAW.search(typed.casefold())
         or _CHAT.search(typed)
         or (
