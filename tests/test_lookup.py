@@ -255,6 +255,7 @@ def test_close_answers_ask_which_with_distinguishing_titles(engine):
         ("security", {"security", "data-security"}),
         ("rota", {"rotas-and-work", "gp-time-management"}),
         ("rotas competency range", {"rotas-and-work", "gp-time-management"}),
+        ("safety policy", {"health-and-safety", "fire-safety"}),
         (
             "mentoring",
             {

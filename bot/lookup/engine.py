@@ -87,7 +87,11 @@ FOUND_AGREE = 0.15
 SEMANTIC_CANDIDATES = 40
 NAME_EVIDENCE = 0.5  # see _levels / _level_evidence
 STRONG_LEVEL = 0.4  # one level's descriptor explains this much more of the words ...
-_RANGE_NOUNS = frozenset(term(w) for w in words("range ranges competency competencies which"))
+# Words beside one word of several ranges' names that do not say which ("rotas range",
+# "safety policy": Health and safety or Fire safety).
+_RANGE_NOUNS = frozenset(
+    term(w) for w in words("range ranges competency competencies which policy policies procedures")
+)
 _PERSON = r"(clinician|gp|nurse|partner|doctor|practitioner)s?\b"
 CAREER_CHOICES = frozenset({"option", "direction", "role", "core", "driver"})
 WEAK_LEVEL = 0.07  # ... or, with no cue verb ("I just help", "I lead"), this much more
@@ -263,7 +267,7 @@ class LookupEngine(Following, Stages):
         ("meetings", "data", "budgets"), or, with no level named, is in one range's title and
         is the last word of another's short name ("security": Data security; "rota": GP rota) or of
         training options' titles ("mentoring"); not "complaints"."""
-        tokens = [t for t in query.tokens if t.stem not in _RANGE_NOUNS]  # "rotas range"
+        tokens = [t for t in query.tokens if t.stem not in _RANGE_NOUNS]  # "safety policy"
         content = [t for t in tokens if t.level is None]
         if len(content) != 1 or query.compare:
             return []
