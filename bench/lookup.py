@@ -46,6 +46,7 @@ SETS = {
     "held-out set 4 (helper-written 7 Dec, evening)": ROOT / "tests" / "lookup_heldout4.yaml",
     "held-out set 5 (helper-written 7 Dec, night)": ROOT / "tests" / "lookup_heldout5.yaml",
     "held-out set 6 (helper-written 7 Dec, late)": ROOT / "tests" / "lookup_heldout6.yaml",
+    "held-out set 7 (helper-written 7 Dec, later)": ROOT / "tests" / "lookup_heldout7.yaml",
 }
 BASELINE = "be5ab17"  # the first release's engine
 
