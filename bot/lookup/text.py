@@ -112,6 +112,7 @@ CHAT = {
     "qual": "qualification",
     "quals": "qualifications",
     "apprentice": "apprenticeship",
+    "promo": "promotion",
 }
 
 
