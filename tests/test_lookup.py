@@ -750,3 +750,13 @@ def test_a_comparison_sets_side_by_side_the_items_either_side_of_vs(engine):
         "resource-negotiation-finance",
         "resource-negotiation-population-care",
     }
+
+
+def test_different_and_or_that_compare_nothing(engine):
+    assert engine.ask("payroll basics and all the different ways of getting income").kind != (
+        "compare"
+    )
+    assert engine.ask("is there any retirement guidance or planning template for pms").kind != (
+        "compare"
+    )
+    assert engine.ask("how is late career different from established").kind == "compare"

@@ -93,6 +93,7 @@ _RANGE_NOUNS = frozenset(
     term(w) for w in words("range ranges competency competencies which policy policies procedures")
 )
 _PERSON = r"(clinician|gp|nurse|partner|doctor|practitioner)s?\b"
+_ANY_OF = re.compile(r"^(is there|are there|any|do you have|got any)\b")
 CAREER_CHOICES = frozenset({"option", "direction", "role", "core", "driver"})
 WEAK_LEVEL = 0.07  # ... or, with no cue verb ("I just help", "I lead"), this much more
 MIN_LEVEL_SHARE = 0.2
@@ -588,6 +589,8 @@ class LookupEngine(Following, Stages):
         by words of its own: a choice between them, to be shown compared (two ranges so
         offered are asked about instead)."""
         if not query.alternatives or self.items[best.index].kind not in CAREER_CHOICES:
+            return None
+        if query.describes or _ANY_OF.search(query.folded):  # "is there any X or Y": either
             return None
         mine = set(best.covered)
         for other in scored[1:3]:

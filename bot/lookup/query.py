@@ -339,6 +339,23 @@ _WHICH_SUITS = re.compile(
 )
 
 
+def _differs(raw: list[str], i: int) -> bool:
+    """Does "different" at `i` set two things apart ("different from", "how different",
+    "whats different between") rather than mean "various" ("all the different ways")?"""
+    after = raw[i + 1] if i + 1 < len(raw) else ""
+    before = raw[i - 1] if i > 0 else ""
+    return after in ("from", "to", "than", "between", "about", "in") or before in (
+        "how",
+        "so",
+        "whats",
+        "s",
+        "is",
+        "are",
+        "really",
+        "very",
+    )
+
+
 def parse(text: str, corrector: Corrector) -> ParsedQuery:
     text = _ITS_FRAMEWORK.sub("career framework", _ATTRIBUTION.sub(" ", text))
     text = _ALONE.sub("autonomously", text)
@@ -346,8 +363,9 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
     compare = any(
         w in COMPARE_WORDS
         and not (w == "difference" and raw[i - 2 : i - 1] and raw[i - 2] in _MAKE)
+        and not (w == "different" and not _differs(raw, i))
         for i, w in enumerate(raw)
-    )  # "to make a difference" compares nothing
+    )  # "to make a difference", "all the different ways" compare nothing
     if compare and _FIRST_PERSON.search(" ".join(raw)) and _COMPARING_WORK.search(" ".join(raw)):
         compare = False  # "i review how we compare against benchmarks": work, not a question
     ws: list[str] = []
