@@ -729,6 +729,8 @@ def test_on_my_own_is_the_frameworks_autonomous(engine, query, ident, level):
             "stage:late",
         ),
         ("late career", "stage:late"),
+        ("how resilient should someone in their last years as a manager be", "ksa:late"),
+        ("i started last year, what skills should i have", "ksa:early"),
     ],
 )
 def test_a_stage_the_asker_is_in_is_context_when_the_query_says_more(engine, query, ident):

@@ -199,8 +199,8 @@ _INTENTION = re.compile(
 )
 # "10 years", "last year", "for two years": time in the job, which is what a stage is.
 _YEARS = re.compile(
-    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|a|last|this) "
-    r"(years?|yrs?)\b"
+    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|a|this) "
+    r"(years?|yrs?)\b|\b(last) (year|yr)\b"  # "last years" are the late career's, not one
 )
 _AGE = re.compile(
     r"\b(?:i m|im|i am|aged?|at|turning|nearly|almost) ([1-9]\d)\b(?! ?(years?|yrs?|months?|%))"
@@ -433,7 +433,7 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
     if match := _AGE.search(typed):
         query.age = int(match.group(1))
     if match := _YEARS.search(joined):
-        number = match.group(1)
+        number = match.group(1) or match.group(3)
         query.years = int(number) if number.isdigit() else YEAR_WORDS[number]
     for pattern, level in reversed(_CUES):  # the most senior cue wins
         if pattern.search(joined):
