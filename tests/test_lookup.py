@@ -729,7 +729,7 @@ def test_on_my_own_is_the_frameworks_autonomous(engine, query, ident, level):
             "stage:late",
         ),
         ("late career", "stage:late"),
-        ("how resilient should someone in their last years as a manager be", "ksa:late"),
+        ("how resilient and self aware should someone in their last years be", "ksa:late"),
         ("i started last year, what skills should i have", "ksa:early"),
     ],
 )
