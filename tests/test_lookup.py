@@ -730,6 +730,7 @@ def test_on_my_own_is_the_frameworks_autonomous(engine, query, ident, level):
         ),
         ("late career", "stage:late"),
         ("how resilient and self aware should someone in their last years be", "ksa:late"),
+        ("how resilient am i meant to be at established level", "ksa:established"),
         ("i started last year, what skills should i have", "ksa:early"),
     ],
 )

@@ -184,6 +184,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "contact": ("liaison", "liaise"),
     "replace": ("replacement",),
     "decide": ("decision",),
+    "resilient": ("resilience",),
+    "confident": ("confidence",),
     "rules": ("policy", "procedure"),
     "checklist": ("procedure",),
     "looking": ("identify", "identification"),

@@ -172,7 +172,7 @@ class Stages:
         little else ("15 yrs in, what training fits", "courses for experienced managers", "how
         resilient should i be late in my career"): that stage's table."""
         kinds = query.kinds & {"training", "ksa", "development"}
-        attributes = {i for i, t in enumerate(query.tokens) if t.stem in self.ksa_stems}
+        attributes = {i for i, t in enumerate(query.tokens) if t.matches(self.ksa_stems)}
         if not kinds and attributes:  # the knowledge-skills-abilities table's own words
             kinds = {"ksa"}
         if len(kinds) != 1 or not self.kb_has_career:
