@@ -44,6 +44,24 @@ ROOT = Path(__file__).resolve().parents[1]
         ("payroll admin", "and if i do it on my own?", "payroll-and-pensions", ("managerial",)),
         ("what does qof stand for", "which core area is that in", "core:contract-management", ()),
         (
+            "what is significant event audit",
+            "which domain is that in",
+            "domain:risk-management",
+            (),
+        ),
+        (
+            "complaints managerial",
+            "which domain is it in",
+            "domain:patient-and-community-services",
+            (),
+        ),
+        (
+            "late career training options",
+            "and the development table for it",
+            "development:late",
+            (),
+        ),
+        (
             "i draft the gp rotas",
             "what if i also assess how many locums we need",
             "gp-time-management",

@@ -13,6 +13,7 @@ from bot.lookup.format import MAX_ANSWER
     [
         ("what are the 9 domains", "overview:domains"),
         ("what kinds of manager jobs exist in gp land", "overview:roles"),
+        ("what career stages does the framework use", "overview:stages"),
         ("which ways can a pm career go", "overview:directions"),
         ("which technical areas does a pm need to be expert in", "overview:core-areas"),
         ("how many domains are there", "overview:domains"),

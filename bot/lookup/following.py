@@ -32,6 +32,7 @@ _WHICH_KIND = (
     (re.compile(r"\b(core area|core areas|area|areas|core)\b"), "core"),
     (re.compile(r"\b(domain|domains)\b"), "domain"),
 )
+_WHICH_DOMAIN = re.compile(r"\b(which|what) domain\b|\bdomain (is|s) (it|that|this) (in|under)\b")
 
 
 class Following(Answering):
@@ -71,6 +72,18 @@ class Following(Answering):
         if kind == "range":
             return self._range_answer(text, chosen, list(SENIORITY), 1.0)
         return self._item_answer(text, chosen, 1.0)
+
+    def _domain_of(self, text: str, query: ParsedQuery, item: Item) -> Answer | None:
+        """ "which domain is that in" after a range, or after the abbreviation of one (SEA):
+        the range's domain."""
+        if not _WHICH_DOMAIN.search(query.folded):
+            return None
+        linked = self.glossary_links.get(self.by_ident[item.ident])
+        if item.kind == "glossary" and linked is not None:
+            item = self.items[linked]
+        if item.kind != "range" or item.parent is None:
+            return None
+        return self._item_answer(text, self.items[self.by_ident[item.parent]], 1.0)
 
     def _context(self, context: str) -> tuple[Item, tuple[Level, ...]] | None:
         """The item (and levels shown) of a previous answer, from its key or id."""
@@ -251,7 +264,11 @@ class Following(Answering):
         picked = self._pick(text, query, context)
         if picked is not None:
             return picked
-        return self._range_of_term(text, query, context) or self._relevelled(text, query, context)
+        return (
+            self._domain_of(text, query, context)
+            or self._range_of_term(text, query, context)
+            or self._relevelled(text, query, context)
+        )
 
     def _relevelled(self, text: str, query: ParsedQuery, context: Item) -> Answer | None:
         """The range in view at the level whose descriptor tells the work added ("what if i

@@ -49,7 +49,7 @@ _STAGE_WORDS = {
     "late": "late",
     "experienced": "established",
 }
-_STAGE_EXTRA = frozenset(term(w) for w in words("career stage stages"))
+_STAGE_EXTRA = frozenset(term(w) for w in words("career stage stages table tables"))
 _ALL = re.compile(r"\ball\b|\bevery\b|\beach\b|\bother\b")
 _UP = re.compile(
     r"\b(above|higher|next level|level up|step up|more senior|one up|up a level|go up)\b"
@@ -82,6 +82,7 @@ _NAMED_KIND = {
     "stage": "stage",
     "role": "role",
     "job": "role",
+    "domain": "domain",
 }
 _ITS_RANGES = re.compile(r"\branges?\b.*\b(in|of|under) (it|that|this|there)\b|\bits ranges\b")
 # A range's work told again at another level: "what if i also advise other practices on it",

@@ -61,7 +61,7 @@ FILLER = frozenset(
         "complete entire whole split into up at main altogether overall from broadly "
         "nutshell brief briefly basically simple simply short across primary care manager "
         "cover covers include includes contain contains consist consists "
-        "managers pm pms they them those need be"
+        "managers pm pms pcm pcms they them those need be use uses"
     )
 )
 _FOR_MANAGERS = re.compile(

@@ -204,6 +204,15 @@ _YEARS = re.compile(
     r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|a|this) "
     r"(years?|yrs?)\b|\b(last) (year|yr)\b"  # "last years" are the late career's, not one
 )
+_MONTHS = re.compile(r"\b(\d+) (months?|mths?)\b")  # "18 months": a year and a half
+ORDINAL_YEARS = {
+    w: n
+    for n, w in enumerate(
+        ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"),
+        start=1,
+    )
+}
+_NTH_YEAR = re.compile(rf"\b({'|'.join(ORDINAL_YEARS)}) year\b")  # "by my third year"
 _AGE = re.compile(
     r"\b(?:i m|im|i am|aged?|at|turning|nearly|almost) ([1-9]\d)\b(?! ?(years?|yrs?|months?|%))"
 )
@@ -226,7 +235,7 @@ KIND_CUES: tuple[tuple[frozenset[str], str], ...] = (
     (
         frozenset(
             {"skills", "abilities", "qualities", "attributes", "ksa", "ksas"}
-            | {"supposed", "expected"}
+            | {"supposed", "expected", "capable", "behaviours", "behaviors"}
         ),
         "ksa",
     ),
@@ -437,6 +446,10 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
     if match := _YEARS.search(joined):
         number = match.group(1) or match.group(3)
         query.years = int(number) if number.isdigit() else YEAR_WORDS[number]
+    elif match := _NTH_YEAR.search(joined):  # "by my third year"
+        query.years = ORDINAL_YEARS[match.group(1)]
+    elif match := _MONTHS.search(joined):
+        query.years = int(match.group(1)) // 12
     for pattern, level in reversed(_CUES):  # the most senior cue wins
         if pattern.search(joined):
             query.cue_level = level
