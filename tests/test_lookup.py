@@ -340,6 +340,11 @@ def test_off_topic_gets_not_found_with_suggestions(engine, query):
         ("organising asthma reviews and flu clinics", "clinics-health-promotion"),
         ("overtime claims for reception staff", "payroll-and-pensions"),
         ("when does early career end", "stage:early"),
+        (
+            "drafting our child and vulnerable adult procedures with the lead gp",
+            "patient-protection",
+        ),
+        ("pulling data together for the budget and the annual forecast", "cash-flow-budgets"),
         ("what are the main responsibilities of a practice manager", "role:practice-manager"),
     ],
 )
@@ -642,6 +647,7 @@ def test_work_that_mentions_other_places_is_not_read_as_a_move_in(engine, query)
             "managerial",
         ),
         ("complaints lead", "complaints", "strategic"),
+        ("i just collect bits of info for the ipc lead", "infection-control", "administrative"),
     ],
 )
 def test_lead_as_the_askers_verb_a_person_or_a_level(engine, query, range_id, level):

@@ -106,12 +106,12 @@ _ASKED_ELSEWHERE = re.compile(
     r"email|ask)\b|\bwhats the address\b|\baddress (to|for)\b|\bnumber for the\b|"
     # a document to write or a deck to make
     r"^(please |pls )?(draft|rewrite|proofread|summarise|summarize|make me|put together|"
-    r"write (me |an? |something|some ))|\bmy cv\b|"
+    r"write (me |an? |something|some ))\b|\bmy cv\b|"
     # a firm to recommend
     r"\b(any good|know any|best|which)\b.*\b(compan(y|ies)|firms?|consultanc(y|ies)|"
     r"consultants?|accountants?|bureaus?|suppliers?|solicitors?|agenc(y|ies))\b.*\b(in|near|round|"
     r"use|for)\b|\bround here\b|\bnear (me|here|us)\b|"
-    r"\b(snow|rain|raining|sunny|forecast)\b|"
+    r"\b(snow|snowing|rain|raining|sunny)\b|"
     # a figure of the year
     r"\b(point value|worth per point|annual fee|contribution rates?|registration threshold|"
     r"item of service fee)\b|\bhow much (is|does|do) .* (worth|pay|cost)\b|\bpoint (is )?worth\b"

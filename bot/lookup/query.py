@@ -325,8 +325,14 @@ def _level_of(ws: list[str], i: int, compare: bool) -> Level | None:
     if word in LEAD_WORDS:
         if nxt in PEOPLE or nxt in ("to", "time", "times"):
             return None
-        if word in ("lead", "leader") and prev and nxt and prev not in _LEADS_WHO:
-            return None  # a person: "the clinical governance lead decides" (not "IC lead")
+        before = ws[i - 2] if i > 1 else ""
+        if (
+            word in ("lead", "leader")
+            and prev
+            and prev not in _LEADS_WHO
+            and (nxt or before in _DETERMINERS)
+        ):
+            return None  # a person: "the clinical governance lead decides", "for the ipc lead"
         return S
     if word == "top" and nxt in LEVEL_NOUNS:
         return S
@@ -337,6 +343,7 @@ def _level_of(ws: list[str], i: int, compare: bool) -> Level | None:
 _LEADS_WHO = wordset(
     "i we to will would also and or they who can could should must may strategic level senior"
 )
+_DETERMINERS = wordset("the our my a an their his her your")
 _MAKE = wordset("make makes making made")
 _COMPARING_WORK = re.compile(
     r"\b(compare|compares|compared|comparing) (against|with|different|our|ourselves|us|how)\b|"
