@@ -345,11 +345,17 @@ def test_off_topic_gets_not_found_with_suggestions(engine, query):
             "patient-protection",
         ),
         ("pulling data together for the budget and the annual forecast", "cash-flow-budgets"),
+        ("advising practices on which payroll software or bureau to use", "payroll-and-pensions"),
+        ("keeping a spreadsheet of what we've claimed and what's been paid", None),
+        ("reconciling our list size against the links data each quarter", None),
         ("what are the main responsibilities of a practice manager", "role:practice-manager"),
     ],
 )
 def test_work_and_career_questions_near_the_off_topic_rules_are_answered(engine, query, ident):
-    assert engine.ask(query).ident == ident
+    """`ident` None: any answer but "not in the frameworks"."""
+    answer = engine.ask(query)
+    assert answer.kind != "none"
+    assert ident is None or answer.ident == ident
 
 
 def test_random_garbage_never_answers_competency(engine):

@@ -45,8 +45,8 @@ _PAY = re.compile(
 # A fault reported, not work described: "docman keeps crashing", "heating's broken". With "I"
 # ("when the system goes down I lead the fix") it is the work of handling it.
 _FAULT = re.compile(
-    r"\b(crash|crashes|crashing|crashed|frozen|freezing|broken|broke|not working|wont work|"
-    r"won'?t let me|keeps? (timing out|dropping|freezing|crashing)|locked out|cant log ?in|"
+    r"\b(crash(?! course)|crashes|crashing|crashed|frozen|freezing|broken|broke|not working|"
+    r"wont work|won'?t let me|keeps? (timing out|dropping|freezing|crashing)|locked out|cant log ?in|"
     r"can'?t log ?in|wont load|won'?t load)\b"
 )
 _HANDLING = re.compile(
@@ -123,6 +123,12 @@ _ASKS = re.compile(
     r"\b(do|am|can|could|should|would|will|did|shall|must|cant|can t|wont|won t) i\b|"
     r"\b(how|why|who|when|where|what|which) (do|does|can|should|would) (i|we)\b"
 )
+# Work told without a subject: "advising practices on which payroll bureau to use", "running
+# the drills for when emis goes down".
+_WORK_FRAGMENT = re.compile(
+    r"^(?!(morning|evening|anything|something|nothing|going|wondering|thinking|hoping|asking|"
+    r"trying)\b)\w+ing\b"
+)
 # One case's law, asked in the first person but never work told: "can i sack her for that".
 _CASE_LAW = re.compile(
     r"\b(can|could) (i|we) (actually |legally )?(sack|dismiss|fire|force|refuse|sue)\b|"
@@ -135,14 +141,16 @@ _CASE_LAW = re.compile(
 def is_off_topic(joined: str, typed: str, describes: bool) -> bool:
     """Is the message for someone other than careerbot? `describes`: it tells work in the
     first person ("I check whether it's been paid"), which is never a question about pay."""
+    if _OFF_TOPIC.search(joined) or _CASE_LAW.search(typed.casefold()):
+        return True
+    if _WORK_FRAGMENT.match(joined):  # work told without a subject
+        return False
     return bool(
-        _OFF_TOPIC.search(joined)
-        or ((_PAY.search(joined) or _CONTACT.search(typed)) and not describes)
+        ((_PAY.search(joined) or _CONTACT.search(typed)) and not describes)
         or (
             _ASKED_ELSEWHERE.search(typed.casefold())
             and not (describes and not _ASKS.search(joined))
         )
-        or _CASE_LAW.search(typed.casefold())
         or _CHAT.search(typed)
         or (
             _FAULT.search(typed)
