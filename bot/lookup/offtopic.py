@@ -46,8 +46,8 @@ _PAY = re.compile(
 # ("when the system goes down I lead the fix") it is the work of handling it.
 _FAULT = re.compile(
     r"\b(crash(?! course)|crashes|crashing|crashed|frozen|freezing|broken|broke|not working|"
-    r"wont work|won'?t let me|keeps? (timing out|dropping|freezing|crashing)|locked out|cant log ?in|"
-    r"can'?t log ?in|wont load|won'?t load)\b"
+    r"wont work|won'?t let me|keeps? (timing out|dropping|freezing|crashing)|locked out|"
+    r"cant log ?in|can'?t log ?in|wont load|won'?t load)\b"
 )
 _HANDLING = re.compile(
     r"\b(report|reporting|reported|check|checking|chase|chasing|arrange|arranging|sort|sorting|"
