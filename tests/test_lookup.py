@@ -316,6 +316,8 @@ OFF_TOPIC = [
     "whats the cqc annual fee for our practice",
     "do i get bank hols on top of my annual leave",
     "who do i ring when our cloud phones are down",
+    "when does the qof year end this time",
+    "what bp target should we aim for in diabetics",
 ]
 
 

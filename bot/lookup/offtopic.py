@@ -83,7 +83,8 @@ _ASKED_ELSEWHERE = re.compile(
     r"\bmy [\w ]{0,20}entitlement\b|\bentitlement (after|if|for me)\b|"
     r"\bbank hols?\b|\bsalary sacrifice\b|\bacting up pay\b|\blump sum\b|"
     r"\b(get|getting|be) paid overtime\b|"
-    r"\b(day|hourly|session|sessional) rates?\b|\bper (hour|session|day|point)\b|"
+    r"\b(day|hourly|session|sessional) rates?\b|"
+    r"\b(pay|paid|cost|costs|charge|charges|earn|earns|worth)\b.*\bper (hour|session|day|point)\b|"
     r"\bcommission (do|does|on|off)\b|\b\d+k (fair|enough|a year)\b|\bfair for an?\b|"
     r"\bwhat do [\w ]{0,30} charge\b|\bhow much [\w ]{0,30} charge\b|"
     # how to work a product, or it failing
@@ -102,13 +103,14 @@ _ASKED_ELSEWHERE = re.compile(
     # when something is due or published, and who or where to contact
     r"^when (does|do|is|are|will)\b.*\b(year end|published|announced|released|due out)\b|"
     r"\b(deadline for submitting|whats the deadline|when is the deadline)\b|"
-    r"\bwho is (the|our) [\w ]{1,30} (at|in|for) (our|my)\b|\bwho do i (contact|ring|call|"
+    r"\bwho is (the|our) (clinical director|cd|caldicott guardian)\b|\bwho do i (contact|ring|call|"
     r"email|ask)\b|\bwhats the address\b|\baddress (to|for)\b|\bnumber for the\b|"
     # a document to write or a deck to make
     r"^(please |pls )?(draft|rewrite|proofread|summarise|summarize|make me|put together|"
     r"write (me |an? |something|some ))\b|\bmy cv\b|"
     # a firm to recommend
-    r"\b(any good|know any|best|which)\b.*\b(compan(y|ies)|firms?|consultanc(y|ies)|"
+    r"\bwhich [\w ]{0,20}(accountants?|solicitors?|bureaus?|compan(y|ies)|firms?) do\b|"
+    r"\b(any good|know any|best)\b.*\b(compan(y|ies)|firms?|consultanc(y|ies)|"
     r"consultants?|accountants?|bureaus?|suppliers?|solicitors?|agenc(y|ies))\b.*\b(in|near|round|"
     r"use|for)\b|\bround here\b|\bnear (me|here|us)\b|"
     r"\b(snow|snowing|rain|raining|sunny)\b|"
@@ -118,10 +120,10 @@ _ASKED_ELSEWHERE = re.compile(
 )
 
 
-# A question in the first person ("do i get", "how do i", "who do i ring"), not work told.
+# A question ("do i get", "how do i", "who do i ring", "when does ..."), not work told.
 _ASKS = re.compile(
-    r"\b(do|am|can|could|should|would|will|did|shall|must|cant|can t|wont|won t) i\b|"
-    r"\b(how|why|who|when|where|what|which) (do|does|can|should|would) (i|we)\b"
+    r"\b(do|am|can|could|should|would|will|did|shall|must|cant|can t|wont|won t) (i|we)\b|"
+    r"^(how|why|who|when|where|what|whats|which)\b"
 )
 # Work told without a subject: "advising practices on which payroll bureau to use", "running
 # the drills for when emis goes down".
