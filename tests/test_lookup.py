@@ -779,3 +779,14 @@ def test_different_and_or_that_compare_nothing(engine):
         "compare"
     )
     assert engine.ask("how is late career different from established").kind == "compare"
+
+
+@pytest.mark.parametrize(
+    ("query", "years"),
+    [("been a pm 4 years", 4), ("pm for 15yrs", 15), ("ive only been in post 4 months", 0)],
+)
+def test_time_in_the_job_as_typed(engine, query, years):
+    """Chat's "4" for "for" does not eat a number of years."""
+    from bot.lookup.query import parse
+
+    assert parse(query, engine.corrector).years == years

@@ -450,12 +450,13 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
     query.alternatives = compare or bool(re.search(r"\b(or|vs|versus)\b", joined))
     if match := _AGE.search(typed):
         query.age = int(match.group(1))
-    if match := _YEARS.search(joined):
+    told = " ".join(re.findall(r"\d+|[a-z]+", text.casefold()))  # "4 yrs", "15yrs": not "for"
+    if match := _YEARS.search(told):
         number = match.group(1) or match.group(3)
         query.years = int(number) if number.isdigit() else YEAR_WORDS[number]
-    elif match := _NTH_YEAR.search(joined):  # "by my third year"
+    elif match := _NTH_YEAR.search(told):  # "by my third year"
         query.years = ORDINAL_YEARS[match.group(1)]
-    elif match := _MONTHS.search(joined):
+    elif match := _MONTHS.search(told):
         query.years = int(match.group(1)) // 12
     for pattern, level in reversed(_CUES):  # the most senior cue wins
         if pattern.search(joined):
