@@ -15,6 +15,7 @@ from bot.lookup import Answer, Candidate, LookupEngine
 from bot.lookup.cli import json_line
 from bot.lookup.format import MAX_ANSWER
 from bot.lookup.items import MAX_KEY_BYTES, short_key
+from bot.lookup.query import parse
 from tests.seeds import CAREER_SEED, COMPETENCY_SEED, normalise, seed_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -787,6 +788,4 @@ def test_different_and_or_that_compare_nothing(engine):
 )
 def test_time_in_the_job_as_typed(engine, query, years):
     """Chat's "4" for "for" does not eat a number of years."""
-    from bot.lookup.query import parse
-
     assert parse(query, engine.corrector).years == years
