@@ -429,7 +429,7 @@ async def test_postgres_backend_terminated_in_the_middle_of_a_step(pg_url, rec, 
                 await asyncio.sleep(0.02)
             assert blocked, "the bot's rating insert never waited on the lock"
             ((pid, query),) = blocked
-            assert query.lower().startswith("insert into ratings"), query
+            assert "insert into ratings" in query.lower(), query  # (in a one-statement step)
             await conn.execute(text("select pg_terminate_backend(:pid)"), {"pid": pid})
             calls, elapsed = await asyncio.wait_for(tap, 10)
             await conn.rollback()

@@ -157,6 +157,10 @@ class DirectConnection(Connection):
     (the loop engine), or asyncpg (PostgreSQL's async engine: in its `run_sync` greenlet, each
     statement one awaited round trip, inside the transaction SQLAlchemy began)."""
 
+    #: Whether a statement on this connection has been answered (`transactions`: a transaction
+    #: whose first statement finds the connection broken has done nothing, and is tried again).
+    answered = False
+
     def execute(
         self,
         statement: Any,
@@ -164,6 +168,11 @@ class DirectConnection(Connection):
         *,
         execution_options: Any = None,
     ) -> Any:
+        result = self._execute(statement, parameters, execution_options)
+        self.answered = True
+        return result
+
+    def _execute(self, statement: Any, parameters: Any, execution_options: Any) -> Any:
         if execution_options or isinstance(parameters, list):
             return super().execute(statement, parameters, execution_options=execution_options)
         if self._transaction is None:
@@ -218,6 +227,14 @@ class DirectConnection(Connection):
             self.dispatch.before_cursor_execute(self, None, plan.sql, tuple(values), None, False)
         try:
             fetched, status = await_(_asyncpg_fetch(adapted, plan.sql, values, self.dialect))
+        except TimeoutError as exc:
+            # asyncpg's statement timeout (no answer: a partition) leaves its cancel request in
+            # flight. Handed back to the pool as it is, the connection's next statement (not
+            # pinged: `transactions`) would wait for that request with no time limit, and so
+            # would closing it (below): it is dropped and invalidated here.
+            adapted._connection.terminate()
+            self.invalidate(exc)
+            raise
         except Exception as exc:
             try:
                 adapted._handle_exception(exc)  # raises it as the DB-API's error
@@ -227,6 +244,12 @@ class DirectConnection(Connection):
         except BaseException as exc:
             # Cancelled (a transaction's time limit) with the statement in flight: the
             # connection is invalidated, not handed out again mid-statement, as SQLAlchemy does.
+            # It is dropped at once first: SQLAlchemy closes an invalidated connection
+            # gracefully, and asyncpg's close waits, with no time limit, for the cancel
+            # request it sends for the statement in flight on a connection of its own; across
+            # a partition that never comes back, and with the time limit spent nothing would
+            # interrupt the wait.
+            adapted._connection.terminate()
             self._handle_dbapi_exception(exc, plan.sql, tuple(values), None, None)
             raise
         rowcount = int(status.rpartition(" ")[2]) if status and status[-1].isdigit() else -1

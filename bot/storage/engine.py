@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,7 +24,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool, QueuePool
 from sqlalchemy.util import await_
 
 from bot.storage.direct import DirectConnection
-from bot.storage.transactions import OnAsyncEngine, OnLoop
+from bot.storage.transactions import UNPINGED, OnAsyncEngine, OnLoop
 
 if TYPE_CHECKING:
     from bot.storage.repository import Repository
@@ -46,6 +47,10 @@ PG_CONNECT_TIMEOUT_S = 3.0
 PG_STATEMENT_TIMEOUT_S = 3.0
 PG_POOL_TIMEOUT_S = 3.0
 PG_TRANSACTION_TIMEOUT_S = 4.0
+#: A pooled PostgreSQL connection idle longer than this (s) is pinged on checkout even by the
+#: hot path's transactions, which otherwise find a broken connection by their first statement
+#: and try once more (`transactions.OnAsyncEngine`); every other transaction pings always.
+PG_PING_IDLE_S = 10.0
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -131,24 +136,40 @@ def create_engine(
     engine = create_async_engine(u, connect_args=connect_args, **kwargs)
     if ping and u.get_backend_name() == "postgresql":
         event.listen(engine.sync_engine.pool, "checkout", _ping_on_checkout)
+        event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
     if u.get_backend_name() == "postgresql" and engine.dialect.driver == "asyncpg":
         # Statements built once run on asyncpg itself, prepared once per connection (`direct`).
         engine.sync_engine._connection_cls = DirectConnection
     return engine
 
 
-def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+def _ping_on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     """Ask PostgreSQL for nothing (`;`) before a pooled connection is used: one round trip.
 
     SQLAlchemy's `pool_pre_ping` does the same on asyncpg inside a transaction of its own
     (BEGIN, `;`, ROLLBACK: three round trips, for PgBouncer's transaction mode, not used
     here), before every transaction. When the connection is broken, the pool discards it and
     every connection older than it, as pre-ping does, and connects afresh.
+
+    Not pinged: a connection checked out by a hot-path transaction (`UNPINGED`) that was in
+    use within the last `PG_PING_IDLE_S`; that transaction tries once more on a fresh,
+    pinged connection when its first statement finds this one broken.
     """
+    if UNPINGED.get():
+        returned = record.info.get("returned")
+        if returned is not None and time.monotonic() - returned < PG_PING_IDLE_S:
+            return
     try:
         await_(dbapi_connection.driver_connection.fetchrow(";"))
     except Exception as exc:  # broken, closed, timed out: the pool connects afresh
+        # (dropped at once: a graceful close would wait for asyncpg's cancel request of the
+        # timed-out ping, which a partition never answers; `direct.DirectConnection`)
+        dbapi_connection.driver_connection.terminate()
         raise InvalidatePoolError(f"ping failed: {exc!r}") from exc
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["returned"] = time.monotonic()
 
 
 def _install_sqlite_listeners(

@@ -51,6 +51,7 @@ from bot.storage.profiles import ProfileStore
 from bot.storage.records import (
     NAME_MAX,
     ConversationRecord,
+    NoOpenAssessmentError,
     ProfileRecord,
     Snapshot,
     UserRecord,
@@ -62,6 +63,7 @@ from bot.storage.tables import (
     _range_key,
     _ratings,
 )
+from bot.vocabulary import check_level
 
 #: How stale a user's `last_seen` may get before an update writes it again.
 SEEN_EVERY = timedelta(minutes=1)
@@ -197,9 +199,72 @@ class Repository(
         starts at a random version (`first_version`), each step adds one.
         The user must exist (`begin_turn`).
         """
-        return await self._transactions.run(
-            self._step, *self._step_args(user_id, expected_version, flow, step, payload, changes)
+        args = self._step_args(user_id, expected_version, flow, step, payload, changes)
+        if self._at_once(expected_version, changes, args[-1]):
+            return await self._transactions.run_each(self._step_at_once, *args)
+        return await self._transactions.run(self._step, *args)
+
+    def _at_once(
+        self, expected_version: int, changes: Sequence[Change], delivery: deliveries.Delivery | None
+    ) -> bool:
+        """Whether the step can be one statement in autocommit (`_step_at_once`): on
+        PostgreSQL, a conversation row there already, no change or one rating, and no prune
+        of old claims due with its claim."""
+        return (
+            self._transactions.autocommits
+            and expected_version != 0
+            and (not changes or (len(changes) == 1 and isinstance(changes[0], RecordRating)))
+            and (
+                delivery is None
+                or delivery.claimed
+                or delivery.update_id % deliveries.PRUNE_EVERY != 0
+            )
         )
+
+    @staticmethod
+    def _step_at_once(
+        conn: Connection,
+        user_id: int,
+        expected_version: int,
+        state: dict[str, Any],
+        changes: Sequence[Change],
+        now: datetime,
+        delivery: deliveries.Delivery | None = None,
+    ) -> int | None:
+        """`_step` as one statement (`statements.one_statement_step`): one round trip in
+        autocommit, all of it or nothing. The same outcomes: the new version; None when stale
+        or the update was claimed before (nothing written); `NoOpenAssessmentError` for a
+        rating with no assessment open (nothing written)."""
+        claim = delivery is not None and not delivery.claimed
+        rating = changes[0] if changes else None
+        params = {
+            **state,
+            "b_user_id": user_id,
+            "b_updated_at": now,
+            "b_expected": expected_version,
+        }
+        if claim:
+            assert delivery is not None
+            params |= {"b_update_id": delivery.update_id, "b_handled_at": now}
+        if isinstance(rating, RecordRating):
+            params |= {
+                "b_domain_id": rating.domain_id,
+                "b_range_id": _range_key(rating.range_id),
+                "b_level": check_level(rating.level),
+                "b_note": rating.note,
+            }
+        statement = statements.one_statement_step(claim, rating is not None)
+        row = conn.execute(statement, params).one()
+        if claim and row.claimed:
+            assert delivery is not None
+            delivery.claimed = True
+        if row.version is not None:
+            return int(row.version)
+        if claim and row.taken:
+            return None
+        if rating is not None and row.assessment_id is None and row.fresh:
+            raise NoOpenAssessmentError(f"user {user_id} has no open assessment")
+        return None
 
     async def apply_step_and_read(
         self,

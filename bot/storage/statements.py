@@ -235,3 +235,92 @@ TARGETED = ("level", "set_at")
 
 def upsert_target(dialect: str) -> Any:
     return upsert(dialect, _targets, ("user_id", "domain_id"), TARGETED, TARGETED)
+
+
+@cache
+def one_statement_step(claim: bool, rating: bool) -> Any:
+    """PostgreSQL: a versioned step as one statement (data-modifying CTEs), run in autocommit:
+    one round trip, no BEGIN or COMMIT, all of it or nothing as a transaction would be.
+
+    With `claim`, the Telegram update's number is claimed (`deliveries`) and the conversation
+    written only when the claim is new; with `rating`, the user's open assessment is rated
+    (`RecordRating`), and nothing is written when none is open. The row says what happened:
+    `version` (None: nothing written), `claimed` (the claim was stored), `taken` (an earlier
+    delivery holds the claim), `assessment_id` (the open assessment, None: none), `fresh` (the
+    stored version is the expected one).
+    """
+    c, a, r = _conversations, _assessments, _ratings
+    user = param(c.c.user_id)
+    ctes: list[Any] = []
+    guard: list[Any] = [c.c.user_id == user, c.c.version == param(c.c.version, "expected")]
+    columns: list[Any] = []
+    open_id = None
+    if rating:
+        open_cte = (
+            select(func.max(a.c.id).label("id"))
+            .where(a.c.user_id == user, a.c.completed_at.is_(None))
+            .cte("open_assessment")
+        )
+        open_id = select(open_cte.c.id).scalar_subquery()
+        guard.append(open_id.is_not(None))
+        columns.append(open_id.label("assessment_id"))
+    if claim:
+        h = _handled_updates()
+        number = param(h.c.update_id)
+        values = select(number, param(h.c.handled_at))
+        if open_id is not None:
+            values = values.where(open_id.is_not(None))
+        claimed_cte = (
+            postgresql.insert(h)
+            .from_select(["update_id", "handled_at"], values)
+            .on_conflict_do_nothing(index_elements=[h.c.update_id])
+            .returning(h.c.update_id)
+            .cte("claimed")
+        )
+        guard.append(select(claimed_cte.c.update_id).exists())
+        columns.append(select(claimed_cte.c.update_id).exists().label("claimed"))
+        columns.append(select(h.c.update_id).where(h.c.update_id == number).exists().label("taken"))
+    names = ["flow", "step", "payload", "updated_at"]
+    written = (
+        update(c)
+        .where(*guard)
+        .values(**params(c, *names), version=c.c.version + 1)
+        .returning(c.c.version)
+        .cte("written")
+    )
+    if rating:
+        assert open_id is not None
+        rated = postgresql.insert(r).from_select(
+            ["assessment_id", "domain_id", "range_id", "level", "note", "rated_at"],
+            select(
+                open_id,
+                param(r.c.domain_id),
+                param(r.c.range_id),
+                param(r.c.level),
+                param(r.c.note),
+                param(c.c.updated_at),
+            ).select_from(written),
+        )
+        ctes.append(
+            rated.on_conflict_do_update(
+                index_elements=[r.c.assessment_id, r.c.domain_id, r.c.range_id],
+                set_={name: rated.excluded[name] for name in RATED},
+            ).cte("rated")
+        )
+    fresh = select(c.c.user_id).where(
+        c.c.user_id == user, c.c.version == param(c.c.version, "expected")
+    )
+    stmt = select(
+        select(written.c.version).scalar_subquery().label("version"),
+        *columns,
+        fresh.exists().label("fresh"),
+    )
+    if ctes:
+        stmt = stmt.add_cte(*ctes)
+    return built_once(stmt)
+
+
+def _handled_updates() -> Table:
+    from bot.storage.models import HandledUpdate
+
+    return HandledUpdate.__table__  # type: ignore[return-value]

@@ -15,15 +15,26 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 T = TypeVar("T")
 #: The first and the longest pause between two tries of SQLite's write lock (seconds).
 FIRST_RETRY, LONGEST_RETRY = 0.0005, 0.05
+
+#: Set while a hot-path transaction checks out its connection: a recently used one is not
+#: pinged (`engine._ping_on_checkout`), the transaction tries once more instead when its first
+#: statement finds the connection broken.
+UNPINGED: ContextVar[bool] = ContextVar("unpinged", default=False)
+
+
+class _Unanswered(Exception):
+    """The connection was found broken before any statement of the transaction was answered:
+    nothing was done, in the database or in Python, so the whole of it can be tried again."""
 
 
 class Transactions(Protocol):
@@ -35,6 +46,11 @@ class Transactions(Protocol):
         """`work(connection, *args)` whose statements need not commit together (reads, and
         writes of one statement that stand alone): on PostgreSQL each statement is its own
         transaction, saving the BEGIN and COMMIT round trips; elsewhere as `run`."""
+
+    @property
+    def autocommits(self) -> bool:
+        """Whether `run_each` runs each statement as a transaction of its own (PostgreSQL):
+        a write made one statement then needs no BEGIN and COMMIT."""
 
 
 class OnAsyncEngine:
@@ -54,15 +70,68 @@ class OnAsyncEngine:
         self._autocommit.sync_engine._connection_cls = engine.sync_engine._connection_cls
         self._each = engine.dialect.name == "postgresql"
 
+    @property
+    def autocommits(self) -> bool:
+        return self._each
+
     async def run(self, work: Callable[..., T], *args: Any) -> T:
-        async with asyncio.timeout(self._limit), self._engine.begin() as conn:
-            return await conn.run_sync(work, *args)
+        async with asyncio.timeout(self._limit):
+            if self._each:  # PostgreSQL: a recently used connection is not pinged
+                try:
+                    async with _unpinged(), self._engine.begin() as conn:
+                        return await conn.run_sync(_first_answered, work, args)
+                except _Unanswered:
+                    pass  # once more, on a connection pinged on checkout
+            async with self._engine.begin() as conn:
+                return await conn.run_sync(work, *args)
 
     async def run_each(self, work: Callable[..., T], *args: Any) -> T:
         if not self._each:
             return await self.run(work, *args)
-        async with asyncio.timeout(self._limit), self._autocommit.connect() as conn:
-            return await conn.run_sync(work, *args)
+        async with asyncio.timeout(self._limit):
+            try:
+                async with _unpinged(), self._autocommit.connect() as conn:
+                    return await conn.run_sync(_first_answered, work, args)
+            except _Unanswered:
+                pass
+            async with self._autocommit.connect() as conn:
+                return await conn.run_sync(work, *args)
+
+
+class _unpinged:  # noqa: N801  (a context manager, used as a function)
+    """`UNPINGED` set while entered (a connection is checked out within it)."""
+
+    __slots__ = ("_token",)
+
+    async def __aenter__(self) -> None:
+        self._token = UNPINGED.set(True)
+
+    async def __aexit__(self, *exc: object) -> None:
+        UNPINGED.reset(self._token)
+
+
+def _first_answered(conn: Connection, work: Callable[..., T], args: tuple[Any, ...]) -> T:
+    """`work(conn, *args)`; a broken connection found by its first statement (none answered
+    yet: `DirectConnection.answered`) is raised as `_Unanswered`, to be tried again."""
+    try:
+        return work(conn, *args)
+    except DBAPIError as exc:
+        if getattr(conn, "answered", True) or not _unsent(exc):
+            raise
+        if not exc.connection_invalidated:  # in doubt: not handed out again
+            driver: Any = conn.connection.driver_connection
+            driver.terminate()
+            conn.invalidate(exc)
+        raise _Unanswered from exc
+
+
+def _unsent(exc: DBAPIError) -> bool:
+    """asyncpg turned the statement down before sending it: it knew the connection closed,
+    or found its protocol mid-operation (a backend terminated while the connection sat in
+    the pool, its last message half handled). Not a connection broken on the way: a write
+    in autocommit might have been done then."""
+    cause = exc.orig.__cause__ if exc.orig is not None else None
+    return type(cause).__name__ == "InternalClientError" or "connection is closed" in str(exc.orig)
 
 
 class OnLoop:
@@ -95,6 +164,8 @@ class OnLoop:
 
     async def run_each(self, work: Callable[..., T], *args: Any) -> T:
         return await self.run(work, *args)
+
+    autocommits = False
 
     def close_with(self, engine: AsyncEngine) -> None:
         """Dispose of this engine when `engine` is disposed of (its owner's cue)."""
