@@ -789,3 +789,9 @@ def test_different_and_or_that_compare_nothing(engine):
 def test_time_in_the_job_as_typed(engine, query, years):
     """Chat's "4" for "for" does not eat a number of years."""
     assert parse(query, engine.corrector).years == years
+
+
+def test_comparing_in_work_told_without_a_subject_is_work(engine):
+    answer = engine.ask("doing in depth analysis of our data to compare different ways of working")
+    assert answer.kind == "competency"
+    assert engine.ask("moving in compared with building up").kind == "compare"

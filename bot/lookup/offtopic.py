@@ -129,7 +129,7 @@ _ASKS = re.compile(
 # the drills for when emis goes down".
 _WORK_FRAGMENT = re.compile(
     r"^(?!(morning|evening|anything|something|nothing|going|wondering|thinking|hoping|asking|"
-    r"trying)\b)\w+ing\b"
+    r"trying|moving|building|winding|maintaining)\b)\w+ing\b"
 )
 # One case's law, asked in the first person but never work told: "can i sack her for that".
 _CASE_LAW = re.compile(

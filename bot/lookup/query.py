@@ -345,6 +345,8 @@ _LEADS_WHO = wordset(
 )
 _DETERMINERS = wordset("the our my a an their his her your")
 _MAKE = wordset("make makes making made")
+# Work told without a subject: "doing in depth analysis of our data to compare ...".
+_DOING = re.compile(r"^(?!(moving|building|winding|maintaining)\b)\w+ing\b")  # not directions
 _COMPARING_WORK = re.compile(
     r"\b(compare|compares|compared|comparing) (against|with|different|our|ourselves|us|how)\b|"
     r"\b(i|we|im|ive|i m|i ve) (have |also |then |just )?(compare|compared|comparing)\b"
@@ -384,7 +386,12 @@ def parse(text: str, corrector: Corrector) -> ParsedQuery:
         and not (w == "different" and not _differs(raw, i))
         for i, w in enumerate(raw)
     )  # "to make a difference", "all the different ways" compare nothing
-    if compare and _FIRST_PERSON.search(" ".join(raw)) and _COMPARING_WORK.search(" ".join(raw)):
+    said = " ".join(raw)
+    if (
+        compare
+        and (_FIRST_PERSON.search(said) or _DOING.match(said))
+        and _COMPARING_WORK.search(said)
+    ):
         compare = False  # "i review how we compare against benchmarks": work, not a question
     ws: list[str] = []
     factors: list[float] = []
