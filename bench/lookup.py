@@ -41,6 +41,7 @@ SETS = {
     "development set 7 (tuned on)": ROOT / "tests" / "lookup_devset7.yaml",
     "development set 8, off-topic (tuned on)": ROOT / "tests" / "lookup_devset8_offtopic.yaml",
     "development set 9 (tuned on)": ROOT / "tests" / "lookup_devset9.yaml",
+    "development set 10, named items (tuned on)": ROOT / "tests" / "lookup_devset10_named.yaml",
     "held-out split of the old devset": ROOT / "tests" / "lookup_heldout.yaml",
     "fresh held-out set (helper-written)": ROOT / "tests" / "lookup_heldout_fresh.yaml",
     "held-out set 3 (helper-written 7 Dec)": ROOT / "tests" / "lookup_heldout_fresh2.yaml",

@@ -795,3 +795,21 @@ def test_comparing_in_work_told_without_a_subject_is_work(engine):
     answer = engine.ask("doing in depth analysis of our data to compare different ways of working")
     assert answer.kind == "competency"
     assert engine.ask("moving in compared with building up").kind == "compare"
+
+
+@pytest.mark.parametrize(
+    ("query", "range_id", "level"),
+    [
+        ("clin audit mgr", "clinical-audit", "managerial"),
+        ("recep mgr", "reception", "managerial"),
+        ("risk assmt strat", "risk-assessment", "strategic"),
+        ("svc budgets mgr", "service-budgets", "managerial"),
+    ],
+)
+def test_shorthand_of_a_names_words(engine, query, range_id, level):
+    answer = engine.ask(query)
+    assert (answer.range_id, answer.level) == (range_id, level)
+
+
+def test_short_everyday_words_are_not_shorthand(engine):
+    assert engine.ask("how do I make a cup of tea").kind == "none"

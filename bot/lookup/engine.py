@@ -147,7 +147,7 @@ class LookupEngine(Following, Stages):
         vocabulary = set(counts) | STOPWORDS | set(LEVEL_WORDS) | COMPARE_WORDS | DOMAIN_WORDS
         vocabulary |= GENERIC | {"manager", "managers", "management", "lead", "core", "area"}
         english = self.semantic.model.words() if self.semantic is not None else frozenset()
-        self.corrector = Corrector(vocabulary, counts, english)
+        self.corrector = Corrector(vocabulary, counts, english, self.lexicon.word_counts)
         self.keys: dict[str, tuple[int, tuple[Level, ...] | None]] = {}
         for index, item in enumerate(self.items):
             self.keys[item.key] = (index, None)

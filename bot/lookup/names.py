@@ -119,14 +119,30 @@ class Lexicon:
         return found
 
 
+MIN_SHORTHAND = 3
+MAX_SHORTHAND = 6
+SHORTHAND_LEAD = 2  # the word a shorthand stands for is used this many times more than the next
+
+
 class Corrector:
     """Maps unknown words to the nearest framework word (rapidfuzz OSA distance <= 2).
     Words of `english` (common English words) are never corrected: "still" is not "skill"."""
 
     def __init__(
-        self, vocabulary: Iterable[str], counts: Counter[str], english: frozenset[str] = frozenset()
+        self,
+        vocabulary: Iterable[str],
+        counts: Counter[str],
+        english: frozenset[str] = frozenset(),
+        names: Counter[str] | None = None,
     ) -> None:
         self.vocab = frozenset(vocabulary)
+        # The words of the items' names and aliases, which shorthand shortens ("clin audit",
+        # "prof dev", "pship changes", "svc budgets"), most used first.
+        self.name_counts = names or Counter()
+        self.names = sorted(
+            (w for w in self.name_counts if w.isalpha() and len(w) >= 5),
+            key=lambda w: (-self.name_counts[w], w),
+        )
         self.english = english
         self.stems = frozenset(term(w) for w in self.vocab)  # "order" is known from "orders"
         self.counts = counts
@@ -142,6 +158,28 @@ class Corrector:
         }
         self._cache: dict[str, tuple[tuple[str, ...], int]] = {}
 
+    def _expand(self, word: str) -> str | None:
+        """The name word a shorthand of four or more letters begins ("clin" clinical, "recep"
+        reception, "proj" project), when one word (with its inflections) is used at least twice
+        as often as the next that fits. Consonant shorthand ("svc", "assmt") is in text.CHAT:
+        as a rule it would read keyboard mashes as names."""
+        if not MIN_SHORTHAND <= len(word) <= MAX_SHORTHAND:
+            return None
+        fits = [  # "tea" is no shorthand of "teaching": three letters begin too many words
+            w
+            for w in self.names
+            if len(word) >= 4 and len(w) > len(word) + 1 and w.startswith(word)
+        ]
+        uses: Counter[str] = Counter()
+        first: dict[str, str] = {}
+        for w in fits:  # most used first: one word per stem
+            uses[term(w)] += self.name_counts[w]
+            first.setdefault(term(w), w)
+        ranked = uses.most_common(2)
+        if ranked and (len(ranked) == 1 or ranked[0][1] >= SHORTHAND_LEAD * ranked[1][1]):
+            return first[ranked[0][0]]
+        return None
+
     def correct(self, word: str) -> tuple[tuple[str, ...], int]:
         """(replacement words, edit distance); `((word,), 0)` when nothing fits."""
         cached = self._cache.get(word)
@@ -153,9 +191,13 @@ class Corrector:
         return result
 
     def _correct(self, word: str) -> tuple[tuple[str, ...], int]:
-        if word in self.vocab or len(word) < 4 or not word.isalpha() or term(word) in self.stems:
+        if word in self.vocab or not word.isalpha() or term(word) in self.stems:
             return (word,), 0
         if word in self.english:
+            return (word,), 0
+        if (whole := self._expand(word)) is not None:
+            return (whole,), 1
+        if len(word) < 4:
             return (word,), 0
         if len(word) >= 7:  # run-together words: "carepathways", "cashflow"
             for cut in range(3, len(word) - 2):

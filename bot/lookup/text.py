@@ -113,6 +113,13 @@ CHAT = {
     "quals": "qualifications",
     "apprentice": "apprenticeship",
     "promo": "promotion",
+    "dev": "development",
+    "pop": "population",
+    "svc": "service",
+    "svcs": "services",
+    "assmt": "assessment",
+    "assmts": "assessments",
+    "hrs": "hours",
 }
 
 
