@@ -804,6 +804,8 @@ def test_comparing_in_work_told_without_a_subject_is_work(engine):
         ("recep mgr", "reception", "managerial"),
         ("risk assmt strat", "risk-assessment", "strategic"),
         ("svc budgets mgr", "service-budgets", "managerial"),
+        ("pship changes strat", "partnership-changes", "strategic"),
+        ("pastrol care admin", "pastoral-care", "administrative"),
     ],
 )
 def test_shorthand_of_a_names_words(engine, query, range_id, level):

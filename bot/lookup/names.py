@@ -209,7 +209,7 @@ class Corrector:
                     and tail not in STOPWORDS
                 ):
                     return (head, tail), 1
-        limit = 1 if len(word) <= 8 else 2
+        limit = 1 if len(word) <= 6 else 2
         candidates = self.near.get(len(word))
         if not candidates:
             return (word,), 0

@@ -120,6 +120,10 @@ CHAT = {
     "assmt": "assessment",
     "assmts": "assessments",
     "hrs": "hours",
+    "comms": "communications",
+    "pship": "partnership",
+    "2ndary": "secondary",
+    "fw": "framework",
 }
 
 
