@@ -815,3 +815,8 @@ def test_shorthand_of_a_names_words(engine, query, range_id, level):
 
 def test_short_everyday_words_are_not_shorthand(engine):
     assert engine.ask("how do I make a cup of tea").kind == "none"
+
+
+def test_words_beside_a_shared_name_choose_between_the_two_ranges(engine):
+    assert engine.ask("estates project management").range_id == "project-management-premises"
+    assert engine.ask("project management").kind == "clarify"

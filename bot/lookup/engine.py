@@ -539,10 +539,7 @@ class LookupEngine(Following, Stages):
                     r.fused >= best.fused * close
                     or (
                         self._twins(r, best)
-                        and (
-                            r.score >= best.score * self._twin_close(best, close)
-                            or (bool(best.covered) and set(r.covered) == set(best.covered))
-                        )
+                        and r.score >= best.score * self._twin_close(best, close)
                     )
                 )
             )
