@@ -820,3 +820,8 @@ def test_short_everyday_words_are_not_shorthand(engine):
 def test_words_beside_a_shared_name_choose_between_the_two_ranges(engine):
     assert engine.ask("estates project management").range_id == "project-management-premises"
     assert engine.ask("project management").kind == "clarify"
+
+
+def test_a_ranges_full_name_is_the_range_and_its_abbreviation_the_glossary(engine):
+    assert engine.ask("significant event audit").range_id == "significant-event-audit-reporting"
+    assert engine.ask("what does sea stand for").topic == "glossary:sea"

@@ -573,6 +573,14 @@ class LookupEngine(Following, Stages):
                 chosen += [r for r in scored[1:MIN_OFFERS] if r not in chosen]
             return self._clarify(text, query, chosen[:MAX_CANDIDATES])
         item = self.items[best.index]
+        linked = self.glossary_links.get(best.index)
+        if (
+            linked is not None
+            and self.items[linked].kind == "range"
+            and fold(item.title) not in fold(text).split()
+            and not query.glossary_intent
+        ):  # "significant event audit": the range the entry's words name, not "SEA"
+            best, item = _Scored(linked, best.score, best.covered), self.items[linked]
         if item.kind == "range":
             levels = self._levels(query, best)
             return self._range_answer(text, item, levels, best.score)
