@@ -825,3 +825,14 @@ def test_words_beside_a_shared_name_choose_between_the_two_ranges(engine):
 def test_a_ranges_full_name_is_the_range_and_its_abbreviation_the_glossary(engine):
     assert engine.ask("significant event audit").range_id == "significant-event-audit-reporting"
     assert engine.ask("what does sea stand for").topic == "glossary:sea"
+
+
+@pytest.mark.parametrize(
+    ("query", "stage"),
+    [
+        ("which stage are most practice managers in", "stage:established"),
+        ("nearly 60 and eyeing the exit, which stage is that", "stage:late"),
+    ],
+)
+def test_which_stage_is_answered_with_a_stage(engine, query, stage):
+    assert engine.ask(query).topic == stage

@@ -517,6 +517,9 @@ class LookupEngine(Following, Stages):
             many.sort(key=lambda i: order.get(i, len(order)))
             chosen = [_Scored(i, 1.0, {}) for i in many[:MAX_CANDIDATES]]
             return self._clarify(text, query, chosen)
+        stage = self._stage_asked(query, scored)
+        if stage is not None:  # "which stage are most practice managers in"
+            return self._item_answer(text, self.items[stage], 1.0)
         if not scored or not self._found(text, query, scored[0]):
             return self._none(text, scored)
         best = self._beyond_stage(query, scored)

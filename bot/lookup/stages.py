@@ -38,6 +38,7 @@ STAGE_PENALTY = 0.94  # ... and one of another stage
 
 # A stage is the asker's context, not the question, when this many other words say more, and
 # one of the next readings is named by them or this much closer in meaning.
+_WHICH_STAGE = re.compile(r"\b(which|what) (career )?stage\b")
 MIN_BEYOND_STAGE = 2
 _STAGE_ASKED = re.compile(
     r"\bstages?\b|\bwhere (do|does|would|will) (i|we|that|this) (sit|fit|stand|come|go)\b|"
@@ -138,6 +139,15 @@ class Stages:
         if len(stages) != 1 or other.index not in self.stage_of:
             return False
         return self.stage_of.get(best.index) in stages and self.stage_of[other.index] not in stages
+
+    def _stage_asked(self, query: ParsedQuery, scored: list[_Scored]) -> int | None:
+        """ "which stage are most practice managers in", "nearly 60, which stage is that": a
+        stage is the answer, the one the asker's time or age names, else the best read."""
+        if not _WHICH_STAGE.search(query.folded) or not self.kb_has_career:
+            return None
+        if (named := stage_of_query(query)) is not None:
+            return self.by_ident.get(f"stage:{named}")
+        return next((r.index for r in scored if self.items[r.index].kind == "stage"), None)
 
     def _beyond_stage(self, query: ParsedQuery, scored: list[_Scored]) -> _Scored:
         """The best reading, or, when that is a career stage and the query says more than its
