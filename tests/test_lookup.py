@@ -836,3 +836,17 @@ def test_a_ranges_full_name_is_the_range_and_its_abbreviation_the_glossary(engin
 )
 def test_which_stage_is_answered_with_a_stage(engine, query, stage):
     assert engine.ask(query).topic == stage
+
+
+@pytest.mark.parametrize(
+    ("query", "driver"),
+    [
+        (
+            "what motivates me is bringing on the next lot of practice managers",
+            "driver:developing-future-generations",
+        ),
+        ("my main motivation is getting on and getting promoted", "driver:career-progression"),
+    ],
+)
+def test_what_motivates_the_asker_is_a_career_driver(engine, query, driver):
+    assert engine.ask(query).topic == driver

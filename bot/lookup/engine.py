@@ -94,6 +94,12 @@ _RANGE_NOUNS = frozenset(
 )
 _PERSON = r"(clinician|gp|nurse|partner|doctor|practitioner)s?\b"
 _ANY_OF = re.compile(r"^(is there|are there|any|do you have|got any)\b")
+# The asker telling what motivates them ("what motivates me is", "i get a buzz out of").
+_MOTIVATION = re.compile(
+    r"\b(motivates me|motivation is|motivated by|buzz|drives me|matters to me|"
+    r"why i do (the|this) job|keeps me going)\b"
+)
+DRIVER_READINGS = 5  # a driver among this many best readings
 CAREER_CHOICES = frozenset({"option", "direction", "role", "core", "driver"})
 WEAK_LEVEL = 0.07  # ... or, with no cue verb ("I just help", "I lead"), this much more
 MIN_LEVEL_SHARE = 0.2
@@ -520,6 +526,9 @@ class LookupEngine(Following, Stages):
         stage = self._stage_asked(query, scored)
         if stage is not None:  # "which stage are most practice managers in"
             return self._item_answer(text, self.items[stage], 1.0)
+        driver = self._driver_told(query, scored)
+        if driver is not None:  # "what motivates me is bringing on new managers"
+            return self._item_answer(text, self.items[driver.index], driver.score)
         if not scored or not self._found(text, query, scored[0]):
             return self._none(text, scored)
         best = self._beyond_stage(query, scored)
@@ -591,6 +600,14 @@ class LookupEngine(Following, Stages):
         if item.kind == "domain" and len(named) == 1:  # "finance managerial"
             return self._domain_level_answer(text, item, named.pop(), best.score)
         return self._item_answer(text, item, best.score)
+
+    def _driver_told(self, query: ParsedQuery, scored: list[_Scored]) -> _Scored | None:
+        """What motivates the asker, told in their words: the career driver read best, when
+        one is read at all (the drivers' overview otherwise answers)."""
+        if not _MOTIVATION.search(query.folded):
+            return None
+        drivers = [r for r in scored[:DRIVER_READINGS] if self.items[r.index].kind == "driver"]
+        return drivers[0] if drivers else None
 
     def _other_option(self, query: ParsedQuery, best: _Scored, scored: list[_Scored]) -> int | None:
         """A second career item of the best reading's kind, set beside it by "or", each named
