@@ -747,6 +747,10 @@ def test_on_my_own_is_the_frameworks_autonomous(engine, query, ident, level):
         ("how resilient and self aware should someone in their last years be", "ksa:late"),
         ("how resilient am i meant to be at established level", "ksa:established"),
         ("by my third year as a pm what should i be capable of", "ksa:early"),
+        (
+            "once established am i expected to be leading people and influencing and negotiating",
+            "ksa:established",
+        ),
         ("ive been in primary care management 18 months, which career stage am i", "stage:early"),
         ("i started last year, what skills should i have", "ksa:early"),
     ],

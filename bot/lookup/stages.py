@@ -209,9 +209,12 @@ class Stages:
             and i not in attributes
             and self.text.weight(t.stem) > 1.0
         ]
+        kind = kinds.pop()
+        table = self.by_ident.get(f"{kind}:{stage}")
+        if kind == "ksa" and table is not None:  # its own text's words ask for it too
+            other = [t for t in other if not t.matches(self.text.item_stems[table])]
         if len(other) > 2:
             return None
-        kind = kinds.pop()
         if kind == "training":
             options = self._options_named(stage, {t.stem for t in other} - OPTION_FILLER)
             if len(options) == 1:  # "help design courses in my last few years"
@@ -220,7 +223,7 @@ class Stages:
                 return None
             if (option := self._the_one_option(query, stage)) is not None:
                 return option
-        return self.by_ident.get(f"{kind}:{stage}")
+        return table
 
     def _options_named(self, stage: str, stems: set[str]) -> list[int]:
         """The stage's training options whose titles use one of these words."""
