@@ -44,6 +44,12 @@ ROOT = Path(__file__).resolve().parents[1]
         ("payroll admin", "and if i do it on my own?", "payroll-and-pensions", ("managerial",)),
         ("what does qof stand for", "which core area is that in", "core:contract-management", ()),
         (
+            "social services managerial",
+            "same but for community nursing",
+            "community-nursing",
+            ("managerial",),
+        ),
+        (
             "what is significant event audit",
             "which domain is that in",
             "domain:risk-management",

@@ -30,7 +30,7 @@ _FILLER = frozenset(
         "instead case when if compare compared comparison vs versus with help helps helpful "
         "good useful suit suits fit fits recommend recommended get need any options option "
         "show tell give available offered exist which there's is there pm pms manager managers "
-        "someone person people doing three ones their too go goes here side bit part version"
+        "someone person people doing three 3 ones their too go goes here side bit part version"
     )
 )
 _KIND_WORDS: dict[str, frozenset[str]] = {
@@ -117,7 +117,10 @@ _RELATIVE = frozenset(
     )
 )
 STAGES = ("early", "established", "late")
-_MARKER = re.compile(r"^(and|what about|how about|same for|and for|what of|ok and|also)\b")
+_MARKER = re.compile(
+    r"^(and|what about|how about|same for|same but for|same again for|and for|what of|ok and|"
+    r"also)\b"
+)
 STAGE_KINDS = ("stage", "training", "development", "ksa")
 
 
