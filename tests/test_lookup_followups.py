@@ -44,6 +44,12 @@ ROOT = Path(__file__).resolve().parents[1]
         ("payroll admin", "and if i do it on my own?", "payroll-and-pensions", ("managerial",)),
         ("what does qof stand for", "which core area is that in", "core:contract-management", ()),
         (
+            "ive been a pm for 8 years",
+            "what qualification should i do then",
+            "training:established/advanced-qualification",
+            (),
+        ),
+        (
             "social services managerial",
             "same but for community nursing",
             "community-nursing",

@@ -48,6 +48,7 @@ class Following(Answering):
     twin_names: list[tuple[str, str]]
     followup: Followup
     _level_evidence: Callable[[ParsedQuery, _Scored, float], tuple[Level | None, float]]
+    _the_one_option: Callable[[ParsedQuery, str], int | None]
 
     def _range_of_term(self, text: str, query: ParsedQuery, item: Item) -> Answer | None:
         """After an abbreviation, "which range covers it" (or core area, or domain): the item
@@ -260,6 +261,10 @@ class Following(Answering):
             stage = reading.ident.split(":")[1].split("/")[0]
             reading = Reading(self._counterpart(context, stage) or f"{reading.fallback}:{stage}")
         if reading is not None and reading.ident in self.by_ident:
+            kind, _, stage = reading.ident.partition(":")
+            option = self._the_one_option(query, stage) if kind == "training" else None
+            if option is not None:  # "what qualification should i do then": the stage's one
+                return self._item_answer(text, self.items[option], 1.0)
             return self._reading(text, reading)
         picked = self._pick(text, query, context)
         if picked is not None:
