@@ -656,6 +656,11 @@ def test_work_that_mentions_other_places_is_not_read_as_a_move_in(engine, query)
             "managerial",
         ),
         ("complaints lead", "complaints", "strategic"),
+        (
+            "clinical system went down and im leading getting us back up",
+            "crisis-management",
+            "managerial",
+        ),
         ("i just collect bits of info for the ipc lead", "infection-control", "administrative"),
     ],
 )

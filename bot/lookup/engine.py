@@ -47,6 +47,7 @@ from bot.lookup.overviews import overview_items, overview_of
 from bot.lookup.query import (
     COMPARE_WORDS,
     DOMAIN_WORDS,
+    LEAD_WORDS,
     LEVEL_WORDS,
     YEAR_WORDS,
     ParsedQuery,
@@ -691,7 +692,12 @@ class LookupEngine(Following, Stages):
         if query.all_levels:
             return list(SENIORITY)
         cued = self._cue_in_text(query, best)
-        if named and not (cued and named == {query.cue_level}):
+        led = all(  # the level named only by "lead", "leading": a verb the text may use
+            t.word in LEAD_WORDS
+            for i, t in enumerate(query.tokens)
+            if t.level and i not in best.covered
+        )
+        if named and not (cued and (named == {query.cue_level} or led)):
             return [lv for lv in SENIORITY if lv in named]
         # Work described: which level's descriptor explains the words best?
         uncovered = any(
@@ -724,7 +730,7 @@ class LookupEngine(Following, Stages):
         item = self.items[best.index]
         if item.kind != "range":
             return None
-        cues = [t for t in query.tokens if t.cue]
+        cues = [t for t in query.tokens if t.cue or t.word in LEAD_WORDS]
         using = {
             lv
             for lv in SENIORITY
