@@ -49,6 +49,7 @@ SETS = {
     "held-out set 5 (helper-written 7 Dec, night)": ROOT / "tests" / "lookup_heldout5.yaml",
     "held-out set 6 (helper-written 7 Dec, late)": ROOT / "tests" / "lookup_heldout6.yaml",
     "held-out set 7 (helper-written 7 Dec, later)": ROOT / "tests" / "lookup_heldout7.yaml",
+    "held-out set 8 (helper-written 8 Dec)": ROOT / "tests" / "lookup_heldout8.yaml",
 }
 BASELINE = "be5ab17"  # the first release's engine
 

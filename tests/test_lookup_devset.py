@@ -3,9 +3,9 @@
 Ten development sets are tuned on (`lookup_devset.yaml`, and `lookup_devset_fresh.yaml`,
 `lookup_devset3.yaml` to `lookup_devset7.yaml`, `lookup_devset9.yaml` and
 `lookup_devset10_named.yaml` written from the seeds by sessions that never saw the engine, and
-`lookup_devset8_offtopic.yaml`, hard off-topic messages); seven held-out
+`lookup_devset8_offtopic.yaml`, hard off-topic messages); eight held-out
 sets never are (`lookup_heldout.yaml`, split from the devset, and `lookup_heldout_fresh.yaml`,
-`lookup_heldout_fresh2.yaml`, `lookup_heldout4.yaml` to `lookup_heldout7.yaml`, written the
+`lookup_heldout_fresh2.yaml`, `lookup_heldout4.yaml` to `lookup_heldout8.yaml`, written the
 same way). Run with
 `pytest -q -s tests/test_lookup_devset.py` to see the development misses and the accuracy per
 tag; for the held-out sets only the accuracy per tag is printed, never the misses.
@@ -52,6 +52,7 @@ FLOORS = {
     "lookup_devset10_named.yaml": 0.86,  # 90.0%; 87.3% on 0192362, 87.7% when it was written
     "lookup_heldout6.yaml": 0.83,  # its first run (7 December late, 0192362) 86.0%
     "lookup_heldout7.yaml": 0.88,  # first runs: 90.4% on 0192362, 91.2% on 6d03da1
+    "lookup_heldout8.yaml": 0.85,  # first runs: 85.4% on 0192362, 88.5% on ef1e46f
 }
 KINDS = {"competency", "career", "glossary", "clarify", "none", "overview", "compare"}
 TAGS = {

@@ -23,6 +23,7 @@ HELD_OUT = (
     TESTS / "lookup_heldout5.yaml",
     TESTS / "lookup_heldout6.yaml",
     TESTS / "lookup_heldout7.yaml",
+    TESTS / "lookup_heldout8.yaml",
 )
 _UNSET = object()
 # An overview the framework itself gives as a section is as right as careerbot's overview.
