@@ -101,6 +101,10 @@ _MOTIVATION = re.compile(
     r"why i do (the|this) job|keeps me going)\b"
 )
 DRIVER_READINGS = 5  # a driver among this many best readings
+# Two ranges of one name found by the same words are asked about unless the other words favour
+# one this clearly ("estates project management": the premises one; "resource negotiation for
+# our new clinic" is still asked).
+TWIN_APART = 0.7
 CAREER_CHOICES = frozenset({"option", "direction", "role", "core", "driver"})
 WEAK_LEVEL = 0.07  # ... or, with no cue verb ("I just help", "I lead"), this much more
 MIN_LEVEL_SHARE = 0.2
@@ -552,7 +556,14 @@ class LookupEngine(Following, Stages):
                     r.fused >= best.fused * close
                     or (
                         self._twins(r, best)
-                        and r.score >= best.score * self._twin_close(best, close)
+                        and (
+                            r.score >= best.score * self._twin_close(best, close)
+                            or (
+                                bool(best.covered)
+                                and set(r.covered) == set(best.covered)
+                                and r.score >= best.score * TWIN_APART
+                            )
+                        )
                     )
                 )
             )
