@@ -153,9 +153,10 @@ class Conversations:
         if isinstance(event, Tap) and outcome.state is not None and views:
             views[0] = views[0].replacing()
         if isinstance(outcome.effect, AttachChart) and views:
+            plan = outcome.effect.plan  # built by the step from ctx's profile and history
             if history is None or outcome.changes:
-                history = tuple(await self._repo.assessment_history(user.id))
-            views[0] = await self._with_chart(views[0], ctx.profile, history)
+                history, plan = tuple(await self._repo.assessment_history(user.id)), None
+            views[0] = await self._with_chart(views[0], ctx.profile, history, plan)
         if outcome.then:
             follow = await self.handle(user, Command("start", outcome.then))
             views.extend(follow.views)
@@ -239,10 +240,16 @@ class Conversations:
         )
 
     async def _with_chart(
-        self, view: View, profile: ProfileRecord | None, history: Sequence[AssessmentRecord]
+        self,
+        view: View,
+        profile: ProfileRecord | None,
+        history: Sequence[AssessmentRecord],
+        plan: PlanData | None = None,
     ) -> View:
-        """The view with the profile chart attached as a photo, once there is a plan."""
-        plan = build_plan(self._kb, profile, history) if profile else None
+        """The view with the profile chart attached as a photo, once there is a plan (`plan`:
+        the one already built from this profile and history, if any)."""
+        if plan is None and profile:
+            plan = build_plan(self._kb, profile, history)
         if plan is None:
             return view
         from bot.appraisal.chart import caption  # matplotlib: loaded with the first chart

@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select, update
 
+import bot.flows.plan as plan_module
 from bot.conversations import Conversations, UserRef
 from bot.flows.core import IDLE, STEPS
 from bot.flows.events import Tap, Text
@@ -204,6 +205,18 @@ async def test_plan_before_assessment_and_unknown_command(driver):
     assert "needs a self-assessment first" in driver.text
     await driver.command("/frobnicate")
     assert "/help" in driver.text
+
+
+async def test_a_plan_view_builds_the_plan_once_for_its_text_and_its_chart(driver, monkeypatch):
+    await driver.onboard()
+    await driver.assess(LEVELS)
+    builds = []
+    terms = plan_module.profile_terms  # called once per build_plan
+    monkeypatch.setattr(plan_module, "profile_terms", lambda *a: builds.append(1) or terms(*a))
+    reply = await driver.command("/plan")
+    assert len(builds) == 1
+    assert [a.filename for a in reply.views[0].attachments] == ["profile-chart.png"]
+    assert "Population Care" in reply.views[0].attachments[0].caption
 
 
 async def test_assess_before_onboarding_sets_up_profile_first(driver):

@@ -7,6 +7,10 @@ code that does it (deleting or exporting a user's data, drawing the chart, listi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.flows.plan import PlanData
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +25,14 @@ class ExportData:
 
 @dataclass(frozen=True, slots=True)
 class AttachChart:
-    """Put the profile chart on the first view shown, once there is a plan."""
+    """Put the profile chart on the first view shown, once there is a plan.
+
+    `plan`: the plan the step's views were built from (the context's profile and history), so
+    the chart need not build it again; None: the orchestrator builds it (e.g. from the history
+    read again after the step's changes).
+    """
+
+    plan: PlanData | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from bot.flows.core import (
 from bot.flows.cpd import clean_entry, supports
 from bot.flows.dates import due_date
 from bot.flows.effects import AttachChart
-from bot.flows.plan import build_plan, render_plan
+from bot.flows.plan import PlanData, build_plan, render_plan
 from bot.flows.values import index, number
 from bot.flows.views import Button, View, rows
 from bot.knowledge import KnowledgeBase
@@ -292,12 +292,18 @@ def tap_obj_review(state: FlowState, value: str, ctx: Context) -> Outcome:
 
 
 def _plan(state: FlowState, args: str, ctx: Context) -> Outcome:
-    return Outcome(None, views=tuple(plan_views(ctx)), show_state=False, effect=AttachChart())
+    plan = _built_plan(ctx)
+    views = tuple(plan_views(ctx, plan))
+    return Outcome(None, views=views, show_state=False, effect=AttachChart(plan))
 
 
-def plan_views(ctx: Context) -> list[View]:
-    """/plan: the development plan, then the objectives set from it."""
-    plan = build_plan(ctx.kb, ctx.profile, ctx.history or ()) if ctx.profile else None
+def _built_plan(ctx: Context) -> PlanData | None:
+    return build_plan(ctx.kb, ctx.profile, ctx.history or ()) if ctx.profile else None
+
+
+def plan_views(ctx: Context, plan: PlanData | None) -> list[View]:
+    """/plan: the development plan (`build_plan` from the context), then the objectives set
+    from it."""
     if plan is None:
         return [
             View(

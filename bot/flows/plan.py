@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from bot.flows.callbacks import go_data
 from bot.flows.gaps import RangePick, best_option, profile_picks, profile_terms, rated_shortfalls
@@ -134,32 +133,12 @@ def _interventions(kb: KnowledgeBase, profile: ProfileRecord) -> tuple[Intervent
     return tuple(found)
 
 
-#: The last plan built, with what it was built from (`build_plan`).
-_last: tuple[Any, ...] = ()
-
-
 def build_plan(
     kb: KnowledgeBase, profile: ProfileRecord, history: Sequence[AssessmentRecord]
 ) -> PlanData | None:
-    """Everything the plan shows, or None before the first completed assessment.
-
-    A plan view builds it twice in one turn, for its text and for the chart, from the same
-    (immutable) records: the second time is the last plan built, when the very same objects
-    are given again (held here, so no other object can take their place in the meantime)."""
-    global _last
+    """Everything the plan shows, or None before the first completed assessment."""
     if not history:
         return None
-    last = _last
-    if last and last[0] is kb and last[1] is profile and last[2] is history:
-        return last[3]  # type: ignore[no-any-return]
-    plan = _build_plan(kb, profile, history)
-    _last = (kb, profile, history, plan)
-    return plan
-
-
-def _build_plan(
-    kb: KnowledgeBase, profile: ProfileRecord, history: Sequence[AssessmentRecord]
-) -> PlanData | None:
     latest = history[-1]
     levels = latest.levels
     lines = tuple(
