@@ -480,3 +480,13 @@ async def test_an_appraiser_mid_comment_under_the_old_names_still_comments():
         "objective_id": 9,
         "prev": {"step": "sign_off", "payload": {"share_id": 4}},
     }
+
+
+async def test_an_unknown_command_before_onboarding_moves_no_one(driver, sqlite_repo):
+    """An unknown command (typed, or a forged "go:" button) is answered and changes nothing
+    stored, before the profile as after it (it used to send a new user to onboarding)."""
+    await driver.command("/start")
+    before = (await sqlite_repo.load_snapshot(driver.user.id)).conversation
+    await driver.command("/xyz")
+    assert "I don't know /xyz" in driver.text
+    assert (await sqlite_repo.load_snapshot(driver.user.id)).conversation == before

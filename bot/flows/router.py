@@ -136,12 +136,12 @@ def _needs_profile(state: FlowState, name: str) -> Outcome:
 
 def on_command(state: FlowState, command: Command, ctx: Context) -> Outcome:
     spec = COMMANDS.get(command.name)
-    if spec is not None and (not spec.profile or ctx.privacy_accepted):
+    if spec is None:  # before onboarding too: an unknown command moves no one anywhere
+        unknown = View(f"I don't know /{command.name[:30]}. /help lists what I can do.")
+        return Outcome(None, views=(unknown,), show_state=False)
+    if not spec.profile or ctx.privacy_accepted:
         return spec.run(state, command.args, ctx)
-    if not ctx.privacy_accepted:
-        return _needs_profile(state, command.name)
-    unknown = View(f"I don't know /{command.name[:30]}. /help lists what I can do.")
-    return Outcome(None, views=(unknown,), show_state=False)
+    return _needs_profile(state, command.name)
 
 
 def _start(state: FlowState, args: str, ctx: Context) -> Outcome:
