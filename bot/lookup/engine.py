@@ -31,7 +31,8 @@ from typing import Any
 from bot.knowledge.competency import Level
 from bot.lookup.answer import Answer, Candidate
 from bot.lookup.answering import CHOICE, SENIORITY, _Scored
-from bot.lookup.compare import either_side, pick_pair
+from bot.lookup.choices import Choices
+from bot.lookup.compare import pick_pair
 from bot.lookup.elsewhere import ELSEWHERE
 from bot.lookup.following import Following
 from bot.lookup.followup import Followup
@@ -94,18 +95,10 @@ _RANGE_NOUNS = frozenset(
     term(w) for w in words("range ranges competency competencies which policy policies procedures")
 )
 _PERSON = r"(clinician|gp|nurse|partner|doctor|practitioner)s?\b"
-_ANY_OF = re.compile(r"^(is there|are there|any|do you have|got any)\b")
-# The asker telling what motivates them ("what motivates me is", "i get a buzz out of").
-_MOTIVATION = re.compile(
-    r"\b(motivates me|motivation is|motivated by|buzz|drives me|matters to me|"
-    r"why i do (the|this) job|keeps me going)\b"
-)
-DRIVER_READINGS = 5  # a driver among this many best readings
 # Two ranges of one name found by the same words are asked about unless the other words favour
 # one this clearly ("estates project management": the premises one; "resource negotiation for
 # our new clinic" is still asked).
 TWIN_APART = 0.7
-CAREER_CHOICES = frozenset({"option", "direction", "role", "core", "driver"})
 WEAK_LEVEL = 0.07  # ... or, with no cue verb ("I just help", "I lead"), this much more
 MIN_LEVEL_SHARE = 0.2
 EXAMPLE_EVIDENCE = 0.5  # a word found in careerbot's example of a level, not in its descriptor
@@ -138,7 +131,7 @@ CUE_KINDS = {
 }
 
 
-class LookupEngine(Following, Stages):
+class LookupEngine(Following, Stages, Choices):
     """Builds every index once from a KnowledgeBase; `ask` and `resolve` are then cheap."""
 
     def __init__(self, kb: Any, semantic: bool = True) -> None:
@@ -612,34 +605,6 @@ class LookupEngine(Following, Stages):
         if item.kind == "domain" and len(named) == 1:  # "finance managerial"
             return self._domain_level_answer(text, item, named.pop(), best.score)
         return self._item_answer(text, item, best.score)
-
-    def _driver_told(self, query: ParsedQuery, scored: list[_Scored]) -> _Scored | None:
-        """What motivates the asker, told in their words: the career driver read best, when
-        one is read at all (the drivers' overview otherwise answers)."""
-        if not _MOTIVATION.search(query.folded):
-            return None
-        drivers = [r for r in scored[:DRIVER_READINGS] if self.items[r.index].kind == "driver"]
-        return drivers[0] if drivers else None
-
-    def _other_option(self, query: ParsedQuery, best: _Scored, scored: list[_Scored]) -> int | None:
-        """A second career item of the best reading's kind, set beside it by "or", each named
-        by words of its own: a choice between them, to be shown compared (two ranges so
-        offered are asked about instead)."""
-        if not query.alternatives or self.items[best.index].kind not in CAREER_CHOICES:
-            return None
-        if query.describes or _ANY_OF.search(query.folded):  # "is there any X or Y": either
-            return None
-        mine = set(best.covered)
-        for other in scored[1:3]:
-            theirs = set(other.covered)
-            if (
-                self.items[other.index].kind == self.items[best.index].kind
-                and mine - theirs
-                and theirs - mine
-                and either_side(query.pivot, mine - theirs, theirs - mine)
-            ):
-                return other.index
-        return None
 
     def _with_meaning(self, text: str, scored: list[_Scored]) -> list[_Scored]:
         """The lexical candidates with their semantic closeness, and the items close in
