@@ -119,7 +119,7 @@ class Lexicon:
         return found
 
 
-MIN_SHORTHAND = 3
+MIN_SHORTHAND = 4  # "tea" is no shorthand of "teaching": three letters begin too many words
 MAX_SHORTHAND = 6
 SHORTHAND_LEAD = 2  # the word a shorthand stands for is used this many times more than the next
 
@@ -165,11 +165,7 @@ class Corrector:
         as a rule it would read keyboard mashes as names."""
         if not MIN_SHORTHAND <= len(word) <= MAX_SHORTHAND:
             return None
-        fits = [  # "tea" is no shorthand of "teaching": three letters begin too many words
-            w
-            for w in self.names
-            if len(word) >= 4 and len(w) > len(word) + 1 and w.startswith(word)
-        ]
+        fits = [w for w in self.names if len(w) > len(word) + 1 and w.startswith(word)]
         uses: Counter[str] = Counter()
         first: dict[str, str] = {}
         for w in fits:  # most used first: one word per stem
